@@ -1,0 +1,31 @@
+//! `partnership_status_change`: one dated step in a partnership's status history.
+
+use crate::enums::PartnershipStatus;
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "partnership_status_change")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub partnership_id: i32,
+    pub status: PartnershipStatus,
+    pub occurred_on: Option<String>,
+    pub occurred_on_start: Option<Date>,
+    pub occurred_on_end: Option<Date>,
+    /// The side that took the step, when only one did.
+    pub city_id: Option<i32>,
+    /// The document that made the step.
+    pub protocol_id: Option<i32>,
+    pub source_id: Option<i32>,
+    pub note: Option<String>,
+    /// Rebuilt from the partnership's dates on every import.
+    pub derived: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

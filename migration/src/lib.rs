@@ -1,0 +1,42 @@
+//! Schema migrations of the Twinning database.
+//!
+//! Written with the SeaORM migration DSL rather than generated from the
+//! entities, so an applied migration never changes when an entity does, and
+//! the same steps run on SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod dsl;
+mod m20261129_000001_create_source;
+mod m20261129_000002_create_topic;
+mod m20261129_000003_create_city;
+mod m20261129_000004_create_organization;
+mod m20261129_000005_create_partnership;
+mod m20261129_000006_create_event;
+mod m20261129_000007_create_visit;
+mod m20261129_000008_create_protocol;
+mod m20261129_000009_create_partnership_status_change;
+mod m20261129_000010_create_links;
+mod m20261129_000011_create_citations;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261129_000001_create_source::Migration),
+            Box::new(m20261129_000002_create_topic::Migration),
+            Box::new(m20261129_000003_create_city::Migration),
+            Box::new(m20261129_000004_create_organization::Migration),
+            Box::new(m20261129_000005_create_partnership::Migration),
+            Box::new(m20261129_000006_create_event::Migration),
+            Box::new(m20261129_000007_create_visit::Migration),
+            Box::new(m20261129_000008_create_protocol::Migration),
+            Box::new(m20261129_000009_create_partnership_status_change::Migration),
+            Box::new(m20261129_000010_create_links::Migration),
+            Box::new(m20261129_000011_create_citations::Migration),
+        ]
+    }
+}

@@ -1,0 +1,126 @@
+//! The server: connect and migrate, bind, then serve until told to stop.
+
+use crate::cli::ServeArgs;
+use crate::{db, example_data, graphql, http, interchange::ImportError};
+use axum::Router;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot open or migrate the database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot load the example data: {0}")]
+    ExampleData(#[from] ImportError),
+}
+
+/// A server bound to its address, ready to run.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    db: sea_orm::DatabaseConnection,
+}
+
+impl Application {
+    /// Connects to and migrates the database, loads the example data into an
+    /// empty one if asked, and binds the listener (port 0 picks a free port).
+    pub async fn build(args: &ServeArgs) -> Result<Self, StartError> {
+        let db = db::connect(
+            &args.database.database_url,
+            args.database.database_max_connections,
+        )
+        .await?;
+        db::migrate(&db).await?;
+        if args.example_data
+            && let Some(report) = example_data::load_into_empty(&db).await?
+        {
+            tracing::info!(
+                records = report.counts.iter().map(|(_, c)| c.created).sum::<usize>(),
+                "loaded the founding example data"
+            );
+        }
+        let listener = TcpListener::bind(args.listen)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: args.listen,
+                source,
+            })?;
+        let router = router(graphql::build_schema(db.clone()));
+        Ok(Self {
+            listener,
+            router,
+            db,
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| unreachable!("a bound listener has an address"))
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish
+    /// and closes the database pool.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        tracing::info!(addr = %self.local_addr(), "listening");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        if let Err(error) = self.db.close().await {
+            tracing::warn!(%error, "closing the database pool");
+        }
+        Ok(())
+    }
+}
+
+/// The routes and the layers around them.
+pub fn router(schema: graphql::AppSchema) -> Router {
+    http::routes(schema)
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        // A panic in a handler answers 500 for that request; the server lives on.
+        .layer(CatchPanicLayer::new())
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,97 @@
+//! The command line: `twinning serve | migrate | import | export | schema`.
+//! Every option can also be set through the environment variable shown in
+//! `--help`.
+
+use crate::db::DEFAULT_DATABASE_URL;
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Twinning: a GraphQL API for municipal partnership (twin city) data.
+#[derive(Debug, Parser)]
+#[command(name = "twinning", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Database URL: `sqlite://FILE?mode=rwc` (the file is created if missing)
+    /// or `postgres://USER@HOST:PORT/DATABASE`.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+    /// Largest number of database connections to keep open.
+    #[arg(
+        long,
+        env = "DATABASE_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
+    pub database_max_connections: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the database, then serve the GraphQL API over HTTP until
+    /// Ctrl-C or SIGTERM.
+    Serve(ServeArgs),
+    /// Apply, revert or inspect schema migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Import interchange documents (an upsert by key, all of a file or
+    /// nothing). `-` reads standard input.
+    Import {
+        /// The documents to import, one transaction each.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Export every record as one interchange document.
+    Export {
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Print the GraphQL schema (SDL), the text of `schema.graphql`.
+    Schema,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:8000")]
+    pub listen: SocketAddr,
+    /// Load the founding example data (the Murmansk–Harbin partnership) into
+    /// an empty database on start. Use `--example-data=false` to start empty.
+    #[arg(long, env = "EXAMPLE_DATA", default_value_t = true, action = clap::ArgAction::Set)]
+    pub example_data: bool,
+    /// Log as JSON lines instead of human-readable text.
+    #[arg(long, env = "LOG_JSON", default_value_t = false)]
+    pub log_json: bool,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Revert the last applied migration (or `--steps N`).
+    Down {
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List applied and pending migrations.
+    Status,
+    /// Drop every table, then apply every migration.
+    Fresh,
+}

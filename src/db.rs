@@ -1,0 +1,36 @@
+//! Connecting to the database (SQLite or PostgreSQL, by URL) and migrating it.
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use std::time::Duration;
+
+/// The embedded default: a SQLite file in the working directory, created on
+/// first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://twinning.db?mode=rwc";
+
+/// Opens a connection pool. On SQLite the file uses write-ahead logging and a
+/// busy timeout, so readers never block the writer and concurrent writers
+/// wait for each other instead of failing with "database is locked"; foreign
+/// keys are enforced.
+pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    Database::connect(options).await
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}

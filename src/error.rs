@@ -1,0 +1,54 @@
+//! What a resolver can fail with, and the one place that decides what the
+//! client sees of it.
+
+use async_graphql::ErrorExtensions;
+
+/// A failure in answering a GraphQL request. `extend()` sets the stable
+/// `extensions.code` a client can branch on.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AppError {
+    /// `BAD_USER_INPUT`: an argument the client can fix (a page size over the
+    /// limit, a malformed cursor or id); the message says which and why.
+    #[error("{0}")]
+    BadUserInput(String),
+    /// `INTERNAL`: logged with its cause; the client gets the code and a
+    /// fixed message, never database text.
+    /// Shared (`Arc`) because a DataLoader hands one failure to every waiter.
+    #[error("internal error")]
+    Database(std::sync::Arc<sea_orm::DbErr>),
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        Self::Database(std::sync::Arc::new(error))
+    }
+}
+
+impl AppError {
+    /// A bad argument, with a message naming it.
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        Self::BadUserInput(message.into())
+    }
+}
+
+impl ErrorExtensions for AppError {
+    fn extend(&self) -> async_graphql::Error {
+        let code = match self {
+            AppError::BadUserInput(_) => "BAD_USER_INPUT",
+            AppError::Database(cause) => {
+                tracing::error!(error = %cause, "database error while resolving a request");
+                "INTERNAL"
+            }
+        };
+        async_graphql::Error::new(self.to_string()).extend_with(|_, e| e.set("code", code))
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(error: AppError) -> Self {
+        error.extend()
+    }
+}
+
+/// The result type of resolvers.
+pub type Result<T, E = AppError> = std::result::Result<T, E>;

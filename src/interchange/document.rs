@@ -1,0 +1,201 @@
+//! The interchange document as Rust types: exactly the shape of
+//! `interchange.schema.json`, shared with partner systems. Field order here is
+//! the order the JSON Schema lists, which is the order export writes.
+
+use crate::partial_date::PartialDate;
+use entity::enums::{
+    EventKind, OrganizationKind, PartnershipKind, PartnershipStatus, ProtocolKind,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The only version of the format there is.
+pub const FORMAT_VERSION: u8 = 1;
+
+/// One document: any subset of the entities.
+#[derive(Debug, Default, Serialize)]
+pub struct Document {
+    pub version: u8,
+    pub sources: Vec<Source>,
+    pub topics: Vec<Topic>,
+    pub cities: Vec<City>,
+    pub organizations: Vec<Organization>,
+    pub partnerships: Vec<Partnership>,
+    pub events: Vec<Event>,
+    pub visits: Vec<Visit>,
+    pub protocols: Vec<Protocol>,
+}
+
+/// Declares a record type of the format: camelCase fields, unknown fields
+/// rejected, absent optional fields omitted on output.
+macro_rules! record {
+    ($(#[$meta:meta])* $name:ident { $($(#[$fmeta:meta])* $field:ident : $ty:ty,)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields, rename_all = "camelCase")]
+        pub struct $name {
+            $($(#[$fmeta])* pub $field: $ty,)+
+        }
+    };
+}
+
+record!(
+    /// Where a fact comes from.
+    Source {
+        key: String,
+        title: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        publisher: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        published_on: Option<PartialDate>,
+    }
+);
+
+record!(
+    /// A cooperation topic; `parent` makes the tree.
+    Topic {
+        key: String,
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parent: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        description: Option<String>,
+    }
+);
+
+record!(
+    /// A city.
+    City {
+        key: String,
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        native_name: Option<String>,
+        /// BCP 47 language tag → name.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        names: BTreeMap<String, String>,
+        country_code: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        region: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        population: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        latitude: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        longitude: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timezone: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        wikidata_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        sources: Vec<String>,
+    }
+);
+
+record!(
+    /// An organization in a city.
+    Organization {
+        key: String,
+        name: String,
+        kind: OrganizationKind,
+        city: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        sources: Vec<String>,
+    }
+);
+
+record!(
+    /// The relation between two cities.
+    Partnership {
+        key: String,
+        cities: Vec<String>,
+        kind: PartnershipKind,
+        status: PartnershipStatus,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        proposed_on: Option<PartialDate>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        established_on: Option<PartialDate>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ended_on: Option<PartialDate>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        notes: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        topics: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        sources: Vec<String>,
+    }
+);
+
+record!(
+    /// A festival, exhibition, anniversary or forum.
+    Event {
+        key: String,
+        name: String,
+        kind: EventKind,
+        host_city: String,
+        start_date: PartialDate,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        end_date: Option<PartialDate>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        description: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        topics: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        sources: Vec<String>,
+    }
+);
+
+record!(
+    /// A delegation from one city to another.
+    Visit {
+        key: String,
+        from_city: String,
+        to_city: String,
+        start_date: PartialDate,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        end_date: Option<PartialDate>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        partnership: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        head_of_delegation: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        purpose: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        summary: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        topics: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        events: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        organizations: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        sources: Vec<String>,
+    }
+);
+
+record!(
+    /// A signed document.
+    Protocol {
+        key: String,
+        kind: ProtocolKind,
+        title: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signed_on: Option<PartialDate>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signed_in: Option<String>,
+        parties: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        partnership: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        visit: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        event: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        summary: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        topics: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        sources: Vec<String>,
+    }
+);

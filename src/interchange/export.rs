@@ -1,0 +1,72 @@
+//! Export: every stored record in the interchange format, each array sorted
+//! by key and each list in a stable order, so that export → import → export
+//! gives the same bytes on any database.
+
+use super::document::{Document, FORMAT_VERSION};
+use super::import::load_city_names;
+use super::keys::{Keys, Kind};
+use super::links::{self, LinkMap};
+use super::records::{Related, Stored};
+use sea_orm::sea_query::{Alias, Query};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder};
+use std::collections::HashMap;
+
+/// Reads the whole database as one document.
+pub async fn export(db: &impl ConnectionTrait) -> Result<Document, DbErr> {
+    let mut keys = Keys::default();
+    for kind in Kind::ALL {
+        let select = Query::select()
+            .columns([Alias::new("id"), Alias::new("key")])
+            .from(Alias::new(kind.table()))
+            .to_owned();
+        for row in db.query_all(&select).await? {
+            let key: String = row.try_get_by_index(1)?;
+            keys.of_mut(kind).insert(row.try_get_by_index(0)?, &key);
+        }
+    }
+    let names = load_city_names(db, None).await?;
+    Ok(Document {
+        version: FORMAT_VERSION,
+        sources: all(db, &keys, &names).await?,
+        topics: all(db, &keys, &names).await?,
+        cities: all(db, &keys, &names).await?,
+        organizations: all(db, &keys, &names).await?,
+        partnerships: all(db, &keys, &names).await?,
+        events: all(db, &keys, &names).await?,
+        visits: all(db, &keys, &names).await?,
+        protocols: all(db, &keys, &names).await?,
+    })
+}
+
+/// The document as export writes it: two-space indented JSON and a final
+/// newline.
+pub fn to_json(document: &Document) -> String {
+    let mut text = serde_json::to_string_pretty(document)
+        .unwrap_or_else(|_| unreachable!("a document always serializes"));
+    text.push('\n');
+    text
+}
+
+/// Every record of one kind, sorted by key.
+async fn all<R: Stored>(
+    db: &impl ConnectionTrait,
+    keys: &Keys,
+    names: &HashMap<i32, std::collections::BTreeMap<String, String>>,
+) -> Result<Vec<R>, DbErr> {
+    let mut link_maps: HashMap<&'static str, LinkMap> = HashMap::new();
+    for spec in R::LINKS {
+        link_maps.insert(spec.table, links::load(db, spec, None).await?);
+    }
+    let related = Related {
+        keys,
+        links: &link_maps,
+        names,
+    };
+    // Sorted here rather than by the database, whose collation may differ.
+    let mut rows = R::Entity::find()
+        .order_by_asc(sea_orm::sea_query::Expr::col(Alias::new("id")))
+        .all(db)
+        .await?;
+    rows.sort_by(|a, b| R::row_key(a).cmp(R::row_key(b)));
+    Ok(rows.iter().map(|row| R::from_row(row, &related)).collect())
+}

@@ -1,0 +1,22 @@
+//! The interchange format (`interchange.schema.json`): parse, validate,
+//! import as one transaction, export in a stable order.
+
+pub mod document;
+mod export;
+mod history;
+mod import;
+pub mod keys;
+mod links;
+mod parse;
+mod problems;
+mod records;
+mod resolve;
+mod validate;
+
+pub use document::Document;
+pub use export::{export, to_json};
+pub use import::{Counts, ImportError, ImportReport, import};
+pub use keys::Kind;
+pub use parse::parse;
+pub use problems::{Problem, Problems};
+pub use validate::is_valid_key;

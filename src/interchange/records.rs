@@ -1,0 +1,561 @@
+//! Each kind of record, both ways: a document record into a row to write,
+//! and a stored row (with its links) back into a document record. Export
+//! uses the second; import uses both, to tell changed records from unchanged.
+
+use super::document as doc;
+use super::keys::{Keys, Kind};
+use super::links::{self, LinkMap, LinkSpec};
+use crate::partial_date::PartialDate;
+use entity::{city, event, organization, partnership, protocol, source, topic, visit};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait};
+use std::collections::{BTreeMap, HashMap};
+
+/// What a stored row needs besides itself to become a document record.
+pub struct Related<'a> {
+    pub keys: &'a Keys,
+    /// Link maps by link table name.
+    pub links: &'a HashMap<&'static str, LinkMap>,
+    /// City translations by city id.
+    pub names: &'a HashMap<i32, BTreeMap<String, String>>,
+}
+
+impl Related<'_> {
+    /// The keys a record links to through one link table: in stored order
+    /// for ordered lists, sorted otherwise.
+    fn list(&self, spec: &LinkSpec, owner: i32) -> Vec<String> {
+        let targets = self.links.get(spec.table).and_then(|map| map.get(&owner));
+        let map = self.keys.of(spec.target);
+        let mut keys: Vec<String> = targets
+            .into_iter()
+            .flatten()
+            .map(|id| map.key(*id).into_owned())
+            .collect();
+        if !spec.ordered {
+            keys.sort_unstable();
+        }
+        keys
+    }
+
+    fn key(&self, kind: Kind, id: i32) -> String {
+        self.keys.of(kind).key(id).into_owned()
+    }
+
+    fn optional_key(&self, kind: Kind, id: Option<i32>) -> Option<String> {
+        id.map(|id| self.key(kind, id))
+    }
+}
+
+/// A kind of document record and the table row it is stored as.
+pub trait Stored: Clone + PartialEq + Send + Sync {
+    type Entity: EntityTrait<Model: Send + Sync, ActiveModel: ActiveModelTrait<Entity = Self::Entity> + Send>;
+    const KIND: Kind;
+    /// Its list fields stored in link tables, in the order of [`Stored::link_keys`].
+    const LINKS: &'static [&'static LinkSpec];
+
+    fn key(&self) -> &str;
+    /// The keys of each list in [`Stored::LINKS`].
+    fn link_keys(&self) -> Vec<&[String]>;
+    /// The row to write, with `id` and timestamps not set.
+    fn to_row(&self, keys: &Keys) -> <Self::Entity as EntityTrait>::ActiveModel;
+    /// The record a stored row stands for.
+    fn from_row(row: &<Self::Entity as EntityTrait>::Model, related: &Related<'_>) -> Self;
+    fn row_id(row: &<Self::Entity as EntityTrait>::Model) -> i32;
+    fn row_key(row: &<Self::Entity as EntityTrait>::Model) -> &str;
+
+    /// The record as export would write it: unordered lists sorted.
+    fn normalized(&self) -> Self {
+        let mut record = self.clone();
+        record.sort_lists();
+        record
+    }
+    fn sort_lists(&mut self);
+}
+
+/// The three stored columns of a partial date.
+type DateColumns<T> = (T, sea_orm::prelude::Date, sea_orm::prelude::Date);
+
+fn date_columns(date: PartialDate) -> DateColumns<String> {
+    (date.to_string(), date.start(), date.end())
+}
+
+fn optional_date_columns(
+    date: Option<PartialDate>,
+) -> (
+    Option<String>,
+    Option<sea_orm::prelude::Date>,
+    Option<sea_orm::prelude::Date>,
+) {
+    match date {
+        Some(date) => (Some(date.to_string()), Some(date.start()), Some(date.end())),
+        None => (None, None, None),
+    }
+}
+
+/// A stored date back as written. Stored text was validated on the way in.
+fn stored_date(text: Option<&str>) -> Option<PartialDate> {
+    text.and_then(|text| text.parse().ok())
+}
+
+fn sort(lists: &mut [&mut Vec<String>]) {
+    for list in lists {
+        list.sort_unstable();
+    }
+}
+
+impl Stored for doc::Source {
+    type Entity = source::Entity;
+    const KIND: Kind = Kind::Source;
+    const LINKS: &'static [&'static LinkSpec] = &[];
+
+    fn key(&self) -> &str {
+        &self.key
+    }
+    fn link_keys(&self) -> Vec<&[String]> {
+        Vec::new()
+    }
+    fn to_row(&self, _: &Keys) -> source::ActiveModel {
+        let (published_on, published_on_start, published_on_end) =
+            optional_date_columns(self.published_on);
+        source::ActiveModel {
+            id: NotSet,
+            key: Set(self.key.clone()),
+            title: Set(self.title.clone()),
+            url: Set(self.url.clone()),
+            publisher: Set(self.publisher.clone()),
+            published_on: Set(published_on),
+            published_on_start: Set(published_on_start),
+            published_on_end: Set(published_on_end),
+            created_at: NotSet,
+            updated_at: NotSet,
+        }
+    }
+    fn from_row(row: &source::Model, _: &Related<'_>) -> Self {
+        Self {
+            key: row.key.clone(),
+            title: row.title.clone(),
+            url: row.url.clone(),
+            publisher: row.publisher.clone(),
+            published_on: stored_date(row.published_on.as_deref()),
+        }
+    }
+    fn row_id(row: &source::Model) -> i32 {
+        row.id
+    }
+    fn row_key(row: &source::Model) -> &str {
+        &row.key
+    }
+    fn sort_lists(&mut self) {}
+}
+
+impl Stored for doc::Topic {
+    type Entity = topic::Entity;
+    const KIND: Kind = Kind::Topic;
+    const LINKS: &'static [&'static LinkSpec] = &[];
+
+    fn key(&self) -> &str {
+        &self.key
+    }
+    fn link_keys(&self) -> Vec<&[String]> {
+        Vec::new()
+    }
+    fn to_row(&self, keys: &Keys) -> topic::ActiveModel {
+        topic::ActiveModel {
+            id: NotSet,
+            key: Set(self.key.clone()),
+            name: Set(self.name.clone()),
+            // A parent new in this document may not have an id yet; import
+            // sets the remaining parents once every topic is written.
+            parent_id: Set(self
+                .parent
+                .as_deref()
+                .and_then(|parent| keys.of(Kind::Topic).id(parent))),
+            description: Set(self.description.clone()),
+            created_at: NotSet,
+            updated_at: NotSet,
+        }
+    }
+    fn from_row(row: &topic::Model, related: &Related<'_>) -> Self {
+        Self {
+            key: row.key.clone(),
+            name: row.name.clone(),
+            parent: related.optional_key(Kind::Topic, row.parent_id),
+            description: row.description.clone(),
+        }
+    }
+    fn row_id(row: &topic::Model) -> i32 {
+        row.id
+    }
+    fn row_key(row: &topic::Model) -> &str {
+        &row.key
+    }
+    fn sort_lists(&mut self) {}
+}
+
+impl Stored for doc::City {
+    type Entity = city::Entity;
+    const KIND: Kind = Kind::City;
+    const LINKS: &'static [&'static LinkSpec] = &[&links::CITY_SOURCES];
+
+    fn key(&self) -> &str {
+        &self.key
+    }
+    fn link_keys(&self) -> Vec<&[String]> {
+        vec![&self.sources]
+    }
+    fn to_row(&self, _: &Keys) -> city::ActiveModel {
+        city::ActiveModel {
+            id: NotSet,
+            key: Set(self.key.clone()),
+            name: Set(self.name.clone()),
+            native_name: Set(self.native_name.clone()),
+            country_code: Set(self.country_code.clone()),
+            region: Set(self.region.clone()),
+            population: Set(self.population),
+            latitude: Set(self.latitude),
+            longitude: Set(self.longitude),
+            timezone: Set(self.timezone.clone()),
+            wikidata_id: Set(self.wikidata_id.clone()),
+            created_at: NotSet,
+            updated_at: NotSet,
+        }
+    }
+    fn from_row(row: &city::Model, related: &Related<'_>) -> Self {
+        Self {
+            key: row.key.clone(),
+            name: row.name.clone(),
+            native_name: row.native_name.clone(),
+            names: related.names.get(&row.id).cloned().unwrap_or_default(),
+            country_code: row.country_code.clone(),
+            region: row.region.clone(),
+            population: row.population,
+            latitude: row.latitude,
+            longitude: row.longitude,
+            timezone: row.timezone.clone(),
+            wikidata_id: row.wikidata_id.clone(),
+            sources: related.list(&links::CITY_SOURCES, row.id),
+        }
+    }
+    fn row_id(row: &city::Model) -> i32 {
+        row.id
+    }
+    fn row_key(row: &city::Model) -> &str {
+        &row.key
+    }
+    fn sort_lists(&mut self) {
+        sort(&mut [&mut self.sources]);
+    }
+}
+
+impl Stored for doc::Organization {
+    type Entity = organization::Entity;
+    const KIND: Kind = Kind::Organization;
+    const LINKS: &'static [&'static LinkSpec] = &[&links::ORGANIZATION_SOURCES];
+
+    fn key(&self) -> &str {
+        &self.key
+    }
+    fn link_keys(&self) -> Vec<&[String]> {
+        vec![&self.sources]
+    }
+    fn to_row(&self, keys: &Keys) -> organization::ActiveModel {
+        organization::ActiveModel {
+            id: NotSet,
+            key: Set(self.key.clone()),
+            name: Set(self.name.clone()),
+            kind: Set(self.kind),
+            city_id: Set(keys.id(Kind::City, &self.city)),
+            created_at: NotSet,
+            updated_at: NotSet,
+        }
+    }
+    fn from_row(row: &organization::Model, related: &Related<'_>) -> Self {
+        Self {
+            key: row.key.clone(),
+            name: row.name.clone(),
+            kind: row.kind,
+            city: related.key(Kind::City, row.city_id),
+            sources: related.list(&links::ORGANIZATION_SOURCES, row.id),
+        }
+    }
+    fn row_id(row: &organization::Model) -> i32 {
+        row.id
+    }
+    fn row_key(row: &organization::Model) -> &str {
+        &row.key
+    }
+    fn sort_lists(&mut self) {
+        sort(&mut [&mut self.sources]);
+    }
+}
+
+impl Stored for doc::Partnership {
+    type Entity = partnership::Entity;
+    const KIND: Kind = Kind::Partnership;
+    const LINKS: &'static [&'static LinkSpec] =
+        &[&links::PARTNERSHIP_TOPICS, &links::PARTNERSHIP_SOURCES];
+
+    fn key(&self) -> &str {
+        &self.key
+    }
+    fn link_keys(&self) -> Vec<&[String]> {
+        vec![&self.topics, &self.sources]
+    }
+    fn to_row(&self, keys: &Keys) -> partnership::ActiveModel {
+        let (proposed_on, proposed_on_start, proposed_on_end) =
+            optional_date_columns(self.proposed_on);
+        let (established_on, established_on_start, established_on_end) =
+            optional_date_columns(self.established_on);
+        let (ended_on, ended_on_start, ended_on_end) = optional_date_columns(self.ended_on);
+        partnership::ActiveModel {
+            id: NotSet,
+            key: Set(self.key.clone()),
+            city_a_id: Set(keys.id(Kind::City, &self.cities[0])),
+            city_b_id: Set(keys.id(Kind::City, &self.cities[1])),
+            kind: Set(self.kind),
+            status: Set(self.status),
+            proposed_on: Set(proposed_on),
+            proposed_on_start: Set(proposed_on_start),
+            proposed_on_end: Set(proposed_on_end),
+            established_on: Set(established_on),
+            established_on_start: Set(established_on_start),
+            established_on_end: Set(established_on_end),
+            ended_on: Set(ended_on),
+            ended_on_start: Set(ended_on_start),
+            ended_on_end: Set(ended_on_end),
+            notes: Set(self.notes.clone()),
+            created_at: NotSet,
+            updated_at: NotSet,
+        }
+    }
+    fn from_row(row: &partnership::Model, related: &Related<'_>) -> Self {
+        Self {
+            key: row.key.clone(),
+            cities: vec![
+                related.key(Kind::City, row.city_a_id),
+                related.key(Kind::City, row.city_b_id),
+            ],
+            kind: row.kind,
+            status: row.status,
+            proposed_on: stored_date(row.proposed_on.as_deref()),
+            established_on: stored_date(row.established_on.as_deref()),
+            ended_on: stored_date(row.ended_on.as_deref()),
+            notes: row.notes.clone(),
+            topics: related.list(&links::PARTNERSHIP_TOPICS, row.id),
+            sources: related.list(&links::PARTNERSHIP_SOURCES, row.id),
+        }
+    }
+    fn row_id(row: &partnership::Model) -> i32 {
+        row.id
+    }
+    fn row_key(row: &partnership::Model) -> &str {
+        &row.key
+    }
+    fn sort_lists(&mut self) {
+        sort(&mut [&mut self.topics, &mut self.sources]);
+    }
+}
+
+impl Stored for doc::Event {
+    type Entity = event::Entity;
+    const KIND: Kind = Kind::Event;
+    const LINKS: &'static [&'static LinkSpec] = &[&links::EVENT_TOPICS, &links::EVENT_SOURCES];
+
+    fn key(&self) -> &str {
+        &self.key
+    }
+    fn link_keys(&self) -> Vec<&[String]> {
+        vec![&self.topics, &self.sources]
+    }
+    fn to_row(&self, keys: &Keys) -> event::ActiveModel {
+        let (start_date, start_date_start, start_date_end) = date_columns(self.start_date);
+        let (end_date, end_date_start, end_date_end) = optional_date_columns(self.end_date);
+        event::ActiveModel {
+            id: NotSet,
+            key: Set(self.key.clone()),
+            name: Set(self.name.clone()),
+            kind: Set(self.kind),
+            host_city_id: Set(keys.id(Kind::City, &self.host_city)),
+            start_date: Set(start_date),
+            start_date_start: Set(start_date_start),
+            start_date_end: Set(start_date_end),
+            end_date: Set(end_date),
+            end_date_start: Set(end_date_start),
+            end_date_end: Set(end_date_end),
+            description: Set(self.description.clone()),
+            created_at: NotSet,
+            updated_at: NotSet,
+        }
+    }
+    fn from_row(row: &event::Model, related: &Related<'_>) -> Self {
+        Self {
+            key: row.key.clone(),
+            name: row.name.clone(),
+            kind: row.kind,
+            host_city: related.key(Kind::City, row.host_city_id),
+            start_date: stored_date(Some(&row.start_date))
+                .unwrap_or_else(|| PartialDate::from_day(row.start_date_start)),
+            end_date: stored_date(row.end_date.as_deref()),
+            description: row.description.clone(),
+            topics: related.list(&links::EVENT_TOPICS, row.id),
+            sources: related.list(&links::EVENT_SOURCES, row.id),
+        }
+    }
+    fn row_id(row: &event::Model) -> i32 {
+        row.id
+    }
+    fn row_key(row: &event::Model) -> &str {
+        &row.key
+    }
+    fn sort_lists(&mut self) {
+        sort(&mut [&mut self.topics, &mut self.sources]);
+    }
+}
+
+impl Stored for doc::Visit {
+    type Entity = visit::Entity;
+    const KIND: Kind = Kind::Visit;
+    const LINKS: &'static [&'static LinkSpec] = &[
+        &links::VISIT_TOPICS,
+        &links::VISIT_EVENTS,
+        &links::VISIT_ORGANIZATIONS,
+        &links::VISIT_SOURCES,
+    ];
+
+    fn key(&self) -> &str {
+        &self.key
+    }
+    fn link_keys(&self) -> Vec<&[String]> {
+        vec![
+            &self.topics,
+            &self.events,
+            &self.organizations,
+            &self.sources,
+        ]
+    }
+    fn to_row(&self, keys: &Keys) -> visit::ActiveModel {
+        let (start_date, start_date_start, start_date_end) = date_columns(self.start_date);
+        let (end_date, end_date_start, end_date_end) = optional_date_columns(self.end_date);
+        visit::ActiveModel {
+            id: NotSet,
+            key: Set(self.key.clone()),
+            from_city_id: Set(keys.id(Kind::City, &self.from_city)),
+            to_city_id: Set(keys.id(Kind::City, &self.to_city)),
+            start_date: Set(start_date),
+            start_date_start: Set(start_date_start),
+            start_date_end: Set(start_date_end),
+            end_date: Set(end_date),
+            end_date_start: Set(end_date_start),
+            end_date_end: Set(end_date_end),
+            partnership_id: Set(self
+                .partnership
+                .as_deref()
+                .map(|key| keys.id(Kind::Partnership, key))),
+            head_of_delegation: Set(self.head_of_delegation.clone()),
+            purpose: Set(self.purpose.clone()),
+            summary: Set(self.summary.clone()),
+            created_at: NotSet,
+            updated_at: NotSet,
+        }
+    }
+    fn from_row(row: &visit::Model, related: &Related<'_>) -> Self {
+        Self {
+            key: row.key.clone(),
+            from_city: related.key(Kind::City, row.from_city_id),
+            to_city: related.key(Kind::City, row.to_city_id),
+            start_date: stored_date(Some(&row.start_date))
+                .unwrap_or_else(|| PartialDate::from_day(row.start_date_start)),
+            end_date: stored_date(row.end_date.as_deref()),
+            partnership: related.optional_key(Kind::Partnership, row.partnership_id),
+            head_of_delegation: row.head_of_delegation.clone(),
+            purpose: row.purpose.clone(),
+            summary: row.summary.clone(),
+            topics: related.list(&links::VISIT_TOPICS, row.id),
+            events: related.list(&links::VISIT_EVENTS, row.id),
+            organizations: related.list(&links::VISIT_ORGANIZATIONS, row.id),
+            sources: related.list(&links::VISIT_SOURCES, row.id),
+        }
+    }
+    fn row_id(row: &visit::Model) -> i32 {
+        row.id
+    }
+    fn row_key(row: &visit::Model) -> &str {
+        &row.key
+    }
+    fn sort_lists(&mut self) {
+        sort(&mut [
+            &mut self.topics,
+            &mut self.events,
+            &mut self.organizations,
+            &mut self.sources,
+        ]);
+    }
+}
+
+impl Stored for doc::Protocol {
+    type Entity = protocol::Entity;
+    const KIND: Kind = Kind::Protocol;
+    const LINKS: &'static [&'static LinkSpec] = &[
+        &links::PROTOCOL_PARTIES,
+        &links::PROTOCOL_TOPICS,
+        &links::PROTOCOL_SOURCES,
+    ];
+
+    fn key(&self) -> &str {
+        &self.key
+    }
+    fn link_keys(&self) -> Vec<&[String]> {
+        vec![&self.parties, &self.topics, &self.sources]
+    }
+    fn to_row(&self, keys: &Keys) -> protocol::ActiveModel {
+        let (signed_on, signed_on_start, signed_on_end) = optional_date_columns(self.signed_on);
+        protocol::ActiveModel {
+            id: NotSet,
+            key: Set(self.key.clone()),
+            kind: Set(self.kind),
+            title: Set(self.title.clone()),
+            signed_on: Set(signed_on),
+            signed_on_start: Set(signed_on_start),
+            signed_on_end: Set(signed_on_end),
+            signed_in_id: Set(self
+                .signed_in
+                .as_deref()
+                .map(|key| keys.id(Kind::City, key))),
+            partnership_id: Set(self
+                .partnership
+                .as_deref()
+                .map(|key| keys.id(Kind::Partnership, key))),
+            visit_id: Set(self.visit.as_deref().map(|key| keys.id(Kind::Visit, key))),
+            event_id: Set(self.event.as_deref().map(|key| keys.id(Kind::Event, key))),
+            summary: Set(self.summary.clone()),
+            created_at: NotSet,
+            updated_at: NotSet,
+        }
+    }
+    fn from_row(row: &protocol::Model, related: &Related<'_>) -> Self {
+        Self {
+            key: row.key.clone(),
+            kind: row.kind,
+            title: row.title.clone(),
+            signed_on: stored_date(row.signed_on.as_deref()),
+            signed_in: related.optional_key(Kind::City, row.signed_in_id),
+            parties: related.list(&links::PROTOCOL_PARTIES, row.id),
+            partnership: related.optional_key(Kind::Partnership, row.partnership_id),
+            visit: related.optional_key(Kind::Visit, row.visit_id),
+            event: related.optional_key(Kind::Event, row.event_id),
+            summary: row.summary.clone(),
+            topics: related.list(&links::PROTOCOL_TOPICS, row.id),
+            sources: related.list(&links::PROTOCOL_SOURCES, row.id),
+        }
+    }
+    fn row_id(row: &protocol::Model) -> i32 {
+        row.id
+    }
+    fn row_key(row: &protocol::Model) -> &str {
+        &row.key
+    }
+    fn sort_lists(&mut self) {
+        // Parties keep their order.
+        sort(&mut [&mut self.topics, &mut self.sources]);
+    }
+}

@@ -1,0 +1,326 @@
+//! The checks that need the database: every reference names a record in the
+//! document or already stored, the topic tree stays a tree, and no two
+//! partnerships share a pair of cities and a kind. Fills [`Keys`] with the
+//! ids of every stored record the document mentions.
+
+use super::document::Document;
+use super::keys::{Keys, Kind};
+use super::links::CHUNK;
+use super::problems::Problems;
+use super::validate::unordered_pair;
+use entity::enums::PartnershipKind;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
+use sea_orm::{ConnectionTrait, DbErr};
+use std::collections::{HashMap, HashSet};
+
+/// One reference from a record to another, and where it is written.
+struct Reference<'d> {
+    target: Kind,
+    key: &'d str,
+    array: &'static str,
+    index: usize,
+    field: &'static str,
+    item: Option<usize>,
+}
+
+impl Reference<'_> {
+    fn path(&self) -> String {
+        match self.item {
+            Some(item) => format!("{}[{}].{}[{item}]", self.array, self.index, self.field),
+            None => format!("{}[{}].{}", self.array, self.index, self.field),
+        }
+    }
+}
+
+/// Every reference in the document, in document order.
+fn references(document: &Document) -> Vec<Reference<'_>> {
+    let mut refs = Vec::new();
+    macro_rules! single {
+        ($array:literal, $index:expr, $field:literal, $target:ident, $key:expr) => {
+            refs.push(Reference {
+                target: Kind::$target,
+                key: $key,
+                array: $array,
+                index: $index,
+                field: $field,
+                item: None,
+            })
+        };
+    }
+    macro_rules! list {
+        ($array:literal, $index:expr, $field:literal, $target:ident, $keys:expr) => {
+            for (item, key) in $keys.iter().enumerate() {
+                refs.push(Reference {
+                    target: Kind::$target,
+                    key,
+                    array: $array,
+                    index: $index,
+                    field: $field,
+                    item: Some(item),
+                })
+            }
+        };
+    }
+    for (i, topic) in document.topics.iter().enumerate() {
+        if let Some(parent) = &topic.parent {
+            single!("topics", i, "parent", Topic, parent);
+        }
+    }
+    for (i, city) in document.cities.iter().enumerate() {
+        list!("cities", i, "sources", Source, city.sources);
+    }
+    for (i, organization) in document.organizations.iter().enumerate() {
+        single!("organizations", i, "city", City, &organization.city);
+        list!("organizations", i, "sources", Source, organization.sources);
+    }
+    for (i, partnership) in document.partnerships.iter().enumerate() {
+        list!("partnerships", i, "cities", City, partnership.cities);
+        list!("partnerships", i, "topics", Topic, partnership.topics);
+        list!("partnerships", i, "sources", Source, partnership.sources);
+    }
+    for (i, event) in document.events.iter().enumerate() {
+        single!("events", i, "hostCity", City, &event.host_city);
+        list!("events", i, "topics", Topic, event.topics);
+        list!("events", i, "sources", Source, event.sources);
+    }
+    for (i, visit) in document.visits.iter().enumerate() {
+        single!("visits", i, "fromCity", City, &visit.from_city);
+        single!("visits", i, "toCity", City, &visit.to_city);
+        if let Some(partnership) = &visit.partnership {
+            single!("visits", i, "partnership", Partnership, partnership);
+        }
+        list!("visits", i, "topics", Topic, visit.topics);
+        list!("visits", i, "events", Event, visit.events);
+        list!(
+            "visits",
+            i,
+            "organizations",
+            Organization,
+            visit.organizations
+        );
+        list!("visits", i, "sources", Source, visit.sources);
+    }
+    for (i, protocol) in document.protocols.iter().enumerate() {
+        if let Some(city) = &protocol.signed_in {
+            single!("protocols", i, "signedIn", City, city);
+        }
+        list!("protocols", i, "parties", City, protocol.parties);
+        if let Some(partnership) = &protocol.partnership {
+            single!("protocols", i, "partnership", Partnership, partnership);
+        }
+        if let Some(visit) = &protocol.visit {
+            single!("protocols", i, "visit", Visit, visit);
+        }
+        if let Some(event) = &protocol.event {
+            single!("protocols", i, "event", Event, event);
+        }
+        list!("protocols", i, "topics", Topic, protocol.topics);
+        list!("protocols", i, "sources", Source, protocol.sources);
+    }
+    refs
+}
+
+/// The keys each kind of record has in the document.
+fn defined(document: &Document) -> HashMap<Kind, HashSet<&str>> {
+    fn keys<'d, T>(records: &'d [T], key: impl Fn(&'d T) -> &'d str) -> HashSet<&'d str> {
+        records.iter().map(key).collect()
+    }
+    HashMap::from([
+        (Kind::Source, keys(&document.sources, |r| &r.key)),
+        (Kind::Topic, keys(&document.topics, |r| &r.key)),
+        (Kind::City, keys(&document.cities, |r| &r.key)),
+        (
+            Kind::Organization,
+            keys(&document.organizations, |r| &r.key),
+        ),
+        (Kind::Partnership, keys(&document.partnerships, |r| &r.key)),
+        (Kind::Event, keys(&document.events, |r| &r.key)),
+        (Kind::Visit, keys(&document.visits, |r| &r.key)),
+        (Kind::Protocol, keys(&document.protocols, |r| &r.key)),
+    ])
+}
+
+/// Looks up the stored ids of the document's records and references, and
+/// reports what cannot be resolved or would break the data's rules.
+pub async fn resolve(
+    db: &impl ConnectionTrait,
+    document: &Document,
+    keys: &mut Keys,
+    problems: &mut Problems,
+) -> Result<(), DbErr> {
+    let defined = defined(document);
+    let references = references(document);
+
+    let mut wanted: HashMap<Kind, HashSet<&str>> = defined.clone();
+    for reference in &references {
+        wanted
+            .entry(reference.target)
+            .or_default()
+            .insert(reference.key);
+    }
+    for kind in Kind::ALL {
+        let mut list: Vec<&str> = wanted.get(&kind).into_iter().flatten().copied().collect();
+        list.sort_unstable();
+        load_ids(db, kind, &list, keys).await?;
+    }
+
+    for reference in &references {
+        let in_document = defined
+            .get(&reference.target)
+            .is_some_and(|set| set.contains(reference.key));
+        if !in_document && !keys.of(reference.target).contains(reference.key) {
+            problems.push(
+                reference.path(),
+                format!(
+                    "no {} with key {:?}",
+                    reference.target.singular(),
+                    reference.key
+                ),
+            );
+        }
+    }
+    if !document.topics.is_empty() {
+        check_topic_tree(db, document, problems).await?;
+    }
+    if !document.partnerships.is_empty() {
+        check_partnership_pairs(db, document, problems).await?;
+    }
+    Ok(())
+}
+
+/// Fills the map of one kind with the stored ids of the given keys.
+async fn load_ids(
+    db: &impl ConnectionTrait,
+    kind: Kind,
+    wanted: &[&str],
+    keys: &mut Keys,
+) -> Result<(), DbErr> {
+    for chunk in wanted.chunks(CHUNK) {
+        let select = Query::select()
+            .columns([Alias::new("id"), Alias::new("key")])
+            .from(Alias::new(kind.table()))
+            .and_where(Expr::col(Alias::new("key")).is_in(chunk.iter().copied()))
+            .to_owned();
+        for row in db.query_all(&select).await? {
+            let key: String = row.try_get_by_index(1)?;
+            keys.of_mut(kind).insert(row.try_get_by_index(0)?, &key);
+        }
+    }
+    Ok(())
+}
+
+/// The topic tree after the import must have no cycles. Topics are few, so
+/// the stored tree is read whole.
+async fn check_topic_tree(
+    db: &impl ConnectionTrait,
+    document: &Document,
+    problems: &mut Problems,
+) -> Result<(), DbErr> {
+    let select = Query::select()
+        .expr(Expr::col((Alias::new("t"), Alias::new("key"))))
+        .expr(Expr::col((Alias::new("p"), Alias::new("key"))))
+        .from_as(Alias::new("topic"), Alias::new("t"))
+        .join_as(
+            JoinType::InnerJoin,
+            Alias::new("topic"),
+            Alias::new("p"),
+            Expr::col((Alias::new("p"), Alias::new("id")))
+                .equals((Alias::new("t"), Alias::new("parent_id"))),
+        )
+        .to_owned();
+    let mut parent: HashMap<String, String> = HashMap::new();
+    for row in db.query_all(&select).await? {
+        parent.insert(row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+    }
+    for topic in &document.topics {
+        match &topic.parent {
+            Some(p) => parent.insert(topic.key.clone(), p.clone()),
+            None => parent.remove(&topic.key),
+        };
+    }
+    for (i, topic) in document.topics.iter().enumerate() {
+        let mut chain = vec![topic.key.as_str()];
+        let mut current = topic.key.as_str();
+        while let Some(next) = parent.get(current) {
+            chain.push(next);
+            if next == &topic.key {
+                problems.push(
+                    format!("topics[{i}].parent"),
+                    format!(
+                        "topic {:?} would become its own ancestor ({})",
+                        topic.key,
+                        chain.join(" → ")
+                    ),
+                );
+                break;
+            }
+            if chain.len() > parent.len() + 1 {
+                break; // a cycle further up, reported at its own topics
+            }
+            current = next;
+        }
+    }
+    Ok(())
+}
+
+/// No stored partnership (that the document does not also rewrite) may have
+/// the same pair of cities and kind as one in the document.
+async fn check_partnership_pairs(
+    db: &impl ConnectionTrait,
+    document: &Document,
+    problems: &mut Problems,
+) -> Result<(), DbErr> {
+    let (p, a, b) = (Alias::new("p"), Alias::new("a"), Alias::new("b"));
+    let select = Query::select()
+        .expr(Expr::col((p.clone(), Alias::new("key"))))
+        .expr(Expr::col((a.clone(), Alias::new("key"))))
+        .expr(Expr::col((b.clone(), Alias::new("key"))))
+        .expr(Expr::col((p.clone(), Alias::new("kind"))))
+        .from_as(Alias::new("partnership"), p.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            Alias::new("city"),
+            a.clone(),
+            Expr::col((a.clone(), Alias::new("id"))).equals((p.clone(), Alias::new("city_a_id"))),
+        )
+        .join_as(
+            JoinType::InnerJoin,
+            Alias::new("city"),
+            b.clone(),
+            Expr::col((b.clone(), Alias::new("id"))).equals((p.clone(), Alias::new("city_b_id"))),
+        )
+        .to_owned();
+    let rewritten: HashSet<&str> = document
+        .partnerships
+        .iter()
+        .map(|p| p.key.as_str())
+        .collect();
+    let mut stored: HashMap<(String, String, PartnershipKind), String> = HashMap::new();
+    for row in db.query_all(&select).await? {
+        let key: String = row.try_get_by_index(0)?;
+        if rewritten.contains(key.as_str()) {
+            continue;
+        }
+        let cities: [String; 2] = [row.try_get_by_index(1)?, row.try_get_by_index(2)?];
+        let kind: PartnershipKind =
+            sea_orm::ActiveEnum::try_from_value(&row.try_get_by_index::<String>(3)?)?;
+        if let Some((x, y)) = unordered_pair(&cities) {
+            stored.insert((x.to_owned(), y.to_owned(), kind), key);
+        }
+    }
+    for (i, partnership) in document.partnerships.iter().enumerate() {
+        let Some((x, y)) = unordered_pair(&partnership.cities) else {
+            continue;
+        };
+        if let Some(other) = stored.get(&(x.to_owned(), y.to_owned(), partnership.kind)) {
+            problems.push(
+                format!("partnerships[{i}].cities"),
+                format!(
+                    "{x:?} and {y:?} already have a {} partnership: {other:?}",
+                    partnership.kind.as_str()
+                ),
+            );
+        }
+    }
+    Ok(())
+}
