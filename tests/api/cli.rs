@@ -1,0 +1,86 @@
+//! The `twinning` binary itself: import from stdin, export to a file, and
+//! the exit code and message of a bad import.
+
+use crate::helpers::TestDb;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn twinning(db: &TestDb, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_twinning"))
+        .args(args)
+        .env("DATABASE_URL", &db.url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run twinning");
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(text.as_bytes())
+            .expect("write stdin");
+    }
+    drop(child.stdin.take());
+    let output = child.wait_with_output().expect("twinning exits");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn import_from_stdin_then_export_to_a_file_round_trips() {
+    let db = TestDb::new().await;
+    let (ok, stdout, stderr) = twinning(
+        &db,
+        &["import", "-"],
+        Some(twinning::example_data::FOUNDING_DOCUMENT),
+    );
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("cities                21         0         0"),
+        "{stdout}"
+    );
+
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("export.json");
+    let (ok, _, stderr) = twinning(&db, &["export", "--out", out.to_str().expect("path")], None);
+    assert!(ok, "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(out).expect("exported file"),
+        twinning::example_data::FOUNDING_DOCUMENT
+    );
+}
+
+#[tokio::test]
+async fn a_bad_file_fails_with_its_problems_and_imports_nothing() {
+    let db = TestDb::new().await;
+    let bad = r#"{"cities": [{"key": "ok", "name": "OK", "countryCode": "FI"}, {"key": "bad", "name": "Bad", "countryCode": "FI", "latitude": 95}]}"#;
+    let (ok, _, stderr) = twinning(&db, &["import", "-"], Some(bad));
+    assert!(!ok);
+    assert!(
+        stderr.contains("cities[1].latitude: 95 is outside -90..90"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+
+    let (ok, stdout, _) = twinning(&db, &["export"], None);
+    assert!(ok);
+    assert!(stdout.contains(r#""cities": []"#), "{stdout}");
+}
+
+#[test]
+fn schema_prints_the_committed_sdl() {
+    let output = Command::new(env!("CARGO_BIN_EXE_twinning"))
+        .arg("schema")
+        .output()
+        .expect("run twinning schema");
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        twinning::graphql::sdl()
+    );
+}

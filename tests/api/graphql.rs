@@ -1,0 +1,158 @@
+//! The GraphQL API over real HTTP.
+
+use crate::helpers::spawn_app;
+use serde_json::json;
+
+#[tokio::test]
+async fn health_answers_ok() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/health"))
+        .send()
+        .await
+        .expect("request");
+    assert!(response.status().is_success());
+    assert_eq!(
+        response.json::<serde_json::Value>().await.expect("json"),
+        json!({ "status": "ok" })
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_city_is_found_by_key_with_its_names_in_other_scripts() {
+    let app = spawn_app().await;
+    let data = app
+        .data(
+            r#"query ($key: String!) { city(key: $key) { key name nativeName countryCode inRussian: name(lang: "ru") inKlingon: name(lang: "tlh") } }"#,
+            json!({ "key": "harbin" }),
+        )
+        .await;
+    assert_eq!(
+        data["city"],
+        json!({ "key": "harbin", "name": "Harbin", "nativeName": "哈尔滨", "countryCode": "CN", "inRussian": "Харбин", "inKlingon": "Harbin" })
+    );
+    assert_eq!(
+        app.data(r#"{ city(key: "atlantis") { key } }"#, json!({}))
+            .await["city"],
+        json!(null)
+    );
+}
+
+#[tokio::test]
+async fn cities_page_forward_and_backward_with_cursors() {
+    let app = spawn_app().await;
+    let page = |args: String| {
+        format!(
+            "{{ cities({args}) {{ totalCount nodes {{ key }} pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }} }} }}"
+        )
+    };
+    let keys = |data: &serde_json::Value| -> Vec<String> {
+        data["cities"]["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .map(|n| n["key"].as_str().expect("key").to_owned())
+            .collect()
+    };
+
+    let all = app.data(&page("first: 100".into()), json!({})).await;
+    let every = keys(&all);
+    assert_eq!(every.len(), 21);
+    assert_eq!(all["cities"]["totalCount"], 21);
+
+    let first = app.data(&page("first: 5".into()), json!({})).await;
+    assert_eq!(keys(&first), every[..5]);
+    assert_eq!(first["cities"]["pageInfo"]["hasNextPage"], true);
+    let after = first["cities"]["pageInfo"]["endCursor"]
+        .as_str()
+        .expect("cursor")
+        .to_owned();
+    let second = app
+        .data(&page(format!("first: 5, after: \"{after}\"")), json!({}))
+        .await;
+    assert_eq!(keys(&second), every[5..10]);
+    assert_eq!(second["cities"]["pageInfo"]["hasPreviousPage"], true);
+
+    let before = second["cities"]["pageInfo"]["startCursor"]
+        .as_str()
+        .expect("cursor")
+        .to_owned();
+    let back = app
+        .data(&page(format!("last: 3, before: \"{before}\"")), json!({}))
+        .await;
+    assert_eq!(keys(&back), every[2..5]);
+
+    let russian = app
+        .data(
+            r#"{ cities(filter: { countryCode: "RU" }, first: 100) { nodes { countryCode } } }"#,
+            json!({}),
+        )
+        .await;
+    assert!(
+        russian["cities"]["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .all(|n| n["countryCode"] == "RU")
+    );
+}
+
+#[tokio::test]
+async fn a_page_larger_than_the_limit_is_an_error_not_a_silent_cap() {
+    let app = spawn_app().await;
+    let body = app
+        .gql("{ cities(first: 101) { nodes { key } } }", json!({}))
+        .await;
+    assert_eq!(
+        body["errors"][0]["message"],
+        "`first` must be at most 100 (got 101)"
+    );
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn global_ids_find_their_node() {
+    let app = spawn_app().await;
+    let id = app
+        .data(r#"{ city(key: "murmansk") { id } }"#, json!({}))
+        .await["city"]["id"]
+        .clone();
+    let data = app
+        .data(
+            "query ($id: ID!) { node(id: $id) { id ... on City { key } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(data["node"]["key"], "murmansk");
+    assert_eq!(data["node"]["id"], id);
+}
+
+#[tokio::test]
+async fn graphiql_is_served_with_its_own_assets() {
+    let app = spawn_app().await;
+    let page = app
+        .client
+        .get(app.url("/graphql"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("page");
+    let html = page.text().await.expect("html");
+    assert!(html.contains("Twinning GraphiQL") && !html.contains("__DEFAULT_QUERY__"));
+    assert!(
+        !html.contains("https://"),
+        "GraphiQL must not load from a CDN"
+    );
+    let script = app
+        .client
+        .get(app.url("/graphiql/graphiql.min.js"))
+        .send()
+        .await
+        .expect("asset");
+    assert_eq!(
+        script.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+}

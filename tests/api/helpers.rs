@@ -1,0 +1,192 @@
+//! Test fixtures: a fresh database per test, a server on a random port, and
+//! a GraphQL client for it.
+
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use tokio::sync::oneshot;
+use twinning::cli::{DatabaseArgs, ServeArgs};
+
+/// A database of its own for one test, removed when dropped.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+/// The PostgreSQL server tests run against, if any.
+fn postgres_base() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| url.starts_with("postgres"))
+}
+
+impl TestDb {
+    /// A fresh, empty database.
+    pub async fn new() -> TestDb {
+        match postgres_base() {
+            None => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                TestDb {
+                    url,
+                    _dir: Some(dir),
+                    postgres: None,
+                }
+            }
+            Some(base) => {
+                static COUNTER: AtomicU32 = AtomicU32::new(0);
+                let (server, prefix) = base
+                    .rsplit_once('/')
+                    .expect("TEST_DATABASE_URL names a database");
+                let name = format!(
+                    "{prefix}_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::Relaxed)
+                );
+                let admin = sea_orm::Database::connect(format!("{server}/postgres"))
+                    .await
+                    .expect("connect to PostgreSQL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                TestDb {
+                    url: format!("{server}/{name}"),
+                    _dir: None,
+                    postgres: Some((server.to_owned(), name)),
+                }
+            }
+        }
+    }
+
+    /// A new connection pool to this database.
+    pub async fn connect(&self) -> DatabaseConnection {
+        twinning::db::connect(&self.url, 4)
+            .await
+            .expect("connect to the test database")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((server, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which cannot block on async
+        // work: drop the database from a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let admin = sea_orm::Database::connect(format!("{server}/postgres"))
+                    .await
+                    .ok()?;
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await
+                    .ok()?;
+                admin.close().await.ok()
+            })
+        })
+        .join();
+    }
+}
+
+/// A running server and a way to talk to it.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    /// Kept so the database outlives the server.
+    _test_db: TestDb,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+/// A server on a random port over a fresh database holding the founding example.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(true).await
+}
+
+/// A server on a random port over a fresh database, with or without the example data.
+pub async fn spawn_app_with(example_data: bool) -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        twinning::telemetry::init(false);
+    }
+    let test_db = TestDb::new().await;
+    let args = ServeArgs {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        example_data,
+        log_json: false,
+        database: DatabaseArgs {
+            database_url: test_db.url.clone(),
+            database_max_connections: 4,
+        },
+    };
+    let application = twinning::app::Application::build(&args)
+        .await
+        .expect("the server starts");
+    let addr = application.local_addr();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(application.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        addr,
+        client: reqwest::Client::new(),
+        _test_db: test_db,
+        stop: Some(stop),
+        server: Some(server),
+    }
+}
+
+impl TestApp {
+    /// The URL of a path on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// POSTs a GraphQL query and returns the whole response body.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request reaches the server");
+        response.json().await.expect("a JSON response")
+    }
+
+    /// POSTs a GraphQL query that must succeed, and returns its `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.gql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server
+                .await
+                .expect("server task")
+                .expect("server stops cleanly");
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

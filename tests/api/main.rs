@@ -1,0 +1,12 @@
+//! One test binary for the whole API, talking to a real server over HTTP and
+//! a real database: SQLite files by default, PostgreSQL when
+//! `TEST_DATABASE_URL=postgres://…` is set (each test gets its own database).
+
+mod helpers;
+
+mod cli;
+mod graphql;
+mod import_errors;
+mod interchange;
+mod migrations;
+mod schema;
