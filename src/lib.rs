@@ -12,4 +12,5 @@ pub mod graphql; // the GraphQL schema
 pub mod http; // routes: /graphql, /health
 pub mod interchange; // the JSON import/export format
 pub mod partial_date; // dates known to the year, month or day
+pub mod store; // SQL for the API: pages, filters, search
 pub mod telemetry; // logging

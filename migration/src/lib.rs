@@ -18,6 +18,7 @@ mod m20261129_000008_create_protocol;
 mod m20261129_000009_create_partnership_status_change;
 mod m20261129_000010_create_links;
 mod m20261129_000011_create_citations;
+mod m20261129_000012_create_search;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_create_partnership_status_change::Migration),
             Box::new(m20261129_000010_create_links::Migration),
             Box::new(m20261129_000011_create_citations::Migration),
+            Box::new(m20261129_000012_create_search::Migration),
         ]
     }
 }

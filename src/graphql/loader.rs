@@ -1,43 +1,313 @@
-//! DataLoaders: every related record is fetched in one statement per batch
-//! of parents, never one statement per parent. Each key type names what it
-//! loads.
+//! DataLoaders: every related record, and every nested page, is fetched in
+//! one statement per batch of parents, never one statement per parent.
 
+use super::page::Relation;
 use crate::error::AppError;
+use crate::store::{Sql, Table};
 use async_graphql::dataloader::Loader;
-use entity::{city, city_name};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use entity::city_name;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+};
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+use std::sync::Arc;
 
-/// The loaders share one database handle.
-pub struct Loaders {
+/// Runs a statement and reads each row as `M`, with the extra integer
+/// column `extra` if given.
+async fn fetch<M: Table>(
+    db: &DatabaseConnection,
+    sql: &Sql,
+    extra: Option<&str>,
+) -> Result<Vec<(i32, M)>, AppError> {
+    let rows = db
+        .query_all_raw(sql.statement(db.get_database_backend()))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let parent = match extra {
+                Some(column) => row.try_get::<i32>("", column)?,
+                None => 0,
+            };
+            Ok((parent, M::from_query_result(row, "")?))
+        })
+        .collect()
+}
+
+/// Records of one table by id or key.
+pub struct Rows<M> {
+    db: DatabaseConnection,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M> Rows<M> {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self {
+            db,
+            _model: PhantomData,
+        }
+    }
+}
+
+/// A record's key, as a loader key distinct from its id.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Key(pub String);
+
+impl<M: Table> Loader<i32> for Rows<M> {
+    type Value = M;
+    type Error = AppError;
+
+    async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, M>, AppError> {
+        let mut sql = Sql::new(format!("SELECT t.* FROM {} t WHERE t.id IN (", M::TABLE));
+        sql.bind_list(ids.iter().copied()).push(")");
+        Ok(fetch::<M>(&self.db, &sql, None)
+            .await?
+            .into_iter()
+            .map(|(_, row)| (row.id(), row))
+            .collect())
+    }
+}
+
+impl<M: Table> Loader<Key> for Rows<M> {
+    type Value = M;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Key]) -> Result<HashMap<Key, M>, AppError> {
+        let mut sql = Sql::new(format!("SELECT t.* FROM {} t WHERE t.key IN (", M::TABLE));
+        sql.bind_list(keys.iter().map(|k| k.0.clone())).push(")");
+        Ok(fetch::<M>(&self.db, &sql, None)
+            .await?
+            .into_iter()
+            .map(|(_, row)| (Key(row.key().to_owned()), row))
+            .collect())
+    }
+}
+
+/// The SQL of a nested page, shared by every parent that asks for it.
+pub struct Request {
+    signature: String,
+    table: &'static str,
+    relation: &'static Relation,
+    condition: Sql,
+    order_by: String,
+    limit: usize,
+}
+
+impl Request {
+    pub fn new(
+        table: &'static str,
+        relation: &'static Relation,
+        filter: &Sql,
+        keyset: &Sql,
+        order_by: String,
+        limit: usize,
+    ) -> Self {
+        let mut condition = filter.clone();
+        condition.push(" AND ").append(keyset);
+        let signature = format!(
+            "{}|{}|{order_by}|{limit}",
+            relation.name,
+            condition.signature()
+        );
+        Self {
+            signature,
+            table,
+            relation,
+            condition,
+            order_by,
+            limit,
+        }
+    }
+}
+
+/// The edge subquery with the parent ids bound wherever `{parents}` stands.
+fn edge(relation: &Relation, parents: &[i32]) -> Sql {
+    let mut sql = Sql::default();
+    let mut parts = relation.edge.split("{parents}");
+    if let Some(first) = parts.next() {
+        sql.push(first);
+    }
+    for part in parts {
+        sql.bind_list(parents.iter().copied()).push(part);
+    }
+    sql
+}
+
+/// One parent's page of a nested list.
+#[derive(Clone)]
+pub struct NestedKey {
+    pub parent: i32,
+    pub request: Arc<Request>,
+}
+
+impl PartialEq for NestedKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.parent == other.parent && self.request.signature == other.request.signature
+    }
+}
+impl Eq for NestedKey {}
+impl Hash for NestedKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.parent.hash(state);
+        self.request.signature.hash(state);
+    }
+}
+
+/// Nested pages of records of one table.
+pub struct Nested<M> {
+    db: DatabaseConnection,
+    _model: PhantomData<fn() -> M>,
+}
+
+impl<M> Nested<M> {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self {
+            db,
+            _model: PhantomData,
+        }
+    }
+}
+
+/// Groups keys by what they ask, so each distinct question runs once.
+fn by_request<K: Clone, R>(
+    keys: &[K],
+    request: impl Fn(&K) -> (&str, R, i32),
+) -> Vec<(R, Vec<i32>, Vec<K>)> {
+    let mut groups: Vec<(String, R, Vec<i32>, Vec<K>)> = Vec::new();
+    for key in keys {
+        let (signature, req, parent) = request(key);
+        match groups.iter_mut().find(|g| g.0 == signature) {
+            Some(group) => {
+                group.2.push(parent);
+                group.3.push(key.clone());
+            }
+            None => groups.push((signature.to_owned(), req, vec![parent], vec![key.clone()])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(_, req, parents, keys)| (req, parents, keys))
+        .collect()
+}
+
+impl<M: Table> Loader<NestedKey> for Nested<M> {
+    type Value = Vec<M>;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[NestedKey]) -> Result<HashMap<NestedKey, Vec<M>>, AppError> {
+        let mut pages: HashMap<NestedKey, Vec<M>> = HashMap::new();
+        for (request, parents, group) in by_request(keys, |k| {
+            (k.request.signature.as_str(), k.request.clone(), k.parent)
+        }) {
+            // Every parent's page in one statement: number each parent's rows
+            // in page order and keep the first `limit`.
+            let mut sql = Sql::new(format!(
+                "SELECT * FROM (SELECT t.*, e.parent AS tw_parent, ROW_NUMBER() OVER (PARTITION BY e.parent ORDER BY {}) AS tw_rn \
+                 FROM {} t JOIN (",
+                request.order_by, request.table
+            ));
+            sql.append(&edge(request.relation, &parents))
+                .push(") e ON e.child = t.id WHERE ");
+            sql.append(&request.condition);
+            sql.push(&format!(
+                ") x WHERE x.tw_rn <= {} ORDER BY x.tw_parent, x.tw_rn",
+                request.limit
+            ));
+            for (parent, row) in fetch::<M>(&self.db, &sql, Some("tw_parent")).await? {
+                pages
+                    .entry(NestedKey {
+                        parent,
+                        request: request.clone(),
+                    })
+                    .or_default()
+                    .push(row);
+            }
+            for key in group {
+                pages.entry(key).or_default();
+            }
+        }
+        Ok(pages)
+    }
+}
+
+/// The size of one parent's nested list, counted for all parents at once.
+#[derive(Clone)]
+pub struct CountKey {
+    parent: i32,
+    request: Arc<(String, &'static str, &'static Relation, Sql)>,
+}
+
+impl CountKey {
+    pub fn new(
+        parent: i32,
+        table: &'static str,
+        relation: &'static Relation,
+        filter: &Sql,
+    ) -> Self {
+        let signature = format!("{}|{}", relation.name, filter.signature());
+        Self {
+            parent,
+            request: Arc::new((signature, table, relation, filter.clone())),
+        }
+    }
+}
+
+impl PartialEq for CountKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.parent == other.parent && self.request.0 == other.request.0
+    }
+}
+impl Eq for CountKey {}
+impl Hash for CountKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.parent.hash(state);
+        self.request.0.hash(state);
+    }
+}
+
+/// Counts of nested lists.
+pub struct Counts {
     db: DatabaseConnection,
 }
 
-impl Loaders {
+impl Counts {
     pub fn new(db: DatabaseConnection) -> Self {
         Self { db }
     }
 }
 
-type LoadError = AppError;
+impl Loader<CountKey> for Counts {
+    type Value = u64;
+    type Error = AppError;
 
-/// A city by its key.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct CityByKey(pub String);
-
-impl Loader<CityByKey> for Loaders {
-    type Value = city::Model;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[CityByKey]) -> Result<HashMap<CityByKey, city::Model>, LoadError> {
-        let rows = city::Entity::find()
-            .filter(city::Column::Key.is_in(keys.iter().map(|k| k.0.as_str())))
-            .all(&self.db)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| (CityByKey(row.key.clone()), row))
-            .collect())
+    async fn load(&self, keys: &[CountKey]) -> Result<HashMap<CountKey, u64>, AppError> {
+        let mut counts = HashMap::new();
+        for (request, parents, group) in by_request(keys, |k| {
+            (k.request.0.as_str(), k.request.clone(), k.parent)
+        }) {
+            let (_, table, relation, filter) = request.as_ref();
+            let mut sql = Sql::new(format!("SELECT e.parent, COUNT(*) FROM {table} t JOIN ("));
+            sql.append(&edge(relation, &parents))
+                .push(") e ON e.child = t.id WHERE ")
+                .append(filter)
+                .push(" GROUP BY e.parent");
+            let rows = self
+                .db
+                .query_all_raw(sql.statement(self.db.get_database_backend()))
+                .await?;
+            let mut found: HashMap<i32, u64> = HashMap::new();
+            for row in rows {
+                let parent: i32 = row.try_get_by_index(0)?;
+                let count: i64 = row.try_get_by_index(1)?;
+                found.insert(parent, u64::try_from(count).unwrap_or_default());
+            }
+            for key in group {
+                let count = found.get(&key.parent).copied().unwrap_or(0);
+                counts.insert(key, count);
+            }
+        }
+        Ok(counts)
     }
 }
 
@@ -45,14 +315,25 @@ impl Loader<CityByKey> for Loaders {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct NamesOfCity(pub i32);
 
-impl Loader<NamesOfCity> for Loaders {
+/// City translations.
+pub struct CityNames {
+    db: DatabaseConnection,
+}
+
+impl CityNames {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+impl Loader<NamesOfCity> for CityNames {
     type Value = Vec<city_name::Model>;
-    type Error = LoadError;
+    type Error = AppError;
 
     async fn load(
         &self,
         ids: &[NamesOfCity],
-    ) -> Result<HashMap<NamesOfCity, Vec<city_name::Model>>, LoadError> {
+    ) -> Result<HashMap<NamesOfCity, Vec<city_name::Model>>, AppError> {
         let rows = city_name::Entity::find()
             .filter(city_name::Column::CityId.is_in(ids.iter().map(|id| id.0)))
             .order_by_asc(city_name::Column::Lang)
@@ -63,5 +344,43 @@ impl Loader<NamesOfCity> for Loaders {
             names.entry(NamesOfCity(row.city_id)).or_default().push(row);
         }
         Ok(names)
+    }
+}
+
+/// The parties of a protocol, by protocol id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PartiesOf(pub i32);
+
+/// Protocol parties, in signing order.
+pub struct Parties {
+    db: DatabaseConnection,
+}
+
+impl Parties {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+impl Loader<PartiesOf> for Parties {
+    type Value = Vec<entity::city::Model>;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        ids: &[PartiesOf],
+    ) -> Result<HashMap<PartiesOf, Vec<entity::city::Model>>, AppError> {
+        let mut sql = Sql::new(
+            "SELECT t.*, pp.protocol_id AS tw_parent FROM city t JOIN protocol_party pp ON pp.city_id = t.id WHERE pp.protocol_id IN (",
+        );
+        sql.bind_list(ids.iter().map(|id| id.0))
+            .push(") ORDER BY pp.protocol_id, pp.position");
+        let mut parties: HashMap<PartiesOf, Vec<entity::city::Model>> = HashMap::new();
+        for (protocol, city) in
+            fetch::<entity::city::Model>(&self.db, &sql, Some("tw_parent")).await?
+        {
+            parties.entry(PartiesOf(protocol)).or_default().push(city);
+        }
+        Ok(parties)
     }
 }

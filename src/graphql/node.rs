@@ -2,13 +2,20 @@
 //! (so they survive export and import into another database), and the
 //! `node`/`nodes` lookups.
 
+use super::by_key;
 use super::city::City;
-use super::loader::{CityByKey, Loaders};
+use super::event::Event;
+use super::organization::Organization;
+use super::partnership::Partnership;
+use super::protocol::Protocol;
+use super::source::Source;
+use super::topic::Topic;
+use super::visit::Visit;
 use crate::error::{AppError, Result};
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Interface, Object};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use entity::{city, event, organization, partnership, protocol, source, topic, visit};
 
 /// The version prefix of global ids; bump it if their shape ever changes.
 const ID_VERSION: &str = "1";
@@ -25,6 +32,13 @@ pub const MAX_NODES: usize = 100;
 ))]
 pub enum Node {
     City(City),
+    Partnership(Partnership),
+    Visit(Visit),
+    Protocol(Protocol),
+    Event(Event),
+    Topic(Topic),
+    Organization(Organization),
+    Source(Source),
 }
 
 /// The global id of a record of GraphQL type `type_name` with `key`.
@@ -49,6 +63,38 @@ pub fn decode_global_id(id: &str) -> Result<(String, String)> {
     }
 }
 
+/// The record a global id names, if any.
+async fn load(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
+    let (type_name, key) = decode_global_id(id)?;
+    Ok(match type_name.as_str() {
+        "City" => by_key::<city::Model>(ctx, key)
+            .await?
+            .map(|m| Node::City(City(m))),
+        "Partnership" => by_key::<partnership::Model>(ctx, key)
+            .await?
+            .map(|m| Node::Partnership(Partnership(m))),
+        "Visit" => by_key::<visit::Model>(ctx, key)
+            .await?
+            .map(|m| Node::Visit(Visit(m))),
+        "Protocol" => by_key::<protocol::Model>(ctx, key)
+            .await?
+            .map(|m| Node::Protocol(Protocol(m))),
+        "Event" => by_key::<event::Model>(ctx, key)
+            .await?
+            .map(|m| Node::Event(Event(m))),
+        "Topic" => by_key::<topic::Model>(ctx, key)
+            .await?
+            .map(|m| Node::Topic(Topic(m))),
+        "Organization" => by_key::<organization::Model>(ctx, key)
+            .await?
+            .map(|m| Node::Organization(Organization(m))),
+        "Source" => by_key::<source::Model>(ctx, key)
+            .await?
+            .map(|m| Node::Source(Source(m))),
+        _ => None,
+    })
+}
+
 /// Lookups by global id.
 #[derive(Default)]
 pub struct NodeQuery;
@@ -57,11 +103,11 @@ pub struct NodeQuery;
 impl NodeQuery {
     /// The record with this global id, or null if there is none.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
-        Ok(load_nodes(ctx, &[id]).await?.pop().flatten())
+        load(ctx, &id).await
     }
 
     /// The records with these global ids (at most 100), in the same order;
-    /// null where an id names no record.
+    /// null where an id names no record. Ids of one type load in one batch.
     async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
         if ids.len() > MAX_NODES {
             return Err(AppError::bad_input(format!(
@@ -69,32 +115,8 @@ impl NodeQuery {
                 ids.len()
             )));
         }
-        load_nodes(ctx, &ids).await
+        futures_util::future::try_join_all(ids.iter().map(|id| load(ctx, id))).await
     }
-}
-
-async fn load_nodes(ctx: &Context<'_>, ids: &[ID]) -> Result<Vec<Option<Node>>> {
-    let loader = ctx.data_unchecked::<DataLoader<Loaders>>();
-    let decoded: Vec<(String, String)> = ids
-        .iter()
-        .map(|id| decode_global_id(id))
-        .collect::<Result<_>>()?;
-    let city_keys: Vec<CityByKey> = decoded
-        .iter()
-        .filter(|(type_name, _)| type_name == "City")
-        .map(|(_, key)| CityByKey(key.clone()))
-        .collect();
-    let cities = loader.load_many(city_keys).await?;
-    Ok(decoded
-        .into_iter()
-        .map(|(type_name, key)| match type_name.as_str() {
-            "City" => cities
-                .get(&CityByKey(key))
-                .cloned()
-                .map(|model| Node::City(City(model))),
-            _ => None,
-        })
-        .collect())
 }
 
 #[cfg(test)]

@@ -9,17 +9,27 @@ use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Simpl
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PartialDate(pub Date);
 
-#[Scalar(name = "PartialDate", specified_by_url = "https://www.iso.org/iso-8601-date-and-time-format.html")]
+#[Scalar(name = "PartialDate")]
 impl ScalarType for PartialDate {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(text) => text.parse().map(PartialDate).map_err(InputValueError::custom),
+            Value::String(text) => text
+                .parse()
+                .map(PartialDate)
+                .map_err(InputValueError::custom),
             _ => Err(InputValueError::expected_type(value)),
         }
     }
 
     fn to_value(&self) -> Value {
         Value::String(self.0.to_string())
+    }
+}
+
+impl PartialDate {
+    /// A stored date column back as a scalar (stored text was validated).
+    pub fn stored(text: Option<&str>) -> Option<Self> {
+        text.and_then(|t| t.parse().ok()).map(PartialDate)
     }
 }
 
@@ -48,8 +58,14 @@ pub struct DateSpan {
     pub end: chrono::NaiveDate,
 }
 
-impl From<Date> for DateSpan {
-    fn from(date: Date) -> Self {
-        Self { value: PartialDate(date), precision: date.precision().into(), start: date.start(), end: date.end() }
+impl DateSpan {
+    /// The span of a stored date column.
+    pub fn stored(text: Option<&str>) -> Option<Self> {
+        PartialDate::stored(text).map(|date| Self {
+            value: date,
+            precision: date.0.precision().into(),
+            start: date.0.start(),
+            end: date.0.end(),
+        })
     }
 }

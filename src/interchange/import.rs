@@ -8,6 +8,7 @@ use super::links::{self, CHUNK, LinkMap};
 use super::problems::Problems;
 use super::records::{Related, Stored};
 use super::{resolve, validate};
+use crate::store::search::{self, SearchType};
 use entity::{city_name, topic};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{
@@ -110,22 +111,21 @@ pub async fn import(
         done: 0,
         progress,
     };
-    writer.upsert(&document.sources).await?;
+    let sources = writer.upsert(&document.sources).await?;
     let topics = writer.upsert(&document.topics).await?;
     writer.set_topic_parents(document, &topics).await?;
     let cities = writer.upsert(&document.cities).await?;
     writer.replace_city_names(&document.cities, &cities).await?;
-    writer.upsert(&document.organizations).await?;
-    let mut dirty_partnerships: Vec<i32> = writer
-        .upsert(&document.partnerships)
-        .await?
-        .into_iter()
-        .map(|(id, _)| id)
-        .collect();
-    writer.upsert(&document.events).await?;
-    writer.upsert(&document.visits).await?;
-    for (_, index) in writer.upsert(&document.protocols).await? {
-        if let Some(key) = &document.protocols[index].partnership {
+    let organizations = writer.upsert(&document.organizations).await?;
+    let partnerships = writer.upsert(&document.partnerships).await?;
+    let events = writer.upsert(&document.events).await?;
+    let visits = writer.upsert(&document.visits).await?;
+    let protocols = writer.upsert(&document.protocols).await?;
+
+    // A partnership's derived history depends on its protocols too.
+    let mut dirty_partnerships = ids(&partnerships);
+    for (_, index) in &protocols {
+        if let Some(key) = &document.protocols[*index].partnership {
             dirty_partnerships.push(writer.keys.id(Kind::Partnership, key));
         }
     }
@@ -133,9 +133,27 @@ pub async fn import(
     dirty_partnerships.dedup();
     history::rebuild_derived(&txn, &dirty_partnerships, now).await?;
 
+    for (kind, written) in [
+        (SearchType::Source, &sources),
+        (SearchType::Topic, &topics),
+        (SearchType::City, &cities),
+        (SearchType::Organization, &organizations),
+        (SearchType::Partnership, &partnerships),
+        (SearchType::Event, &events),
+        (SearchType::Visit, &visits),
+        (SearchType::Protocol, &protocols),
+    ] {
+        search::reindex(&txn, kind, &ids(written)).await?;
+    }
+
     let report = writer.report;
     txn.commit().await?;
     Ok(report)
+}
+
+/// The ids of written records.
+fn ids(written: &[(i32, usize)]) -> Vec<i32> {
+    written.iter().map(|(id, _)| *id).collect()
 }
 
 struct Writer<'t> {

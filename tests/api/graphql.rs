@@ -86,7 +86,7 @@ async fn cities_page_forward_and_backward_with_cursors() {
 
     let russian = app
         .data(
-            r#"{ cities(filter: { countryCode: "RU" }, first: 100) { nodes { countryCode } } }"#,
+            r#"{ cities(filter: { countryCodes: ["RU"] }, first: 100) { nodes { countryCode } } }"#,
             json!({}),
         )
         .await;

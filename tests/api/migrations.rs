@@ -4,7 +4,7 @@ use crate::helpers::TestDb;
 use migration::{Migrator, MigratorTrait, SchemaManager};
 
 /// Every table the migrations create.
-const TABLES: [&str; 24] = [
+const TABLES: [&str; 26] = [
     "source",
     "topic",
     "city",
@@ -28,6 +28,8 @@ const TABLES: [&str; 24] = [
     "event_source",
     "visit_source",
     "protocol_source",
+    "city_search_name",
+    "search_index",
     "seaql_migrations",
 ];
 
