@@ -5,6 +5,8 @@ use crate::{db, example_data, graphql, http, interchange::ImportError};
 use axum::Router;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -30,17 +32,25 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: sea_orm::DatabaseConnection,
+    statements: Arc<AtomicU64>,
 }
 
 impl Application {
     /// Connects to and migrates the database, loads the example data into an
     /// empty one if asked, and binds the listener (port 0 picks a free port).
     pub async fn build(args: &ServeArgs) -> Result<Self, StartError> {
-        let db = db::connect(
+        let mut db = db::connect(
             &args.database.database_url,
             args.database.database_max_connections,
         )
         .await?;
+        // Counts every SQL statement the server runs (tests and benchmarks
+        // read it to check that a query's statements do not grow with rows).
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, AtomicOrdering::Relaxed);
+        });
         db::migrate(&db).await?;
         if args.example_data
             && let Some(report) = example_data::load_into_empty(&db).await?
@@ -56,11 +66,12 @@ impl Application {
                 addr: args.listen,
                 source,
             })?;
-        let router = router(graphql::build_schema(db.clone()));
+        let router = router(graphql::Api::new(db.clone()));
         Ok(Self {
             listener,
             router,
             db,
+            statements,
         })
     }
 
@@ -69,6 +80,11 @@ impl Application {
         self.listener
             .local_addr()
             .unwrap_or_else(|_| unreachable!("a bound listener has an address"))
+    }
+
+    /// How many SQL statements the server has run so far.
+    pub fn statement_counter(&self) -> Arc<AtomicU64> {
+        self.statements.clone()
     }
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish
@@ -89,8 +105,8 @@ impl Application {
 }
 
 /// The routes and the layers around them.
-pub fn router(schema: graphql::AppSchema) -> Router {
-    http::routes(schema)
+pub fn router(api: graphql::Api) -> Router {
+    http::routes(api)
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

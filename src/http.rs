@@ -1,7 +1,7 @@
 //! The HTTP surface: `/graphql` (POST and GET queries, GraphiQL in a
 //! browser), `/health`, and the GraphiQL assets.
 
-use crate::graphql::AppSchema;
+use crate::graphql::Api;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, header};
@@ -10,22 +10,22 @@ use axum::routing::get;
 use axum::{Json, Router};
 
 /// The routes, over the schema.
-pub fn routes(schema: AppSchema) -> Router {
+pub fn routes(api: Api) -> Router {
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/health", get(health))
         .merge(crate::graphiql::routes())
-        .with_state(schema)
+        .with_state(api)
 }
 
-async fn graphql_post(State(schema): State<AppSchema>, request: GraphQLRequest) -> GraphQLResponse {
-    schema.execute(request.into_inner()).await.into()
+async fn graphql_post(State(api): State<Api>, request: GraphQLRequest) -> GraphQLResponse {
+    api.execute(request.into_inner()).await.into()
 }
 
 /// A GET with a query string is a GraphQL query; a GET without one is a
 /// person with a browser, who gets GraphiQL.
 async fn graphql_get(
-    State(schema): State<AppSchema>,
+    State(api): State<Api>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     request: axum::extract::Request,
@@ -39,7 +39,7 @@ async fn graphql_get(
     }
     match <GraphQLRequest as axum::extract::FromRequest<()>>::from_request(request, &()).await {
         Ok(request) => {
-            GraphQLResponse::from(schema.execute(request.into_inner()).await).into_response()
+            GraphQLResponse::from(api.execute(request.into_inner()).await).into_response()
         }
         Err(rejection) => rejection.into_response(),
     }

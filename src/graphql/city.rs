@@ -19,7 +19,7 @@ use crate::error::Result;
 use crate::store::Sql;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use entity::enums::PartnershipKind;
+use entity::enums::{PartnershipKind, PartnershipStatus};
 use entity::{city, partnership};
 
 /// A city, or another municipal body that twins.
@@ -135,10 +135,17 @@ impl City {
         #[graphql(desc = "Also list twinnings that have ended.", default = false)]
         include_ended: bool,
     ) -> Result<Vec<SisterCity>> {
-        // Every twinning of the city, batched with every other city asked.
+        // Every twinning of the city that came into force (an intent to twin
+        // is not yet a sister city), batched with every other city asked.
         let filter = cond(
-            "t.kind = ?",
-            [PartnershipKind::SisterCity.as_str().to_owned()],
+            "t.kind = ? AND t.status IN (?, ?, ?)",
+            [
+                PartnershipKind::SisterCity.as_str(),
+                PartnershipStatus::Active.as_str(),
+                PartnershipStatus::Suspended.as_str(),
+                PartnershipStatus::Ended.as_str(),
+            ]
+            .map(str::to_owned),
         );
         let mut twinnings: Vec<partnership::Model> = children(
             ctx,

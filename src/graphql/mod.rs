@@ -35,50 +35,82 @@ fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
     Schema::build(Query::default(), EmptyMutation, EmptySubscription)
 }
 
-/// Registers a row loader and a nested-page loader for each record type.
+/// How long a loader waits for more keys before it runs its batch: long
+/// enough that every sibling field of a level has registered its keys (so
+/// each level stays one statement, even in a debug build on a busy
+/// machine), short next to a statement's own time.
+const BATCH_DELAY: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// A request's loader, batching for [`BATCH_DELAY`].
+fn local<T: Send + Sync + 'static>(loader: T) -> DataLoader<T> {
+    DataLoader::new(loader, tokio::spawn).delay(BATCH_DELAY)
+}
+
+/// Gives a request its loaders: a row loader and a nested-page loader per
+/// record type, and the special ones.
 macro_rules! with_loaders {
-    ($builder:expr, $db:expr, [$($model:ty),+]) => {
-        $builder
+    ($request:expr, $db:expr, [$($model:ty),+]) => {
+        $request
             $(
-                .data(DataLoader::new(loader::Rows::<$model>::new($db.clone()), tokio::spawn))
-                .data(DataLoader::new(loader::Nested::<$model>::new($db.clone()), tokio::spawn))
+                .data(local(loader::Rows::<$model>::new($db.clone())))
+                .data(local(loader::Nested::<$model>::new($db.clone())))
             )+
+            .data(local(loader::Counts::new($db.clone())))
+            .data(local(loader::CityNames::new($db.clone())))
+            .data(local(loader::Parties::new($db.clone())))
     };
 }
 
-/// The schema over a database, with its loaders registered.
-pub fn build_schema(db: DatabaseConnection) -> AppSchema {
-    let builder = with_loaders!(
-        builder(),
-        db,
-        [
-            entity::city::Model,
-            entity::partnership::Model,
-            entity::visit::Model,
-            entity::protocol::Model,
-            entity::event::Model,
-            entity::topic::Model,
-            entity::organization::Model,
-            entity::source::Model,
-            entity::partnership_status_change::Model
-        ]
-    );
-    builder
-        .data(DataLoader::new(
-            loader::Counts::new(db.clone()),
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(
-            loader::CityNames::new(db.clone()),
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(
-            loader::Parties::new(db.clone()),
-            tokio::spawn,
-        ))
-        .data(db)
-        .extension(async_graphql::extensions::Tracing)
-        .finish()
+/// The schema and the database: what executes a GraphQL request.
+#[derive(Clone)]
+pub struct Api {
+    schema: AppSchema,
+    db: DatabaseConnection,
+}
+
+impl Api {
+    /// The API over a database.
+    pub fn new(db: DatabaseConnection) -> Self {
+        let schema = builder()
+            .data(db.clone())
+            .extension(async_graphql::extensions::Tracing)
+            .finish();
+        Self { schema, db }
+    }
+
+    /// Executes one request with loaders of its own. It runs as a task of
+    /// its own, so a panic fails this request only.
+    pub async fn execute(&self, request: async_graphql::Request) -> async_graphql::Response {
+        let request = with_loaders!(
+            request,
+            self.db,
+            [
+                entity::city::Model,
+                entity::partnership::Model,
+                entity::visit::Model,
+                entity::protocol::Model,
+                entity::event::Model,
+                entity::topic::Model,
+                entity::organization::Model,
+                entity::source::Model,
+                entity::partnership_status_change::Model
+            ]
+        );
+        let schema = self.schema.clone();
+        match tokio::spawn(async move { schema.execute(request).await }).await {
+            Ok(response) => response,
+            Err(error) => {
+                tracing::error!(%error, "a request failed unexpectedly");
+                let mut error = async_graphql::ServerError::new("internal error", None);
+                error.extensions = Some({
+                    let mut extensions = async_graphql::ErrorExtensionValues::default();
+                    extensions.set("code", "INTERNAL");
+                    extensions
+                });
+                async_graphql::Response::from_errors(vec![error])
+            }
+        }
+    }
 }
 
 /// The SDL of the schema, as committed in `schema.graphql`.

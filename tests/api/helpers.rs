@@ -101,8 +101,9 @@ impl Drop for TestDb {
 pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
-    /// Kept so the database outlives the server.
-    _test_db: TestDb,
+    /// The server's database.
+    pub test_db: TestDb,
+    statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -131,6 +132,7 @@ pub async fn spawn_app_with(example_data: bool) -> TestApp {
         .await
         .expect("the server starts");
     let addr = application.local_addr();
+    let statements = application.statement_counter();
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(application.run_until_stopped(async move {
         let _ = stopped.await;
@@ -138,7 +140,8 @@ pub async fn spawn_app_with(example_data: bool) -> TestApp {
     TestApp {
         addr,
         client: reqwest::Client::new(),
-        _test_db: test_db,
+        test_db,
+        statements,
         stop: Some(stop),
         server: Some(server),
     }
@@ -167,6 +170,11 @@ impl TestApp {
         let body = self.gql(query, variables).await;
         assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
         body["data"].clone()
+    }
+
+    /// How many SQL statements the server has run so far.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Stops the server gracefully and waits for it.

@@ -9,4 +9,5 @@ mod graphql;
 mod import_errors;
 mod interchange;
 mod migrations;
+mod read_api;
 mod schema;
