@@ -10,4 +10,5 @@ mod import_errors;
 mod interchange;
 mod migrations;
 mod read_api;
+mod readme;
 mod schema;

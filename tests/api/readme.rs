@@ -1,0 +1,30 @@
+//! Every GraphQL example in the README runs without errors against the
+//! example data, so the tour stays true as the schema changes.
+
+use crate::helpers::spawn_app;
+use serde_json::json;
+
+/// The ```graphql blocks of the README.
+fn examples() -> Vec<String> {
+    let readme = include_str!("../../README.md");
+    readme
+        .split("```graphql\n")
+        .skip(1)
+        .filter_map(|block| block.split("\n```").next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_readme_examples_run_without_errors() {
+    let app = spawn_app().await;
+    let examples = examples();
+    assert!(examples.len() >= 5, "the README lost its examples");
+    for example in examples {
+        let body = app.gql(&example, json!({})).await;
+        assert!(
+            body.get("errors").is_none() && body["data"].is_object(),
+            "README example failed:\n{example}\n{body:#}"
+        );
+    }
+}
