@@ -65,7 +65,11 @@ impl City {
     }
     /// The name in English, or, with `lang` (a BCP 47 tag such as `ru`), in
     /// that language when known, falling back to the English name.
-    async fn name(&self, ctx: &Context<'_>, lang: Option<String>) -> Result<String> {
+    async fn name(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A BCP 47 language tag, such as `ru` or `zh-Hant`.")] lang: Option<String>,
+    ) -> Result<String> {
         let Some(lang) = lang else {
             return Ok(self.0.name.clone());
         };
@@ -113,7 +117,11 @@ impl City {
     }
     /// Great-circle distance in km to the city with this key; null when
     /// either city's coordinates are unknown or no such city exists.
-    async fn distance_to(&self, ctx: &Context<'_>, key: String) -> Result<Option<f64>> {
+    async fn distance_to(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The stable key of the record.")] key: String,
+    ) -> Result<Option<f64>> {
         let Some(other) = by_key::<city::Model>(ctx, key).await? else {
             return Ok(None);
         };
@@ -209,12 +217,12 @@ impl City {
     async fn partnerships(
         &self,
         ctx: &Context<'_>,
-        filter: Option<PartnershipFilter>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<PartnershipFilter>,
         #[graphql(default)] order_by: PartnershipOrderBy,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
     ) -> Result<Connection<Partnership>> {
         let args = PageArgs {
             after,
@@ -237,12 +245,12 @@ impl City {
     async fn visits_made(
         &self,
         ctx: &Context<'_>,
-        filter: Option<VisitFilter>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<VisitFilter>,
         #[graphql(default)] order_by: VisitOrderBy,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
     ) -> Result<Connection<Visit>> {
         let args = PageArgs {
             after,
@@ -265,12 +273,12 @@ impl City {
     async fn visits_received(
         &self,
         ctx: &Context<'_>,
-        filter: Option<VisitFilter>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<VisitFilter>,
         #[graphql(default)] order_by: VisitOrderBy,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
     ) -> Result<Connection<Visit>> {
         let args = PageArgs {
             after,
@@ -293,12 +301,12 @@ impl City {
     async fn hosted_events(
         &self,
         ctx: &Context<'_>,
-        filter: Option<EventFilter>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<EventFilter>,
         #[graphql(default)] order_by: EventOrderBy,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
     ) -> Result<Connection<Event>> {
         let args = PageArgs {
             after,
@@ -321,11 +329,11 @@ impl City {
     async fn organizations(
         &self,
         ctx: &Context<'_>,
-        filter: Option<OrganizationFilter>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<OrganizationFilter>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
     ) -> Result<Connection<Organization>> {
         let args = PageArgs {
             after,
@@ -348,12 +356,12 @@ impl City {
     async fn protocols(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ProtocolFilter>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<ProtocolFilter>,
         #[graphql(default)] order_by: ProtocolOrderBy,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
     ) -> Result<Connection<Protocol>> {
         let args = PageArgs {
             after,
@@ -376,10 +384,10 @@ impl City {
     async fn sources(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
     ) -> Result<Connection<Source>> {
         let args = PageArgs {
             after,
@@ -607,7 +615,11 @@ pub struct CityQuery;
 #[Object]
 impl CityQuery {
     /// The city with this key, or null.
-    async fn city(&self, ctx: &Context<'_>, key: String) -> Result<Option<City>> {
+    async fn city(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The stable key of the record.")] key: String,
+    ) -> Result<Option<City>> {
         Ok(by_key::<city::Model>(ctx, key).await?.map(City))
     }
 
@@ -615,7 +627,7 @@ impl CityQuery {
     async fn cities(
         &self,
         ctx: &Context<'_>,
-        filter: Option<CityFilter>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<CityFilter>,
         #[graphql(default)] order_by: CityOrderBy,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,

@@ -102,13 +102,21 @@ pub struct NodeQuery;
 #[Object]
 impl NodeQuery {
     /// The record with this global id, or null if there is none.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id.")] id: ID,
+    ) -> Result<Option<Node>> {
         load(ctx, &id).await
     }
 
     /// The records with these global ids (at most 100), in the same order;
     /// null where an id names no record. Ids of one type load in one batch.
-    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ids, at most 100.")] ids: Vec<ID>,
+    ) -> Result<Vec<Option<Node>>> {
         if ids.len() > MAX_NODES {
             return Err(AppError::bad_input(format!(
                 "`ids` must list at most {MAX_NODES} ids (got {})",

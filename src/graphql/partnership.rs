@@ -41,7 +41,11 @@ impl Partnership {
         ])
     }
     /// The other city of the pair, seen from the city with key `of`.
-    async fn partner(&self, ctx: &Context<'_>, of: String) -> Result<Option<City>> {
+    async fn partner(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The key of the city whose partner is wanted.")] of: String,
+    ) -> Result<Option<City>> {
         let (a, b) = (
             city(ctx, self.0.city_a_id).await?,
             city(ctx, self.0.city_b_id).await?,
@@ -86,10 +90,10 @@ impl Partnership {
     async fn status_history(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
     ) -> Result<Connection<StatusChange>> {
         let args = PageArgs {
             after,
@@ -112,12 +116,12 @@ impl Partnership {
     async fn visits(
         &self,
         ctx: &Context<'_>,
-        filter: Option<VisitFilter>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<VisitFilter>,
         #[graphql(default)] order_by: VisitOrderBy,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
     ) -> Result<Connection<Visit>> {
         let args = PageArgs {
             after,
@@ -140,12 +144,12 @@ impl Partnership {
     async fn protocols(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ProtocolFilter>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<ProtocolFilter>,
         #[graphql(default)] order_by: ProtocolOrderBy,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
     ) -> Result<Connection<Protocol>> {
         let args = PageArgs {
             after,
@@ -168,10 +172,10 @@ impl Partnership {
     async fn topics(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
     ) -> Result<Connection<Topic>> {
         let args = PageArgs {
             after,
@@ -194,8 +198,8 @@ impl Partnership {
     async fn timeline(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
     ) -> Result<Connection<super::timeline::TimelineItem>> {
         super::timeline::timeline(ctx, &self.0, first, after).await
     }
@@ -203,10 +207,10 @@ impl Partnership {
     async fn sources(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
     ) -> Result<Connection<Source>> {
         let args = PageArgs {
             after,
@@ -402,7 +406,11 @@ pub struct PartnershipQuery;
 #[Object]
 impl PartnershipQuery {
     /// The partnership with this key, or null.
-    async fn partnership(&self, ctx: &Context<'_>, key: String) -> Result<Option<Partnership>> {
+    async fn partnership(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The stable key of the record.")] key: String,
+    ) -> Result<Option<Partnership>> {
         Ok(by_key::<partnership::Model>(ctx, key)
             .await?
             .map(Partnership))
@@ -412,12 +420,12 @@ impl PartnershipQuery {
     async fn partnerships(
         &self,
         ctx: &Context<'_>,
-        filter: Option<PartnershipFilter>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<PartnershipFilter>,
         #[graphql(default)] order_by: PartnershipOrderBy,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
     ) -> Result<Connection<Partnership>> {
         root_page(
             ctx,

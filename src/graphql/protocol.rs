@@ -80,10 +80,10 @@ impl Protocol {
     async fn topics(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
     ) -> Result<Connection<Topic>> {
         let args = PageArgs {
             after,
@@ -106,10 +106,10 @@ impl Protocol {
     async fn sources(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
     ) -> Result<Connection<Source>> {
         let args = PageArgs {
             after,
@@ -246,7 +246,11 @@ pub struct ProtocolQuery;
 #[Object]
 impl ProtocolQuery {
     /// The protocol with this key, or null.
-    async fn protocol(&self, ctx: &Context<'_>, key: String) -> Result<Option<Protocol>> {
+    async fn protocol(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The stable key of the record.")] key: String,
+    ) -> Result<Option<Protocol>> {
         Ok(by_key::<protocol::Model>(ctx, key).await?.map(Protocol))
     }
 
@@ -254,12 +258,12 @@ impl ProtocolQuery {
     async fn protocols(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ProtocolFilter>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<ProtocolFilter>,
         #[graphql(default)] order_by: ProtocolOrderBy,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
     ) -> Result<Connection<Protocol>> {
         root_page(
             ctx,

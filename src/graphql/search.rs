@@ -43,8 +43,11 @@ impl SearchQuery {
     async fn search(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Words to find; each must match the start of a word in the record.")]
         query: String,
-        types: Option<Vec<SearchType>>,
+        #[graphql(desc = "Only these kinds of record (all when absent).")] types: Option<
+            Vec<SearchType>,
+        >,
         #[graphql(desc = "The first n results (at most 100; default 20).")] first: Option<i32>,
         #[graphql(desc = "Results after this cursor.")] after: Option<String>,
     ) -> Result<Connection<SearchResult>> {

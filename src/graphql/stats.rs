@@ -145,7 +145,10 @@ pub struct StatsQuery;
 #[Object]
 impl StatsQuery {
     /// Counts over partnerships, visits and protocols matching `filter`.
-    async fn stats(&self, filter: Option<StatsFilter>) -> Stats {
+    async fn stats(
+        &self,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<StatsFilter>,
+    ) -> Stats {
         let filter = filter.unwrap_or_default();
         Stats {
             partnerships: condition(filter.partnerships.as_ref()),

@@ -77,10 +77,10 @@ impl Visit {
     async fn topics(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
     ) -> Result<Connection<Topic>> {
         let args = PageArgs {
             after,
@@ -103,10 +103,10 @@ impl Visit {
     async fn events(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
     ) -> Result<Connection<Event>> {
         let args = PageArgs {
             after,
@@ -129,10 +129,10 @@ impl Visit {
     async fn organizations(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
     ) -> Result<Connection<Organization>> {
         let args = PageArgs {
             after,
@@ -155,10 +155,10 @@ impl Visit {
     async fn protocols(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
     ) -> Result<Connection<Protocol>> {
         let args = PageArgs {
             after,
@@ -181,10 +181,10 @@ impl Visit {
     async fn sources(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
     ) -> Result<Connection<Source>> {
         let args = PageArgs {
             after,
@@ -341,7 +341,11 @@ pub struct VisitQuery;
 #[Object]
 impl VisitQuery {
     /// The visit with this key, or null.
-    async fn visit(&self, ctx: &Context<'_>, key: String) -> Result<Option<Visit>> {
+    async fn visit(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The stable key of the record.")] key: String,
+    ) -> Result<Option<Visit>> {
         Ok(by_key::<visit::Model>(ctx, key).await?.map(Visit))
     }
 
@@ -349,12 +353,12 @@ impl VisitQuery {
     async fn visits(
         &self,
         ctx: &Context<'_>,
-        filter: Option<VisitFilter>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<VisitFilter>,
         #[graphql(default)] order_by: VisitOrderBy,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
     ) -> Result<Connection<Visit>> {
         root_page(
             ctx,

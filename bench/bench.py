@@ -1,0 +1,265 @@
+#!/usr/bin/env python3
+"""Helpers for bench/run (standard library only).
+
+    bench.py body QUERY.graphql                 print the POST body (JSON)
+    bench.py check QUERY DATA.json ANSWER.json  check an answer against the
+                                                generated data; exit 1 if wrong
+    bench.py table RESULTS.tsv                  print the results table
+
+The checks recompute each answer from the generated document itself (not
+from the database), so they hold whichever database served it.
+"""
+import json
+import re
+import sys
+from collections import Counter, defaultdict
+
+
+def body(path):
+    with open(path, encoding="utf-8") as f:
+        query = f.read()
+    print(json.dumps({"query": query}))
+
+
+# --------------------------------------------------------------------------
+# Answer checks
+# --------------------------------------------------------------------------
+
+
+class Wrong(Exception):
+    pass
+
+
+def expect(condition, message):
+    if not condition:
+        raise Wrong(message)
+
+
+def same(got, want, what):
+    if got != want:
+        g, w = repr(got), repr(want)
+        raise Wrong(f"{what}: got {g[:300]}, want {w[:300]}")
+
+
+def descendants(data, key):
+    children = defaultdict(list)
+    for t in data["topics"]:
+        if t.get("parent"):
+            children[t["parent"]].append(t["key"])
+    out, todo = set(), [key]
+    while todo:
+        k = todo.pop()
+        out.add(k)
+        todo.extend(children[k])
+    return out
+
+
+def visit_order(v):
+    # START_DATE: earliest start first, coarser dates before finer ones that
+    # start the same day, then the key. The generator writes full dates only;
+    # a shorter date (year or month) sorts before a full one of the same start.
+    return (v["startDate"].ljust(10, " "), len(v["startDate"]), v["key"])
+
+
+def check_q1(data, answer):
+    city = answer["data"]["city"]
+    expect(city is not None, "city(key: murmansk) is null")
+    same(city["key"], "murmansk", "city key")
+    names = {c["key"]: c["name"] for c in data["cities"]}
+    want = sorted(p["key"] for p in data["partnerships"] if "murmansk" in p["cities"])
+    nodes = city["partnerships"]["nodes"]
+    same([n["key"] for n in nodes], want, "murmansk's partnerships (by key)")
+    partners = []
+    for n in nodes:
+        keys = [c["key"] for c in n["cities"]]
+        expect(len(keys) == 2 and "murmansk" in keys, f"{n['key']}: cities {keys}")
+        for c in n["cities"]:
+            same(c["name"], names[c["key"]], f"name of {c['key']}")
+        partners += [k for k in keys if k != "murmansk"]
+    same(len(partners), 11, "number of murmansk's partners")
+    return f"murmansk, {len(partners)} partners as generated"
+
+
+def check_q2(data, answer):
+    nodes = answer["data"]["cities"]["nodes"]
+    cities = sorted(data["cities"], key=lambda c: (c["name"], c["key"]))[:50]
+    same([n["key"] for n in nodes], [c["key"] for c in cities], "first 50 cities by name")
+    names = {c["key"]: c["name"] for c in data["cities"]}
+    by_city = defaultdict(list)
+    for p in data["partnerships"]:
+        for c in set(p["cities"]):
+            by_city[c].append(p)
+    visits_of = defaultdict(list)
+    for v in data["visits"]:
+        if v.get("partnership"):
+            visits_of[v["partnership"]].append(v)
+    topic_names = {t["key"]: t["name"] for t in data["topics"]}
+    n_p = n_v = n_t = 0
+    for node in nodes:
+        same(node["name"], names[node["key"]], f"name of {node['key']}")
+        want_p = sorted(by_city[node["key"]], key=lambda p: p["key"])[:100]
+        got_p = node["partnerships"]["nodes"]
+        same([p["key"] for p in got_p], [p["key"] for p in want_p],
+             f"{node['key']}: partnerships")
+        for gp, wp in zip(got_p, want_p):
+            same(gp["status"], wp["status"], f"{wp['key']}: status")
+            same(gp["establishedOn"], wp.get("establishedOn"), f"{wp['key']}: establishedOn")
+            same([c["key"] for c in gp["cities"]], wp["cities"], f"{wp['key']}: cities")
+            for c in gp["cities"]:
+                same(c["name"], names[c["key"]], f"name of {c['key']}")
+            want_v = sorted(visits_of[wp["key"]], key=visit_order)[:100]
+            got_v = gp["visits"]["nodes"]
+            same([v["key"] for v in got_v], [v["key"] for v in want_v],
+                 f"{wp['key']}: visits by date")
+            for gv, wv in zip(got_v, want_v):
+                same(gv["startDate"], wv["startDate"], f"{wv['key']}: startDate")
+                same(gv["endDate"], wv.get("endDate"), f"{wv['key']}: endDate")
+                same(sorted(t["name"] for t in gv["topics"]["nodes"]),
+                     sorted(topic_names[t] for t in wv.get("topics", []))[:100],
+                     f"{wv['key']}: topic names")
+                n_t += len(gv["topics"]["nodes"])
+            n_v += len(got_v)
+        n_p += len(got_p)
+    return f"50 cities, {n_p} partnerships, {n_v} visits, {n_t} topics, all as generated"
+
+
+def check_q3(data, answer):
+    nodes = answer["data"]["visits"]["nodes"]
+    wanted_topics = descendants(data, "rehabilitation")
+    names = {c["key"]: c["name"] for c in data["cities"]}
+    matching = [v for v in data["visits"]
+                if "2000" <= v["startDate"][:4] <= "2009"
+                and wanted_topics & set(v.get("topics", []))]
+    want = sorted(matching, key=visit_order)[:100]
+    expect(len(nodes) <= 100, f"{len(nodes)} visits, more than 100")
+    same([n["key"] for n in nodes], [v["key"] for v in want], "visits (keys, in order)")
+    for n, v in zip(nodes, want):
+        expect("2000" <= n["startDate"][:4] <= "2009", f"{n['key']}: start {n['startDate']}")
+        same(n["fromCity"]["name"], names[v["fromCity"]], f"{n['key']}: fromCity")
+        same(n["toCity"]["name"], names[v["toCity"]], f"{n['key']}: toCity")
+    return (f"{len(nodes)} visits of {len(matching)} matching, 2000-2009, "
+            f"topic rehabilitation, in date order, as generated")
+
+
+TEXT_FIELDS = ("name", "title", "purpose", "summary", "description", "notes")
+SEARCH_KINDS = {"City": "cities", "Partnership": "partnerships", "Visit": "visits",
+                "Protocol": "protocols", "Event": "events", "Topic": "topics",
+                "Organization": "organizations", "Source": "sources"}
+
+
+def check_q4(data, answer):
+    word = "delegation"
+    nodes = answer["data"]["search"]["nodes"]
+    same(len(nodes), 20, "number of search results")
+    index = {kind: {r["key"]: r for r in data[coll]} for kind, coll in SEARCH_KINDS.items()}
+    kinds = Counter()
+    for n in nodes:
+        kinds[n["__typename"]] += 1
+        record = index[n["__typename"]].get(n["key"])
+        expect(record is not None, f"{n['__typename']} {n['key']} is not in the data")
+        text = " ".join(str(record.get(f, "")) for f in TEXT_FIELDS).lower()
+        expect(re.search(r"\b" + word, text), f"{n['__typename']} {n['key']} lacks {word!r}")
+    return f"20 results, each containing {word!r} ({dict(kinds)})"
+
+
+def check_q5(data, answer):
+    stats = answer["data"]["stats"]
+    country = {c["key"]: c["countryCode"] for c in data["cities"]}
+    ps = data["partnerships"]
+    by_country = Counter()
+    for p in ps:
+        by_country.update({country[c] for c in p["cities"]})
+    by_kind = Counter(p["kind"] for p in ps)
+    by_year = Counter(p["establishedOn"][:4] for p in ps if p.get("establishedOn"))
+    by_topic = Counter()
+    subtree = {t["key"]: descendants(data, t["key"]) for t in data["topics"]}
+    for v in data["visits"]:
+        ts = set(v.get("topics", []))
+        for key, tree in subtree.items():
+            if ts & tree:
+                by_topic[key] += 1
+
+    def as_dict(counts):
+        return {c["key"]: c["count"] for c in counts}
+
+    same(as_dict(stats["partnershipsByCountry"]), dict(by_country), "partnershipsByCountry")
+    same(as_dict(stats["partnershipsByKind"]), dict(by_kind), "partnershipsByKind")
+    same(as_dict(stats["partnershipsByYear"]), dict(by_year), "partnershipsByYear")
+    same({k: v for k, v in as_dict(stats["visitsByTopic"]).items() if v},
+         dict(by_topic), "visitsByTopic")
+    return (f"{len(by_country)} countries, {len(by_kind)} kinds, {len(by_year)} years, "
+            f"{len(by_topic)} topics, counts as generated")
+
+
+CHECKS = {"q1": check_q1, "q2": check_q2, "q3": check_q3, "q4": check_q4, "q5": check_q5}
+
+
+def check(query, data_path, answer_path):
+    with open(data_path, encoding="utf-8") as f:
+        data = json.load(f)
+    try:
+        with open(answer_path, encoding="utf-8") as f:
+            answer = json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"FAIL {query}: unreadable answer: {e}")
+        return 1
+    if answer.get("errors"):
+        print(f"FAIL {query}: errors: {json.dumps(answer['errors'])[:400]}")
+        return 1
+    try:
+        print(f"ok   {query}: {CHECKS[query](data, answer)}")
+        return 0
+    except Wrong as e:
+        print(f"FAIL {query}: {e}")
+        return 1
+    except (KeyError, TypeError, IndexError) as e:
+        print(f"FAIL {query}: unexpected shape ({type(e).__name__}: {e})")
+        return 1
+
+
+# --------------------------------------------------------------------------
+# The table
+# --------------------------------------------------------------------------
+
+COLUMNS = [
+    ("query", "<"), ("database", "<"), ("answer", "<"), ("req/s", ">"), ("p50 ms", ">"),
+    ("p99 ms", ">"), ("CPU ms/req", ">"), ("peak RSS MB", ">"), ("SQL stmts/req", ">"),
+    ("PG tx/req under load", ">"),
+]
+
+
+def table(path):
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                rows.append(line.rstrip("\n").split("\t"))
+    cells = [[c[0] for c in COLUMNS]] + rows
+    widths = [max(len(r[i]) if i < len(r) else 0 for r in cells) for i in range(len(COLUMNS))]
+    def fmt(r):
+        return "| " + " | ".join(
+            (r[i] if i < len(r) else "").ljust(widths[i]) if COLUMNS[i][1] == "<"
+            else (r[i] if i < len(r) else "").rjust(widths[i])
+            for i in range(len(COLUMNS))) + " |"
+    print(fmt(cells[0]))
+    print("| " + " | ".join(("-" * (w - 1) + ":") if COLUMNS[i][1] == ">" else "-" * w
+                            for i, w in enumerate(widths)) + " |")
+    for r in rows:
+        print(fmt(r))
+
+
+def main(argv):
+    if len(argv) >= 2 and argv[1] == "body" and len(argv) == 3:
+        body(argv[2])
+        return 0
+    if len(argv) >= 2 and argv[1] == "check" and len(argv) == 5:
+        return check(argv[2], argv[3], argv[4])
+    if len(argv) >= 2 and argv[1] == "table" and len(argv) == 3:
+        table(argv[2])
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
