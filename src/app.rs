@@ -66,7 +66,7 @@ impl Application {
                 addr: args.listen,
                 source,
             })?;
-        let router = router(graphql::Api::new(db.clone()));
+        let router = router(graphql::Api::new(db.clone(), args.public_reads));
         Ok(Self {
             listener,
             router,

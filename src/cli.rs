@@ -63,6 +63,33 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL), the text of `schema.graphql`.
     Schema,
+    /// Create, list and revoke API keys.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum KeysAction {
+    /// Create a key and print it (shown this once; only its hash is stored).
+    Create {
+        /// A name for the key, such as the partner system that uses it.
+        #[arg(long)]
+        name: String,
+        /// What the key may do.
+        #[arg(long, value_enum)]
+        role: crate::auth::Role,
+    },
+    /// List keys (names, roles, state; never the keys themselves).
+    List,
+    /// Revoke a key by name: it stops working at once.
+    Revoke {
+        /// The key's name.
+        name: String,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -74,6 +101,9 @@ pub struct ServeArgs {
     /// an empty database on start. Use `--example-data=false` to start empty.
     #[arg(long, env = "EXAMPLE_DATA", default_value_t = true, action = clap::ArgAction::Set)]
     pub example_data: bool,
+    /// Let clients without an API key read (writes always need a key).
+    #[arg(long, env = "PUBLIC_READS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub public_reads: bool,
     /// Log as JSON lines instead of human-readable text.
     #[arg(long, env = "LOG_JSON", default_value_t = false)]
     pub log_json: bool,

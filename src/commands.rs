@@ -1,6 +1,6 @@
 //! What each CLI command does.
 
-use crate::cli::{Cli, Command, DatabaseArgs, MigrateAction};
+use crate::cli::{Cli, Command, DatabaseArgs, KeysAction, MigrateAction};
 use crate::{app, db, graphql, interchange, telemetry};
 use indicatif::{ProgressBar, ProgressStyle};
 use migration::{Migrator, MigratorTrait};
@@ -18,6 +18,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Migrate { action, database } => migrate(action, &database).await,
         Command::Import { files, database } => import(&files, &database).await,
         Command::Export { out, database } => export(out.as_deref(), &database).await,
+        Command::Keys { action, database } => keys(action, &database).await,
         Command::Schema => {
             print!("{}", graphql::sdl());
             Ok(())
@@ -145,4 +146,43 @@ async fn export(out: Option<&Path>, database: &DatabaseArgs) -> CommandResult {
             .write_all(text.as_bytes())
             .map_err(|e| e.to_string()),
     }
+}
+
+async fn keys(action: KeysAction, database: &DatabaseArgs) -> CommandResult {
+    let db = connect(database).await?;
+    db::migrate(&db)
+        .await
+        .map_err(|e| format!("migration failed: {e}"))?;
+    match action {
+        KeysAction::Create { name, role } => {
+            let key = crate::auth::create_key(&db, &name, role).await?;
+            eprintln!("created key {name:?} with role {role:?}; it is shown this once:");
+            println!("{key}");
+        }
+        KeysAction::List => {
+            for key in crate::auth::list_keys(&db)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                let state = match key.revoked_at {
+                    Some(at) => format!("revoked {}", at.format("%Y-%m-%d %H:%M")),
+                    None => "active".to_owned(),
+                };
+                println!(
+                    "{:<30} {:<8} tw_{}_…  {state}",
+                    key.name, key.role, key.prefix
+                );
+            }
+        }
+        KeysAction::Revoke { name } => {
+            if !crate::auth::revoke_key(&db, &name)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                return Err(format!("no active key named {name:?}"));
+            }
+            println!("revoked {name:?}");
+        }
+    }
+    Ok(())
 }

@@ -11,6 +11,13 @@ pub enum AppError {
     /// limit, a malformed cursor or id); the message says which and why.
     #[error("{0}")]
     BadUserInput(String),
+    /// `UNAUTHENTICATED`: a write (or, with public reads off, any request)
+    /// without a valid API key.
+    #[error("this operation needs a valid API key (Authorization: Bearer <key>)")]
+    Unauthenticated,
+    /// `FORBIDDEN`: the key's role is too low for the operation.
+    #[error("this operation needs the {0:?} role")]
+    Forbidden(crate::auth::Role),
     /// `INTERNAL`: logged with its cause; the client gets the code and a
     /// fixed message, never database text.
     /// Shared (`Arc`) because a DataLoader hands one failure to every waiter.
@@ -35,6 +42,8 @@ impl ErrorExtensions for AppError {
     fn extend(&self) -> async_graphql::Error {
         let code = match self {
             AppError::BadUserInput(_) => "BAD_USER_INPUT",
+            AppError::Unauthenticated => "UNAUTHENTICATED",
+            AppError::Forbidden(_) => "FORBIDDEN",
             AppError::Database(cause) => {
                 tracing::error!(error = %cause, "database error while resolving a request");
                 "INTERNAL"

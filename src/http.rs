@@ -18,8 +18,21 @@ pub fn routes(api: Api) -> Router {
         .with_state(api)
 }
 
-async fn graphql_post(State(api): State<Api>, request: GraphQLRequest) -> GraphQLResponse {
-    api.execute(request.into_inner()).await.into()
+/// The `Authorization` header, if any.
+fn authorization(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+}
+
+async fn graphql_post(
+    State(api): State<Api>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> GraphQLResponse {
+    api.execute(request.into_inner(), authorization(&headers))
+        .await
+        .into()
 }
 
 /// A GET with a query string is a GraphQL query; a GET without one is a
@@ -38,9 +51,11 @@ async fn graphql_get(
         return Html(crate::graphiql::page()).into_response();
     }
     match <GraphQLRequest as axum::extract::FromRequest<()>>::from_request(request, &()).await {
-        Ok(request) => {
-            GraphQLResponse::from(api.execute(request.into_inner()).await).into_response()
-        }
+        Ok(request) => GraphQLResponse::from(
+            api.execute(request.into_inner(), authorization(&headers))
+                .await,
+        )
+        .into_response(),
         Err(rejection) => rejection.into_response(),
     }
 }

@@ -9,6 +9,9 @@ pub mod enums;
 pub mod links;
 pub mod prelude;
 
+pub mod api_key;
+pub mod change;
+pub mod change_set;
 pub mod city;
 pub mod city_name;
 pub mod event;

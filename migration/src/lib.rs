@@ -19,6 +19,8 @@ mod m20261129_000009_create_partnership_status_change;
 mod m20261129_000010_create_links;
 mod m20261129_000011_create_citations;
 mod m20261129_000012_create_search;
+mod m20261129_000013_create_api_key;
+mod m20261129_000014_create_change_history;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -39,6 +41,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000010_create_links::Migration),
             Box::new(m20261129_000011_create_citations::Migration),
             Box::new(m20261129_000012_create_search::Migration),
+            Box::new(m20261129_000013_create_api_key::Migration),
+            Box::new(m20261129_000014_create_change_history::Migration),
         ]
     }
 }

@@ -4,14 +4,15 @@ mod city;
 mod event;
 mod filter;
 mod loader;
+mod mutation;
 mod node;
 mod organization;
 mod page;
-mod partnership;
+pub(crate) mod partnership;
 mod protocol;
 mod query;
 mod relations;
-mod scalars;
+pub(crate) mod scalars;
 mod search;
 mod source;
 mod stats;
@@ -22,17 +23,18 @@ mod visit;
 use crate::error::Result;
 use crate::store::Table;
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
+use async_graphql::{Context, EmptySubscription, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
+pub use mutation::Mutation;
 pub use query::Query;
 
 /// The schema type served at `/graphql`.
-pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// The schema without data: enough to print the SDL.
-fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
 }
 
 /// How long a loader waits for more keys before it runs its batch: long
@@ -66,21 +68,56 @@ macro_rules! with_loaders {
 pub struct Api {
     schema: AppSchema,
     db: DatabaseConnection,
+    public_reads: bool,
+}
+
+/// A response that is one error with a code, for failures before execution.
+fn error_response(code: &str, message: &str) -> async_graphql::Response {
+    let mut error = async_graphql::ServerError::new(message, None);
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", code);
+    error.extensions = Some(extensions);
+    async_graphql::Response::from_errors(vec![error])
 }
 
 impl Api {
-    /// The API over a database.
-    pub fn new(db: DatabaseConnection) -> Self {
+    /// The API over a database; `public_reads` lets clients without a key read.
+    pub fn new(db: DatabaseConnection, public_reads: bool) -> Self {
         let schema = builder()
             .data(db.clone())
             .extension(async_graphql::extensions::Tracing)
             .finish();
-        Self { schema, db }
+        Self {
+            schema,
+            db,
+            public_reads,
+        }
     }
 
     /// Executes one request with loaders of its own. It runs as a task of
     /// its own, so a panic fails this request only.
-    pub async fn execute(&self, request: async_graphql::Request) -> async_graphql::Response {
+    pub async fn execute(
+        &self,
+        request: async_graphql::Request,
+        authorization: Option<&str>,
+    ) -> async_graphql::Response {
+        let principal = match crate::auth::authenticate(&self.db, authorization).await {
+            Ok(principal) => principal,
+            Err(crate::auth::AuthError::InvalidKey) => {
+                return error_response("UNAUTHENTICATED", "the API key is not valid");
+            }
+            Err(crate::auth::AuthError::Database(error)) => {
+                tracing::error!(%error, "checking an API key");
+                return error_response("INTERNAL", "internal error");
+            }
+        };
+        if principal == crate::auth::Principal::Anonymous && !self.public_reads {
+            return error_response(
+                "UNAUTHENTICATED",
+                "this server needs an API key for every request (Authorization: Bearer <key>)",
+            );
+        }
+        let request = request.data(principal);
         let request = with_loaders!(
             request,
             self.db,
@@ -101,13 +138,7 @@ impl Api {
             Ok(response) => response,
             Err(error) => {
                 tracing::error!(%error, "a request failed unexpectedly");
-                let mut error = async_graphql::ServerError::new("internal error", None);
-                error.extensions = Some({
-                    let mut extensions = async_graphql::ErrorExtensionValues::default();
-                    extensions.set("code", "INTERNAL");
-                    extensions
-                });
-                async_graphql::Response::from_errors(vec![error])
+                error_response("INTERNAL", "internal error")
             }
         }
     }

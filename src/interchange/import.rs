@@ -8,12 +8,13 @@ use super::links::{self, CHUNK, LinkMap};
 use super::problems::Problems;
 use super::records::{Related, Stored};
 use super::{resolve, validate};
+use crate::history::RecordChange;
 use crate::store::search::{self, SearchType};
 use entity::{city_name, topic};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait, prelude::DateTimeUtc,
+    EntityTrait, IntoActiveModel, QueryFilter, prelude::DateTimeUtc,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -81,12 +82,39 @@ impl fmt::Display for ImportReport {
     }
 }
 
-/// Imports a parsed document: validates it, resolves its references against
-/// itself and the database, and upserts every record by key, all in one
-/// transaction. `progress` is told how many records were processed.
+/// Who imports, for the change history, and whether to keep the result.
+pub struct ImportOptions<'a> {
+    /// The API key's name, or `cli`.
+    pub actor: &'a str,
+    /// The command or mutation, such as `importDocument`.
+    pub operation: &'a str,
+    /// Check and apply everything, then roll back: the report says what
+    /// an import would do.
+    pub dry_run: bool,
+}
+
+/// Imports a parsed document from the command line (see [`import_with`]).
+/// `progress` is told how many records were processed.
 pub async fn import(
     db: &DatabaseConnection,
     document: &Document,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<ImportReport, ImportError> {
+    let options = ImportOptions {
+        actor: "cli",
+        operation: "import",
+        dry_run: false,
+    };
+    import_with(db, document, &options, progress).await
+}
+
+/// Imports a parsed document: validates it, resolves its references against
+/// itself and the database, and upserts every record by key, all in one
+/// transaction, recorded in the change history as one change set.
+pub async fn import_with(
+    db: &DatabaseConnection,
+    document: &Document,
+    options: &ImportOptions<'_>,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<ImportReport, ImportError> {
     let mut problems = Problems::default();
@@ -94,7 +122,7 @@ pub async fn import(
     if !problems.is_empty() {
         return Err(ImportError::Invalid(problems));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut keys = Keys::default();
     resolve::resolve(&txn, document, &mut keys, &mut problems).await?;
     if !problems.is_empty() {
@@ -110,6 +138,7 @@ pub async fn import(
         report: ImportReport::default(),
         done: 0,
         progress,
+        changes: Vec::new(),
     };
     let sources = writer.upsert(&document.sources).await?;
     let topics = writer.upsert(&document.topics).await?;
@@ -146,8 +175,13 @@ pub async fn import(
         search::reindex(&txn, kind, &ids(written)).await?;
     }
 
+    crate::history::record(&txn, options.actor, options.operation, &writer.changes).await?;
     let report = writer.report;
-    txn.commit().await?;
+    if options.dry_run {
+        txn.rollback().await?;
+    } else {
+        txn.commit().await?;
+    }
     Ok(report)
 }
 
@@ -163,6 +197,7 @@ struct Writer<'t> {
     report: ImportReport,
     done: usize,
     progress: &'t (dyn Fn(usize) + Sync),
+    changes: Vec<RecordChange>,
 }
 
 /// A column of an entity by name; every entity has `id`, `key` and the timestamps.
@@ -205,10 +240,19 @@ impl Writer<'_> {
             };
             for (index, record) in records.iter().enumerate() {
                 match stored.get(record.key()) {
-                    Some(row) if R::from_row(row, &related) == record.normalized() => {
-                        counts.unchanged += 1
-                    }
                     Some(row) => {
+                        let stored = R::from_row(row, &related);
+                        let wanted = record.normalized();
+                        if stored == wanted {
+                            counts.unchanged += 1;
+                            continue;
+                        }
+                        self.changes.push(RecordChange::between(
+                            R::KIND.type_name(),
+                            record.key(),
+                            serde_json::to_value(&stored).ok(),
+                            serde_json::to_value(&wanted).ok(),
+                        ));
                         let mut update = record.to_row(&self.keys);
                         update.set(column::<R::Entity>("id"), R::row_id(row).into());
                         update.set(column::<R::Entity>("updated_at"), self.now.into());
@@ -217,6 +261,12 @@ impl Writer<'_> {
                         written.push((R::row_id(row), index));
                     }
                     None => {
+                        self.changes.push(RecordChange::between(
+                            R::KIND.type_name(),
+                            record.key(),
+                            None,
+                            serde_json::to_value(record.normalized()).ok(),
+                        ));
                         let mut insert = record.to_row(&self.keys);
                         insert.set(column::<R::Entity>("created_at"), self.now.into());
                         insert.set(column::<R::Entity>("updated_at"), self.now.into());

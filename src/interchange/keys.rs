@@ -58,6 +58,20 @@ impl Kind {
         }
     }
 
+    /// The GraphQL type name of this kind, as in global ids and the history.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Kind::Source => "Source",
+            Kind::Topic => "Topic",
+            Kind::City => "City",
+            Kind::Organization => "Organization",
+            Kind::Partnership => "Partnership",
+            Kind::Event => "Event",
+            Kind::Visit => "Visit",
+            Kind::Protocol => "Protocol",
+        }
+    }
+
     /// The name of one record, for messages ("no city with key …").
     pub fn singular(self) -> &'static str {
         self.table()

@@ -15,8 +15,8 @@ mod validate;
 
 pub use document::Document;
 pub use export::{export, to_json};
-pub use import::{Counts, ImportError, ImportReport, import};
+pub use import::{Counts, ImportError, ImportOptions, ImportReport, import, import_with};
 pub use keys::Kind;
 pub use parse::parse;
-pub use problems::{Problem, Problems};
+pub use problems::{Problem, ProblemCode, Problems};
 pub use validate::is_valid_key;

@@ -2,7 +2,7 @@
 //! own, so that every malformed record is reported, not just the first.
 
 use super::document::{Document, FORMAT_VERSION};
-use super::problems::Problems;
+use super::problems::{ProblemCode, Problems};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
@@ -39,7 +39,12 @@ pub fn parse(text: &str) -> Result<Document, Problems> {
         Ok(raw) => raw,
         Err(err) => {
             let place = format!("line {} column {}", err.line(), err.column());
-            problems.push(place, strip_position(&err.to_string()));
+            let code = if err.is_syntax() || err.is_eof() {
+                ProblemCode::InvalidJson
+            } else {
+                classify(&err.to_string())
+            };
+            problems.push_code(code, place, strip_position(&err.to_string()));
             return Err(problems);
         }
     };
@@ -79,11 +84,23 @@ fn records<T: DeserializeOwned>(array: &str, raw: &[&RawValue], problems: &mut P
                 } else {
                     format!("{array}[{index}].{inner}")
                 };
-                problems.push(path, strip_position(&err.into_inner().to_string()));
+                let message = strip_position(&err.into_inner().to_string());
+                problems.push_code(classify(&message), path, message);
             }
         }
     }
     parsed
+}
+
+/// The code of a serde error, by the kind of message serde writes.
+fn classify(message: &str) -> ProblemCode {
+    if message.starts_with("unknown field") {
+        ProblemCode::UnknownField
+    } else if message.contains("is not a date") {
+        ProblemCode::InvalidDate
+    } else {
+        ProblemCode::InvalidValue
+    }
 }
 
 /// serde_json appends " at line L column C" relative to the record; the path

@@ -6,9 +6,39 @@ use std::fmt;
 /// At most this many problems are listed; the rest are counted.
 pub const MAX_LISTED: usize = 100;
 
+/// What kind of problem, as a stable code for programs (the GraphQL
+/// `userErrors[].code`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, async_graphql::Enum)]
+pub enum ProblemCode {
+    /// The text is not JSON.
+    InvalidJson,
+    /// A field the format does not have.
+    UnknownField,
+    /// A value of the wrong type or out of range, a malformed key or code.
+    InvalidValue,
+    /// A date that is not a date, or an end before its start.
+    InvalidDate,
+    /// A reference to a record that does not exist.
+    NotFound,
+    /// A key used twice, or a record that already exists.
+    DuplicateKey,
+    /// A second partnership for the same pair of cities and kind.
+    DuplicatePartnership,
+    /// A topic that would become its own ancestor.
+    Cycle,
+    /// The record changed since the client read it.
+    Conflict,
+    /// A status change the partnership lifecycle does not allow.
+    InvalidTransition,
+    /// A record that others still refer to.
+    HasDependents,
+}
+
 /// One problem at one place: `visits[3].toCity: no city with key "harbin-2"`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Problem {
+    /// What kind of problem.
+    pub code: ProblemCode,
     /// Where: a path into the document (`protocols[0].signedOn`), or a line
     /// and column when the text is not JSON at all.
     pub path: String,
@@ -32,9 +62,20 @@ pub struct Problems {
 impl Problems {
     /// Records a problem at `path`.
     pub fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.push_code(ProblemCode::InvalidValue, path, message);
+    }
+
+    /// Records a problem of a given kind at `path`.
+    pub fn push_code(
+        &mut self,
+        code: ProblemCode,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         self.total += 1;
         if self.listed.len() < MAX_LISTED {
             self.listed.push(Problem {
+                code,
                 path: path.into(),
                 message: message.into(),
             });

@@ -47,7 +47,7 @@ impl Related<'_> {
 }
 
 /// A kind of document record and the table row it is stored as.
-pub trait Stored: Clone + PartialEq + Send + Sync {
+pub trait Stored: Clone + PartialEq + Send + Sync + serde::Serialize {
     type Entity: EntityTrait<Model: Send + Sync, ActiveModel: ActiveModelTrait<Entity = Self::Entity> + Send>;
     const KIND: Kind;
     /// Its list fields stored in link tables, in the order of [`Stored::link_keys`].

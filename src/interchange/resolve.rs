@@ -6,7 +6,7 @@
 use super::document::Document;
 use super::keys::{Keys, Kind};
 use super::links::CHUNK;
-use super::problems::Problems;
+use super::problems::{ProblemCode, Problems};
 use super::validate::unordered_pair;
 use entity::enums::PartnershipKind;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
@@ -169,7 +169,8 @@ pub async fn resolve(
             .get(&reference.target)
             .is_some_and(|set| set.contains(reference.key));
         if !in_document && !keys.of(reference.target).contains(reference.key) {
-            problems.push(
+            problems.push_code(
+                ProblemCode::NotFound,
                 reference.path(),
                 format!(
                     "no {} with key {:?}",
@@ -244,7 +245,8 @@ async fn check_topic_tree(
         while let Some(next) = parent.get(current) {
             chain.push(next);
             if next == &topic.key {
-                problems.push(
+                problems.push_code(
+                    ProblemCode::Cycle,
                     format!("topics[{i}].parent"),
                     format!(
                         "topic {:?} would become its own ancestor ({})",
@@ -313,7 +315,8 @@ async fn check_partnership_pairs(
             continue;
         };
         if let Some(other) = stored.get(&(x.to_owned(), y.to_owned(), partnership.kind)) {
-            problems.push(
+            problems.push_code(
+                ProblemCode::DuplicatePartnership,
                 format!("partnerships[{i}].cities"),
                 format!(
                     "{x:?} and {y:?} already have a {} partnership: {other:?}",

@@ -3,7 +3,7 @@
 //! topic tree are checked by `resolve`, which needs the database too.
 
 use super::document::{City, Document, Event, Partnership, Protocol, Source, Visit};
-use super::problems::Problems;
+use super::problems::{ProblemCode, Problems};
 use crate::partial_date::PartialDate;
 use std::collections::HashSet;
 
@@ -100,7 +100,8 @@ impl Checker<'_> {
         for (i, key) in keys.enumerate() {
             self.key(&format!("{array}[{i}].key"), key);
             if !seen.insert(key.as_str()) {
-                self.problems.push(
+                self.problems.push_code(
+                    ProblemCode::DuplicateKey,
                     format!("{array}[{i}].key"),
                     format!("duplicate key {key:?}: it appears earlier in {array}"),
                 );
@@ -137,7 +138,8 @@ impl Checker<'_> {
         if let Some(end) = end
             && end.end() < start.start()
         {
-            self.problems.push(
+            self.problems.push_code(
+                ProblemCode::InvalidDate,
                 at,
                 format!("{end_field} {end} is before {start_field} {start}"),
             );
@@ -303,7 +305,8 @@ impl Checker<'_> {
                 continue;
             };
             if let Some(first) = seen.insert((pair, partnership.kind), i) {
-                self.problems.push(
+                self.problems.push_code(
+                    ProblemCode::DuplicatePartnership,
                     format!("partnerships[{i}].cities"),
                     format!(
                         "{:?} and {:?} already have a {} partnership: partnerships[{first}]",

@@ -32,6 +32,19 @@ impl SearchType {
         SearchType::Source,
     ];
 
+    fn table(self) -> &'static str {
+        match self {
+            SearchType::City => "city",
+            SearchType::Partnership => "partnership",
+            SearchType::Visit => "visit",
+            SearchType::Protocol => "protocol",
+            SearchType::Event => "event",
+            SearchType::Topic => "topic",
+            SearchType::Organization => "organization",
+            SearchType::Source => "source",
+        }
+    }
+
     fn code(self) -> i16 {
         self as i16
     }
@@ -71,6 +84,28 @@ fn words(query: &str) -> Vec<String> {
 /// entry can be replaced without scanning the unindexed columns.
 fn rowid(kind: SearchType, id: i32) -> i64 {
     (i64::from(kind.code()) << 32) | i64::from(id)
+}
+
+/// Removes a deleted record's index entry.
+pub async fn remove(db: &impl ConnectionTrait, table: &str, id: i32) -> Result<(), DbErr> {
+    let Some(kind) = SearchType::ALL.into_iter().find(|k| k.table() == table) else {
+        return Ok(());
+    };
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            let mut sql = Sql::new("DELETE FROM search_index WHERE record_kind = ");
+            sql.bind(kind.code()).push(" AND record_id = ").bind(id);
+            sql
+        }
+        _ => {
+            let mut sql = Sql::new("DELETE FROM search_index WHERE rowid = ");
+            sql.bind(rowid(kind, id));
+            sql
+        }
+    };
+    db.execute_raw(sql.statement(backend)).await?;
+    Ok(())
 }
 
 /// Replaces the index entries (and, for cities, the folded names) of the

@@ -122,6 +122,7 @@ pub async fn spawn_app_with(example_data: bool) -> TestApp {
     let args = ServeArgs {
         listen: "127.0.0.1:0".parse().expect("address"),
         example_data,
+        public_reads: true,
         log_json: false,
         database: DatabaseArgs {
             database_url: test_db.url.clone(),
@@ -163,6 +164,27 @@ impl TestApp {
             .await
             .expect("request reaches the server");
         response.json().await.expect("a JSON response")
+    }
+
+    /// POSTs a GraphQL query with `Authorization: Bearer <key>`.
+    pub async fn gql_as(&self, key: &str, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(self.url("/graphql"))
+            .bearer_auth(key)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request reaches the server");
+        response.json().await.expect("a JSON response")
+    }
+
+    /// Creates an API key with a role and returns it.
+    pub async fn key(&self, name: &str, role: twinning::auth::Role) -> String {
+        let db = self.test_db.connect().await;
+        twinning::auth::create_key(&db, name, role)
+            .await
+            .expect("create a key")
     }
 
     /// POSTs a GraphQL query that must succeed, and returns its `data`.

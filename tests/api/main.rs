@@ -12,3 +12,4 @@ mod migrations;
 mod read_api;
 mod readme;
 mod schema;
+mod write_api;

@@ -4,7 +4,7 @@ use crate::helpers::TestDb;
 use migration::{Migrator, MigratorTrait, SchemaManager};
 
 /// Every table the migrations create.
-const TABLES: [&str; 26] = [
+const TABLES: [&str; 29] = [
     "source",
     "topic",
     "city",
@@ -30,6 +30,9 @@ const TABLES: [&str; 26] = [
     "protocol_source",
     "city_search_name",
     "search_index",
+    "api_key",
+    "change_set",
+    "change",
     "seaql_migrations",
 ];
 

@@ -37,9 +37,11 @@ def read_bsr(raw_dir: Path) -> list[BsrRow]:
 
 
 def name_variants(name: str) -> list[str]:
-    """'Lulea Municipality' -> ['Lulea Municipality', 'Lulea']."""
+    """'Lulea Municipality' -> ['Lulea Municipality', 'Lulea'];
+    'Verden an der Aller, Lower Saxony' -> [..., 'Verden an der Aller']."""
     out = [name]
-    bare = re.sub(r" (Municipality|Kommune|kommune|Town|City)$", "", name)
-    if bare != name:
-        out.append(bare)
+    for pattern in (r", .*$", r" (Municipality|Rural Municipality|Parish|Kommune|kommune|Town|City)$"):
+        bare = re.sub(pattern, "", out[-1])
+        if bare != out[-1]:
+            out.append(bare)
     return out

@@ -53,6 +53,17 @@ ALIASES = {
 }
 
 
+# Dependent territories that GeoNames (and ISO) code apart from their country, where the
+# Wikipedia lists often put their towns under the country.
+TERRITORIES = {
+    "FI": ("AX",), "DK": ("FO", "GL"), "NO": ("SJ",), "NL": ("AW", "CW", "SX", "BQ"),
+    "GB": ("IM", "JE", "GG", "GI", "BM", "FK", "KY", "VG", "MS", "TC", "AI", "SH"),
+    "FR": ("RE", "GP", "MQ", "GF", "YT", "PF", "NC", "PM", "BL", "MF", "WF"),
+    "US": ("PR", "GU", "AS", "VI", "MP"), "CN": ("HK", "MO"), "AU": ("NF", "CX", "CC"),
+    "NZ": ("CK", "NU", "TK"),
+}
+
+
 @dataclass(frozen=True)
 class Country:
     """How one country string resolved."""
@@ -98,3 +109,11 @@ class Countries:
     def is_country_name(self, name: str) -> bool:
         """Whether a place name is itself the name of a country or territory."""
         return self.simple(name) is not None
+
+    def territory(self, name: str, code: str) -> str | None:
+        """The code of a dependent territory of `code` that a place is named after
+        ("Réunion" listed under France -> RE, "Guam" under the United States -> GU)."""
+        found = self.simple(name)
+        if found and found.code in TERRITORIES.get(code, ()):
+            return found.code
+        return None

@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from countries import TERRITORIES
 from text import haversine_km, match_key
 
 # A GeoNames place farther than this from the Wikipedia coordinates is not the same place.
@@ -54,6 +55,8 @@ class Match:
     distance_km: float | None = None
     candidates: list[tuple[Place, float | None]] = field(default_factory=list)
     variant: str | None = None  # the name variant that found the candidates
+    region: str | None = None  # admin1 name of `place`
+    regions: dict[int, str | None] = field(default_factory=dict)  # admin1 names of candidates
 
 
 class GeoNames:
@@ -61,7 +64,8 @@ class GeoNames:
 
     def __init__(self, geo_dir: Path) -> None:
         self.places: dict[int, Place] = {}
-        self._index: dict[tuple[str, str], list[int]] = {}
+        self._index: dict[tuple[str, str], list[int]] = {}  # main names and alternate names
+        self._primary: dict[tuple[str, str], list[int]] = {}  # main names only
         self._grid: dict[tuple[int, int], list[Place]] = {}
         with (geo_dir / "geonames_cities1000.tsv").open(encoding="utf-8", newline="") as f:
             reader = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
@@ -69,7 +73,9 @@ class GeoNames:
             for gid, name, lat, lon, cc, admin1, pop, tz in reader:
                 place = Place(int(gid), name, float(lat), float(lon), cc, admin1, int(pop or 0), tz)
                 self.places[place.geonameid] = place
-                self._add(name, cc, place.geonameid)
+                key = self._add(name, cc, place.geonameid)
+                if key:
+                    self._primary.setdefault((key, cc), []).append(place.geonameid)
                 self._grid.setdefault((math.floor(place.lat), math.floor(place.lon)), []).append(place)
         with (geo_dir / "geonames_cities15000_alternatenames.tsv").open(encoding="utf-8", newline="") as f:
             reader = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
@@ -86,51 +92,75 @@ class GeoNames:
             for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
                 self.admin1[(row["country_code"], row["admin1_code"])] = row["admin1_name"]
 
-    def _add(self, name: str, cc: str, gid: int) -> None:
+    def _add(self, name: str, cc: str, gid: int) -> str:
         key = match_key(name)
         if key:
             ids = self._index.setdefault((key, cc), [])
             if gid not in ids:
                 ids.append(gid)
+        return key
 
     def region(self, place: Place) -> str | None:
         return self.admin1.get((place.country, place.admin1))
 
-    def candidates(self, name: str, cc: str) -> list[Place]:
-        return [self.places[gid] for gid in self._index.get((match_key(name), cc), [])]
+    def candidates(self, name: str, cc: str, primary: bool = False) -> list[Place]:
+        index = self._primary if primary else self._index
+        return [self.places[gid] for gid in index.get((match_key(name), cc), [])]
 
     def match(self, variants: list[str], cc: str, coords: tuple[float, float] | None,
               region_hint: str | None) -> Match:
-        """The GeoNames place of a Wikipedia place, tried variant by variant."""
-        for variant in variants:
-            found = self.candidates(variant, cc)
-            if found:
-                return self._choose(found, coords, region_hint, variant)
+        """The GeoNames place of a Wikipedia place, tried variant by variant; for each, the
+        places of that main name first, then those with it as an alternate name. A country
+        with dependent territories also looks there (Mariehamn of "Finland" is AX in GeoNames).
+        """
+        for code in (cc, *TERRITORIES.get(cc, ())):
+            for variant in variants:
+                primary = self.candidates(variant, code, primary=True)
+                if primary:
+                    m = self._choose(primary, coords, region_hint, variant)
+                    if m.outcome == "matched":
+                        return self._territory(m, code, cc)
+                found = self.candidates(variant, code)
+                if found:
+                    m = self._choose(found, coords, region_hint, variant)
+                    if code == cc or m.outcome == "matched":
+                        return self._territory(m, code, cc)
         return Match("unmatched", "no-candidate")
+
+    @staticmethod
+    def _territory(m: Match, code: str, cc: str) -> Match:
+        if code != cc and m.outcome == "matched":
+            m.method += "-in-" + code
+        return m
 
     def _choose(self, found: list[Place], coords: tuple[float, float] | None,
                 region_hint: str | None, variant: str) -> Match:
+        # A region named in the text ("Lagoa" of "Azores, Portugal", "Suzhou, Jiangsu",
+        # "Newport" of "Wales") narrows the candidates; a hint that names no candidate's region
+        # (often a parent city: "Mapo (Seoul)") is ignored.
+        everyone = found
+        hinted = [p for p in found if region_hint and self._in_region(p, region_hint)]
+        if hinted:
+            found = hinted
         if coords is not None:
             ranked = sorted(((p, haversine_km(coords[0], coords[1], p.lat, p.lon)) for p in found),
                             key=lambda pd: (round(pd[1], 3), -pd[0].population, pd[0].geonameid))
             best, distance = ranked[0]
             if distance <= MATCH_KM:
                 return Match("matched", "nearest", best, distance, ranked, variant)
+            if hinted and len(hinted) == 1:
+                # The text names the region; the geocoder put the name elsewhere.
+                return Match("matched", "only-candidate-in-region", best, distance, ranked, variant)
             return Match("unmatched", "too-far", None, None, ranked, variant)
-        if region_hint:
-            hinted = [p for p in found if self._in_region(p, region_hint)]
-            if len(hinted) == 1:
-                return Match("matched", "only-candidate-in-region", hinted[0], None,
-                             [(p, None) for p in found], variant)
         ranked = [(p, None) for p in sorted(found, key=lambda p: (-p.population, p.geonameid))]
         if len(found) == 1:
-            return Match("matched", "only-candidate", found[0], None, ranked, variant)
+            method = "only-candidate-in-region" if hinted and len(everyone) > 1 else "only-candidate"
+            return Match("matched", method, found[0], None, ranked, variant)
         return Match("ambiguous", "no-coordinates", None, None, ranked, variant)
 
     def _in_region(self, place: Place, hint: str) -> bool:
-        region = match_key(self.region(place) or "")
-        hint_key = match_key(hint)
-        return bool(region and hint_key) and (hint_key in region or region in hint_key)
+        region = _region_words(self.region(place) or "")
+        return bool(region) and region == _region_words(hint)
 
     def plausible(self, lat: float, lon: float, cc: str) -> bool:
         """Whether a point can lie in country `cc`: a GeoNames place of `cc` is within NEAR_KM,
@@ -156,6 +186,17 @@ class GeoNames:
         return found
 
 
+# Words that name the kind of a region rather than the region: "Jiangsu Sheng" = "Jiangsu".
+_REGION_KIND = {"sheng", "shi", "zizhiqu", "province", "provincia", "region", "county", "state",
+                "oblast", "kray", "krai", "land", "voivodeship", "prefecture", "ken", "fylke",
+                "lan", "kommune", "governorate", "department", "departement", "district",
+                "autonomous", "republic", "of", "the"}
+
+
+def _region_words(text: str) -> tuple[str, ...]:
+    return tuple(w for w in match_key(text).split() if w not in _REGION_KIND)
+
+
 # --------------------------------------------------------------------------------------------
 # Native names
 # --------------------------------------------------------------------------------------------
@@ -168,12 +209,15 @@ class GeoNames:
 # Countries of several official languages or scripts (IN, PK, KZ, CY, ...), Han-script
 # countries (simplified and traditional forms both occur), scripts whose GeoNames names often
 # carry a "town"/"village" word (Khmer, Lao, Burmese) and Latin-script countries get no native
-# name: the alternate names cannot tell the local form apart.
+# name: the alternate names cannot tell the local form apart. Where several candidates are
+# left, the one whose romanization spells the GeoNames main name is taken, if it is the only one.
 _CYR = "CYRILLIC"
 NATIVE_SCRIPTS: dict[str, dict] = {
-    "RU": {"script": (_CYR,), "exclude": "іїєґўјљњћџѓќѕ"},
-    "BY": {"script": (_CYR,), "exclude": "їєґјљњћџѓќѕ", "prefer": "іў"},
-    "UA": {"script": (_CYR,), "exclude": "ыэъёўјљњћџѓќѕ"},
+    "RU": {"script": (_CYR,), "exclude": "іїєґўјљњћџѓќѕәөүҗңһӣӯѣѳѵ", "not": "ськ"},  # Мурманськ
+    # Belarusian has no и, щ or ъ; its spellings romanize like Ukrainian ones (Вітебськ), so no
+    # romanization tie-break.
+    "BY": {"script": (_CYR,), "exclude": "иїєґщъјљњћџѓќѕ", "prefer": "іў", "romanize": False},
+    "UA": {"script": (_CYR,), "exclude": "ыэъёўјљњћџѓќѕ", "prefer": "іїєґ"},
     "BG": {"script": (_CYR,), "exclude": "ыэёіїєґўјљњћџѓќѕ"},
     "RS": {"script": (_CYR,), "exclude": "ыэъёіїєґўйяющѓќѕ"},
     "MK": {"script": (_CYR,), "exclude": "ыэъёіїєґўйяющћђ"},
@@ -201,7 +245,9 @@ def _script(char: str) -> str:
 
 
 def native_name(place: Place) -> str | None:
-    """The local-script name of a place, when the alternate names leave exactly one."""
+    """The local-script name of a place: the only candidate left by the country's letter
+    rules, or else the only one whose romanization spells the GeoNames main name
+    (Новосибирск = Novosibirsk, not Новосибирскай or Новониколаевск)."""
     rule = NATIVE_SCRIPTS.get(place.country)
     if rule is None:
         return None
@@ -212,14 +258,44 @@ def native_name(place: Place) -> str | None:
         if not letters or not all(_script(c) in scripts for c in letters):
             continue
         lower = name.lower()
-        if any(c in exclude for c in lower):
+        if any(c in exclude for c in lower) or ("not" in rule and rule["not"] in lower):
             continue
         if name not in found:
             found.append(name)
     if prefer and any(any(c in prefer for c in n.lower()) for n in found):
         found = [n for n in found if any(c in prefer for c in n.lower())]
     found = _drop_suffixed(found)
+    if len(found) > 1 and rule.get("romanize", True):
+        target = _loose(match_key(place.name))
+        found = [n for n in found if _loose(_romanize(n)) == target]
+        if len(found) > 1:  # pre-1918 spellings romanize the same: Новосибирьскъ
+            found = [n for n in found if not n.endswith("ъ")]
     return found[0] if len(found) == 1 else None
+
+
+_ROMAN = str.maketrans({
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
+    "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
+    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
+    "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya", "і": "i", "ї": "yi",
+    "є": "ye", "ґ": "g", "ў": "w", "ј": "j", "љ": "lj", "њ": "nj", "ћ": "c", "ђ": "dj", "џ": "dz",
+    "ѓ": "gj", "ќ": "kj", "ѕ": "dz",
+    "α": "a", "β": "v", "γ": "g", "δ": "d", "ε": "e", "ζ": "z", "η": "i", "θ": "th", "ι": "i",
+    "κ": "k", "λ": "l", "μ": "m", "ν": "n", "ξ": "x", "ο": "o", "π": "p", "ρ": "r", "σ": "s",
+    "ς": "s", "τ": "t", "υ": "y", "φ": "f", "χ": "ch", "ψ": "ps", "ω": "o",
+})
+
+
+def _romanize(text: str) -> str:
+    bare = "".join(c for c in unicodedata.normalize("NFD", text.lower()) if not unicodedata.combining(c))
+    return match_key(bare.translate(_ROMAN))
+
+
+def _loose(text: str) -> str:
+    """Spelling differences romanizations disagree on: kh/h, ts/c, y/j/i, w/v, doubled letters."""
+    text = text.replace("kh", "h").replace("ts", "c").replace("w", "v")
+    text = re.sub(r"[yj]", "i", text)
+    return re.sub(r"(.)\1+", r"\1", text)
 
 
 # Administrative suffixes that make a second spelling of the same name ("서울특별시" of "서울").

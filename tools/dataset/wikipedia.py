@@ -58,7 +58,7 @@ class Name:
         """Names to look up in GeoNames, most specific first."""
         out = [self.name]
         m = re.fullmatch(r"(.+?) \((.+)\)", self.name)
-        if m:
+        if m and not m.group(2)[0].islower():  # "(district)", "(rural gmina)": another unit
             out.append(m.group(1))
         for dash in (" – ", " — ", " - "):
             if dash in self.name:
@@ -76,7 +76,7 @@ class Name:
         if ", " in self.name:
             return self.name.split(", ", 1)[1]
         m = re.fullmatch(r"(.+?) \((.+)\)", self.name)
-        if m:
+        if m and not m.group(2)[0].islower():
             return m.group(2)
         return self.region_hint
 
@@ -117,8 +117,13 @@ def resolve_name(name: Name, countries: Countries) -> None:
             name.country, name.country_via = found.code, "name-is-country"
     elif country is not None:
         name.country, name.country_via, name.region_hint = country.code, country.via, country.region_hint
+    if name.country and (territory := countries.territory(name.name, name.country)):
+        name.country, name.country_via = territory, name.country_via + "+territory"
+    qualifier = re.fullmatch(r".+ \(([a-z].*)\)", name.name)
     if countries.is_country_name(name.name):
         name.flags.append("country-or-territory")
+    elif qualifier and qualifier.group(1) != "rural gmina":
+        name.flags.append("region")  # "(district)" is a German Landkreis; "(communauté)", ...
     elif REGION_WORDS.search(name.name):
         name.flags.append("region")
     elif DISTRICT_WORDS.search(name.name) or " – " in name.name:

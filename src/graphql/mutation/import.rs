@@ -1,0 +1,99 @@
+//! `importDocument`: the CLI's import over HTTP, for partner systems.
+
+use super::{UserError, actor};
+use crate::auth::{Role, RoleGuard};
+use crate::error::Result;
+use crate::graphql::db;
+use crate::interchange::{self, ImportError, ImportOptions};
+use async_graphql::{Context, Json, Object, SimpleObject};
+
+/// What an import did to one kind of record.
+#[derive(SimpleObject)]
+pub struct ImportCount {
+    /// The document array, such as `cities`.
+    pub entity: String,
+    pub created: i32,
+    pub updated: i32,
+    pub unchanged: i32,
+}
+
+/// The result of `importDocument`: counts, or the problems (and then
+/// nothing was written).
+#[derive(SimpleObject)]
+pub struct ImportDocumentPayload {
+    /// Per kind of record, in document order; empty when there were problems.
+    pub counts: Vec<ImportCount>,
+    /// True when this was a dry run: nothing was kept.
+    pub dry_run: bool,
+    /// Every problem in the document (up to 100), each naming its place.
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(Default)]
+pub struct ImportMutation;
+
+fn count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+#[Object]
+impl ImportMutation {
+    /// Imports an interchange document (the format of `twinning import`):
+    /// an upsert by key of every record, all or nothing, recorded as one
+    /// change set. With `dryRun`, reports what it would do and keeps nothing.
+    #[graphql(guard = "RoleGuard(Role::Editor)")]
+    async fn import_document(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The document, as in interchange.schema.json.")] document: Json<
+            serde_json::Value,
+        >,
+        #[graphql(desc = "Check and report without keeping anything (default false).")]
+        dry_run: Option<bool>,
+    ) -> Result<ImportDocumentPayload> {
+        let dry_run = dry_run.unwrap_or(false);
+        let text = document.0.to_string();
+        let problems = match interchange::parse(&text) {
+            Ok(parsed) => {
+                let actor = actor(ctx);
+                let options = ImportOptions {
+                    actor: &actor,
+                    operation: "importDocument",
+                    dry_run,
+                };
+                match interchange::import_with(db(ctx), &parsed, &options, &|_| {}).await {
+                    Ok(report) => {
+                        let counts = report
+                            .counts
+                            .iter()
+                            .map(|(kind, c)| ImportCount {
+                                entity: kind.plural().to_owned(),
+                                created: count(c.created),
+                                updated: count(c.updated),
+                                unchanged: count(c.unchanged),
+                            })
+                            .collect();
+                        return Ok(ImportDocumentPayload {
+                            counts,
+                            dry_run,
+                            user_errors: Vec::new(),
+                        });
+                    }
+                    Err(ImportError::Invalid(problems)) => problems,
+                    Err(ImportError::Database(error)) => return Err(error.into()),
+                }
+            }
+            Err(problems) => problems,
+        };
+        let user_errors = problems
+            .listed()
+            .iter()
+            .map(|p| UserError::from_problem("document", p))
+            .collect();
+        Ok(ImportDocumentPayload {
+            counts: Vec::new(),
+            dry_run,
+            user_errors,
+        })
+    }
+}

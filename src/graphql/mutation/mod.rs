@@ -1,0 +1,71 @@
+//! The write API: every mutation takes one `input` and returns a payload
+//! with the record and `userErrors`; validation problems are user errors,
+//! while authentication and authorization failures are top-level errors.
+//! Each mutation runs in one transaction and is recorded in the history.
+
+mod delete;
+mod import;
+mod lifecycle;
+
+use crate::interchange::{Problem, ProblemCode};
+use async_graphql::SimpleObject;
+
+/// The write API.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Mutation(
+    import::ImportMutation,
+    lifecycle::LifecycleMutation,
+    delete::DeleteMutation,
+);
+
+/// A problem with the input the client can fix.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct UserError {
+    /// The path to the input field at fault, such as `["input", "status"]`.
+    pub field: Vec<String>,
+    /// A stable code to branch on.
+    pub code: ProblemCode,
+    /// What is wrong, for people.
+    pub message: String,
+}
+
+impl UserError {
+    pub fn new(field: &[&str], code: ProblemCode, message: impl Into<String>) -> Self {
+        Self {
+            field: field.iter().map(|f| (*f).to_owned()).collect(),
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// An import problem, its document path (`visits[3].toCity`) split into
+    /// segments under `root`.
+    pub fn from_problem(root: &str, problem: &Problem) -> Self {
+        let mut field = vec![root.to_owned()];
+        for part in problem.path.split('.') {
+            match part.split_once('[') {
+                Some((name, rest)) => {
+                    if !name.is_empty() {
+                        field.push(name.to_owned());
+                    }
+                    field.extend(
+                        rest.split('[')
+                            .map(|index| index.trim_end_matches(']').to_owned()),
+                    );
+                }
+                None => field.push(part.to_owned()),
+            }
+        }
+        Self {
+            field,
+            code: problem.code,
+            message: problem.message.clone(),
+        }
+    }
+}
+
+/// The principal of a request (the guard has already let it through).
+fn actor(ctx: &async_graphql::Context<'_>) -> String {
+    ctx.data_opt::<crate::auth::Principal>()
+        .map_or_else(|| "anonymous".to_owned(), |p| p.actor().to_owned())
+}

@@ -1,0 +1,136 @@
+//! The change history: every write as a change set (who, when, which
+//! operation) with the before and after of each record it touched.
+
+use crate::store::Sql;
+use sea_orm::{ConnectionTrait, DbBackend, DbErr};
+use serde_json::{Map, Value};
+
+/// What happened to a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, async_graphql::Enum)]
+pub enum Action {
+    Created,
+    Updated,
+    Deleted,
+}
+
+impl Action {
+    fn as_str(self) -> &'static str {
+        match self {
+            Action::Created => "CREATED",
+            Action::Updated => "UPDATED",
+            Action::Deleted => "DELETED",
+        }
+    }
+}
+
+/// One record's change: its type and key, and (for updates) only the
+/// fields that changed, before and after, as interchange JSON.
+#[derive(Clone, Debug)]
+pub struct RecordChange {
+    pub record_type: &'static str,
+    pub key: String,
+    pub action: Action,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+impl RecordChange {
+    /// A change between two versions of a record, keeping only the fields
+    /// that differ (absent fields count as null).
+    pub fn between(
+        record_type: &'static str,
+        key: &str,
+        before: Option<Value>,
+        after: Option<Value>,
+    ) -> Self {
+        let action = match (&before, &after) {
+            (None, _) => Action::Created,
+            (_, None) => Action::Deleted,
+            _ => Action::Updated,
+        };
+        let (before, after) = match (before, after) {
+            (Some(Value::Object(old)), Some(Value::Object(new))) => {
+                let mut changed_old = Map::new();
+                let mut changed_new = Map::new();
+                let fields: std::collections::BTreeSet<&String> =
+                    old.keys().chain(new.keys()).collect();
+                for field in fields {
+                    let (a, b) = (
+                        old.get(field).unwrap_or(&Value::Null),
+                        new.get(field).unwrap_or(&Value::Null),
+                    );
+                    if a != b {
+                        changed_old.insert(field.clone(), a.clone());
+                        changed_new.insert(field.clone(), b.clone());
+                    }
+                }
+                (
+                    Some(Value::Object(changed_old)),
+                    Some(Value::Object(changed_new)),
+                )
+            }
+            other => other,
+        };
+        Self {
+            record_type,
+            key: key.to_owned(),
+            action,
+            before,
+            after,
+        }
+    }
+}
+
+/// Writes one change set with its changes; returns its id. Nothing is
+/// written for an empty list.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    actor: &str,
+    operation: &str,
+    changes: &[RecordChange],
+) -> Result<Option<i32>, DbErr> {
+    if changes.is_empty() {
+        return Ok(None);
+    }
+    let backend = db.get_database_backend();
+    let mut insert = Sql::new("INSERT INTO change_set (actor, operation, created_at) VALUES (");
+    insert
+        .bind(actor.to_owned())
+        .push(", ")
+        .bind(operation.to_owned())
+        .push(", ")
+        .bind(chrono::Utc::now())
+        .push(") RETURNING id");
+    let row = db
+        .query_one_raw(insert.statement(backend))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotInserted)?;
+    let id: i32 = match backend {
+        DbBackend::Postgres => row.try_get_by_index(0)?,
+        _ => i32::try_from(row.try_get_by_index::<i64>(0)?)
+            .map_err(|e| DbErr::Custom(e.to_string()))?,
+    };
+    for chunk in changes.chunks(500) {
+        let mut insert = Sql::new(
+            "INSERT INTO change (change_set_id, record_type, record_key, action, before, after) VALUES ",
+        );
+        for (i, change) in chunk.iter().enumerate() {
+            insert
+                .push(if i == 0 { "(" } else { ", (" })
+                .bind(id)
+                .push(", ")
+                .bind(change.record_type)
+                .push(", ")
+                .bind(change.key.clone())
+                .push(", ")
+                .bind(change.action.as_str())
+                .push(", ")
+                .bind(change.before.as_ref().map(Value::to_string))
+                .push(", ")
+                .bind(change.after.as_ref().map(Value::to_string))
+                .push(")");
+        }
+        db.execute_raw(insert.statement(backend)).await?;
+    }
+    Ok(Some(id))
+}
