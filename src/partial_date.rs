@@ -109,6 +109,33 @@ impl fmt::Display for PartialDate {
     }
 }
 
+impl PartialDate {
+    /// A date column as stored (text validated on the way in).
+    pub fn stored(text: Option<&str>) -> Option<Self> {
+        text.and_then(|t| t.parse().ok())
+    }
+}
+
+/// In GraphQL: a calendar date known to the year ("2015"), the month
+/// ("2014-03") or the day ("2016-05-23"), written exactly as in the
+/// interchange format. Filters and ordering treat it as the span of days it
+/// covers.
+#[async_graphql::Scalar(name = "PartialDate")]
+impl async_graphql::ScalarType for PartialDate {
+    fn parse(value: async_graphql::Value) -> async_graphql::InputValueResult<Self> {
+        match &value {
+            async_graphql::Value::String(text) => {
+                text.parse().map_err(async_graphql::InputValueError::custom)
+            }
+            _ => Err(async_graphql::InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> async_graphql::Value {
+        async_graphql::Value::String(self.to_string())
+    }
+}
+
 impl serde::Serialize for PartialDate {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)

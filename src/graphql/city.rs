@@ -164,7 +164,7 @@ impl City {
             MAX_SISTER_CITIES,
         )
         .await?;
-        let as_of_end = as_of.map(|d| d.0.end());
+        let as_of_end = as_of.map(|d| d.end());
         twinnings.retain(|p| match (as_of_end, p.established_on_end) {
             (Some(limit), Some(established)) => established <= limit,
             (Some(_), None) => false,

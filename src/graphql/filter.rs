@@ -107,10 +107,10 @@ impl DateRange {
     pub fn overlaps(&self, start: &str, end: &str) -> Sql {
         let mut parts = Vec::new();
         if let Some(to) = self.to {
-            parts.push(cond(&format!("{start} <= ?"), [to.0.end()]));
+            parts.push(cond(&format!("{start} <= ?"), [to.end()]));
         }
         if let Some(from) = self.from {
-            parts.push(cond(&format!("{end} >= ?"), [from.0.start()]));
+            parts.push(cond(&format!("{end} >= ?"), [from.start()]));
         }
         join(&parts, " AND ", "1=1")
     }

@@ -1,24 +1,24 @@
 //! The GraphQL API: schema assembly, shared helpers, and one module per type.
 
-mod city;
-mod event;
+pub(crate) mod city;
+pub(crate) mod event;
 mod filter;
 mod loader;
 mod mutation;
 mod node;
-mod organization;
+pub(crate) mod organization;
 mod page;
 pub(crate) mod partnership;
-mod protocol;
+pub(crate) mod protocol;
 mod query;
 mod relations;
 pub(crate) mod scalars;
 mod search;
-mod source;
+pub(crate) mod source;
 mod stats;
 mod timeline;
-mod topic;
-mod visit;
+pub(crate) mod topic;
+pub(crate) mod visit;
 
 use crate::error::Result;
 use crate::store::Table;

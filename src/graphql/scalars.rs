@@ -1,37 +1,9 @@
 //! Scalars and small value types shared by the object types.
 
-use crate::partial_date::{self, PartialDate as Date};
-use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, SimpleObject, Value};
+use crate::partial_date;
+use async_graphql::SimpleObject;
 
-/// A calendar date known to the year ("2015"), the month ("2014-03") or the
-/// day ("2016-05-23"), written exactly as in the interchange format. Filters
-/// and ordering treat it as the span of days it covers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PartialDate(pub Date);
-
-#[Scalar(name = "PartialDate")]
-impl ScalarType for PartialDate {
-    fn parse(value: Value) -> InputValueResult<Self> {
-        match &value {
-            Value::String(text) => text
-                .parse()
-                .map(PartialDate)
-                .map_err(InputValueError::custom),
-            _ => Err(InputValueError::expected_type(value)),
-        }
-    }
-
-    fn to_value(&self) -> Value {
-        Value::String(self.0.to_string())
-    }
-}
-
-impl PartialDate {
-    /// A stored date column back as a scalar (stored text was validated).
-    pub fn stored(text: Option<&str>) -> Option<Self> {
-        text.and_then(|t| t.parse().ok()).map(PartialDate)
-    }
-}
+pub use crate::partial_date::PartialDate;
 
 /// How much of a date is known.
 #[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
@@ -63,9 +35,9 @@ impl DateSpan {
     pub fn stored(text: Option<&str>) -> Option<Self> {
         PartialDate::stored(text).map(|date| Self {
             value: date,
-            precision: date.0.precision().into(),
-            start: date.0.start(),
-            end: date.0.end(),
+            precision: date.precision().into(),
+            start: date.start(),
+            end: date.end(),
         })
     }
 }

@@ -45,9 +45,8 @@ impl Visit {
     }
     /// The first day, as precisely as known.
     async fn start_date(&self) -> PartialDate {
-        PartialDate::stored(Some(&self.0.start_date)).unwrap_or(PartialDate(
-            crate::partial_date::PartialDate::from_day(self.0.start_date_start),
-        ))
+        PartialDate::stored(Some(&self.0.start_date))
+            .unwrap_or(PartialDate::from_day(self.0.start_date_start))
     }
     /// The last day, as precisely as known.
     async fn end_date(&self) -> Option<PartialDate> {

@@ -27,12 +27,14 @@ pub struct Document {
 }
 
 /// Declares a record type of the format: camelCase fields, unknown fields
-/// rejected, absent optional fields omitted on output.
+/// rejected, absent optional fields omitted on output. Each is also the
+/// GraphQL input of its create and update mutations, so that partners send
+/// the same shape over GraphQL as in files.
 macro_rules! record {
     ($(#[$meta:meta])* $name:ident { $($(#[$fmeta:meta])* $field:ident : $ty:ty,)+ }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, async_graphql::InputObject)]
         #[serde(deny_unknown_fields, rename_all = "camelCase")]
+        $(#[$meta])*
         pub struct $name {
             $($(#[$fmeta])* pub $field: $ty,)+
         }
@@ -41,6 +43,7 @@ macro_rules! record {
 
 record!(
     /// Where a fact comes from.
+    #[graphql(name = "SourceInput")]
     Source {
         key: String,
         title: String,
@@ -55,6 +58,7 @@ record!(
 
 record!(
     /// A cooperation topic; `parent` makes the tree.
+    #[graphql(name = "TopicInput")]
     Topic {
         key: String,
         name: String,
@@ -67,6 +71,7 @@ record!(
 
 record!(
     /// A city.
+    #[graphql(name = "CityInput")]
     City {
         key: String,
         name: String,
@@ -74,6 +79,7 @@ record!(
         native_name: Option<String>,
         /// BCP 47 language tag → name.
         #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        #[graphql(default)]
         names: BTreeMap<String, String>,
         country_code: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -89,24 +95,28 @@ record!(
         #[serde(default, skip_serializing_if = "Option::is_none")]
         wikidata_id: Option<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
         sources: Vec<String>,
     }
 );
 
 record!(
     /// An organization in a city.
+    #[graphql(name = "OrganizationInput")]
     Organization {
         key: String,
         name: String,
         kind: OrganizationKind,
         city: String,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
         sources: Vec<String>,
     }
 );
 
 record!(
     /// The relation between two cities.
+    #[graphql(name = "PartnershipInput")]
     Partnership {
         key: String,
         cities: Vec<String>,
@@ -121,14 +131,17 @@ record!(
         #[serde(default, skip_serializing_if = "Option::is_none")]
         notes: Option<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
         topics: Vec<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
         sources: Vec<String>,
     }
 );
 
 record!(
     /// A festival, exhibition, anniversary or forum.
+    #[graphql(name = "EventInput")]
     Event {
         key: String,
         name: String,
@@ -140,14 +153,17 @@ record!(
         #[serde(default, skip_serializing_if = "Option::is_none")]
         description: Option<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
         topics: Vec<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
         sources: Vec<String>,
     }
 );
 
 record!(
     /// A delegation from one city to another.
+    #[graphql(name = "VisitInput")]
     Visit {
         key: String,
         from_city: String,
@@ -164,18 +180,23 @@ record!(
         #[serde(default, skip_serializing_if = "Option::is_none")]
         summary: Option<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
         topics: Vec<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
         events: Vec<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
         organizations: Vec<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
         sources: Vec<String>,
     }
 );
 
 record!(
     /// A signed document.
+    #[graphql(name = "ProtocolInput")]
     Protocol {
         key: String,
         kind: ProtocolKind,
@@ -194,8 +215,10 @@ record!(
         #[serde(default, skip_serializing_if = "Option::is_none")]
         summary: Option<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
         topics: Vec<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
         sources: Vec<String>,
     }
 );

@@ -117,22 +117,44 @@ pub async fn import_with(
     options: &ImportOptions<'_>,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<ImportReport, ImportError> {
+    let txn = crate::db::begin_write(db).await?;
+    let (report, changes) = match import_in(&txn, document, progress).await {
+        Ok(done) => done,
+        Err(error) => {
+            txn.rollback().await?;
+            return Err(error);
+        }
+    };
+    crate::history::record(&txn, options.actor, options.operation, &changes).await?;
+    if options.dry_run {
+        txn.rollback().await?;
+    } else {
+        txn.commit().await?;
+    }
+    Ok(report)
+}
+
+/// Imports a document inside a transaction the caller owns (and commits or
+/// rolls back); returns the report and the changes for the history.
+pub async fn import_in(
+    txn: &DatabaseTransaction,
+    document: &Document,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<(ImportReport, Vec<RecordChange>), ImportError> {
     let mut problems = Problems::default();
     validate::validate(document, &mut problems);
     if !problems.is_empty() {
         return Err(ImportError::Invalid(problems));
     }
-    let txn = crate::db::begin_write(db).await?;
     let mut keys = Keys::default();
-    resolve::resolve(&txn, document, &mut keys, &mut problems).await?;
+    resolve::resolve(txn, document, &mut keys, &mut problems).await?;
     if !problems.is_empty() {
-        txn.rollback().await?;
         return Err(ImportError::Invalid(problems));
     }
 
     let now = chrono::Utc::now();
     let mut writer = Writer {
-        txn: &txn,
+        txn,
         keys,
         now,
         report: ImportReport::default(),
@@ -160,7 +182,7 @@ pub async fn import_with(
     }
     dirty_partnerships.sort_unstable();
     dirty_partnerships.dedup();
-    history::rebuild_derived(&txn, &dirty_partnerships, now).await?;
+    history::rebuild_derived(txn, &dirty_partnerships, now).await?;
 
     for (kind, written) in [
         (SearchType::Source, &sources),
@@ -172,17 +194,10 @@ pub async fn import_with(
         (SearchType::Visit, &visits),
         (SearchType::Protocol, &protocols),
     ] {
-        search::reindex(&txn, kind, &ids(written)).await?;
+        search::reindex(txn, kind, &ids(written)).await?;
     }
 
-    crate::history::record(&txn, options.actor, options.operation, &writer.changes).await?;
-    let report = writer.report;
-    if options.dry_run {
-        txn.rollback().await?;
-    } else {
-        txn.commit().await?;
-    }
-    Ok(report)
+    Ok((writer.report, writer.changes))
 }
 
 /// The ids of written records.

@@ -15,7 +15,9 @@ mod validate;
 
 pub use document::Document;
 pub use export::{export, to_json};
-pub use import::{Counts, ImportError, ImportOptions, ImportReport, import, import_with};
+pub use import::{
+    Counts, ImportError, ImportOptions, ImportReport, import, import_in, import_with,
+};
 pub use keys::Kind;
 pub use parse::parse;
 pub use problems::{Problem, ProblemCode, Problems};

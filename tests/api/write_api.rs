@@ -284,3 +284,114 @@ async fn deleting_a_record_others_refer_to_is_refused_with_their_names() {
         .await;
     assert_eq!(found, json!({ "city": null, "search": { "nodes": [] } }));
 }
+
+#[tokio::test]
+async fn create_and_update_check_each_rule_and_name_the_field() {
+    let app = spawn_app().await;
+    let editor = app.key("editor", Role::Editor).await;
+    let create = "mutation ($input: CityInput!) { createCity(input: $input) { city { key updatedAt } userErrors { field code message } } }";
+    let city =
+        json!({ "key": "kirkenes", "name": "Kirkenes", "countryCode": "NO", "population": 3500 });
+    let created = app.gql_as(&editor, create, json!({ "input": city })).await;
+    assert_eq!(
+        created["data"]["createCity"]["city"]["key"], "kirkenes",
+        "{created}"
+    );
+    let updated_at = created["data"]["createCity"]["city"]["updatedAt"].clone();
+
+    let first_error =
+        |body: &Value, mutation: &str| body["data"][mutation]["userErrors"][0].clone();
+    let again = app.gql_as(&editor, create, json!({ "input": city })).await;
+    assert_eq!(first_error(&again, "createCity")["code"], "DUPLICATE_KEY");
+    assert_eq!(
+        first_error(&again, "createCity")["field"],
+        json!(["input", "key"])
+    );
+    let bad_country = app
+        .gql_as(
+            &editor,
+            create,
+            json!({ "input": { "key": "x", "name": "X", "countryCode": "no" } }),
+        )
+        .await;
+    assert_eq!(
+        first_error(&bad_country, "createCity")["field"],
+        json!(["input", "countryCode"])
+    );
+    assert_eq!(
+        first_error(&bad_country, "createCity")["code"],
+        "INVALID_VALUE"
+    );
+    let bad_latitude = app
+        .gql_as(
+            &editor,
+            create,
+            json!({ "input": { "key": "y", "name": "Y", "countryCode": "NO", "latitude": 91.0 } }),
+        )
+        .await;
+    assert_eq!(
+        first_error(&bad_latitude, "createCity")["field"],
+        json!(["input", "latitude"])
+    );
+
+    let visit = "mutation ($input: VisitInput!) { createVisit(input: $input) { visit { key } userErrors { field code message } } }";
+    let nowhere = app.gql_as(&editor, visit, json!({ "input": { "key": "v", "fromCity": "kirkenes", "toCity": "atlantis", "startDate": "2016" } })).await;
+    assert_eq!(
+        first_error(&nowhere, "createVisit"),
+        json!({ "field": ["input", "toCity"], "code": "NOT_FOUND", "message": "no city with key \"atlantis\"" })
+    );
+    let backwards = app
+        .gql_as(&editor, visit, json!({ "input": { "key": "v", "fromCity": "kirkenes", "toCity": "murmansk", "startDate": "2016-05-23", "endDate": "2016-05-20" } }))
+        .await;
+    assert_eq!(
+        first_error(&backwards, "createVisit")["code"],
+        "INVALID_DATE"
+    );
+
+    let twin = "mutation ($input: PartnershipInput!) { createPartnership(input: $input) { userErrors { field code } } }";
+    let duplicate = app.gql_as(&editor, twin, json!({ "input": { "key": "h-m", "cities": ["harbin", "murmansk"], "kind": "SISTER_CITY", "status": "ACTIVE" } })).await;
+    assert_eq!(
+        first_error(&duplicate, "createPartnership"),
+        json!({ "field": ["input", "cities"], "code": "DUPLICATE_PARTNERSHIP" })
+    );
+
+    let update = "mutation ($input: UpdateCityInput!) { updateCity(input: $input) { city { population } userErrors { field code } } }";
+    let stale = json!({ "input": { "city": { "key": "kirkenes", "name": "Kirkenes", "countryCode": "NO", "population": 3600 }, "expectedUpdatedAt": "2000-01-01T00:00:00Z" } });
+    assert_eq!(
+        first_error(&app.gql_as(&editor, update, stale).await, "updateCity")["code"],
+        "CONFLICT"
+    );
+    let fresh = json!({ "input": { "city": { "key": "kirkenes", "name": "Kirkenes", "countryCode": "NO", "population": 3600 }, "expectedUpdatedAt": updated_at } });
+    let done = app.gql_as(&editor, update, fresh).await;
+    assert_eq!(
+        done["data"]["updateCity"],
+        json!({ "city": { "population": 3600 }, "userErrors": [] }),
+        "{done}"
+    );
+    let missing =
+        json!({ "input": { "city": { "key": "nowhere", "name": "N", "countryCode": "NO" } } });
+    assert_eq!(
+        first_error(&app.gql_as(&editor, update, missing).await, "updateCity")["code"],
+        "NOT_FOUND"
+    );
+
+    // The history holds the changed field only, before and after.
+    let db = app.test_db.connect().await;
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT c.before, c.after, s.actor FROM change c JOIN change_set s ON s.id = c.change_set_id WHERE s.operation = 'updateCity'".to_owned(),
+        ))
+        .await
+        .expect("query")
+        .expect("one change");
+    let (before, after, actor): (String, String, String) = (
+        row.try_get_by_index(0).expect("before"),
+        row.try_get_by_index(1).expect("after"),
+        row.try_get_by_index(2).expect("actor"),
+    );
+    assert_eq!(
+        (before.as_str(), after.as_str(), actor.as_str()),
+        (r#"{"population":3500}"#, r#"{"population":3600}"#, "editor")
+    );
+}

@@ -8,6 +8,7 @@ import json
 
 from geonames import native_name
 from reconcile import City, Partnership, World
+from text import slug
 
 # Source records of this build. Their titles carry the attribution the licences require.
 SRC_WIKIPEDIA = "wikipedia-twin-towns-2026"
@@ -230,7 +231,7 @@ def report(world: World, countries: list[str] | None) -> dict:
 
     keys = []
     for c in cities:
-        if c.key != (base := _slug(c.name)):
+        if c.key != (base := slug(c.name)):
             keys.append({"city": c.key, "name": c.name, "slug": base,
                          "why": "founding key" if c.founding is not None else "collision"})
 
@@ -330,11 +331,6 @@ def report(world: World, countries: list[str] | None) -> dict:
         },
         "bsrRows": {k: section(v) for k, v in sorted(bsr.items())},
     }
-
-
-def _slug(text: str) -> str:
-    from text import slug
-    return slug(text)
 
 
 # --------------------------------------------------------------------------------------------

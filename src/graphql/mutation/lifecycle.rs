@@ -189,7 +189,7 @@ impl LifecycleMutation {
             return Ok(AdvancePartnershipPayload::refused(errors));
         }
 
-        let (on, now) = (input.on.0, chrono::Utc::now());
+        let (on, now) = (input.on, chrono::Utc::now());
         let before = json!({ "status": current.status, "establishedOn": current.established_on, "endedOn": current.ended_on });
         let mut row = current.clone().into_active_model();
         row.status = Set(input.status);

@@ -6,6 +6,7 @@
 mod delete;
 mod import;
 mod lifecycle;
+mod records;
 
 use crate::interchange::{Problem, ProblemCode};
 use async_graphql::SimpleObject;
@@ -15,6 +16,14 @@ use async_graphql::SimpleObject;
 pub struct Mutation(
     import::ImportMutation,
     lifecycle::LifecycleMutation,
+    records::CityMutation,
+    records::PartnershipMutation,
+    records::VisitMutation,
+    records::ProtocolMutation,
+    records::EventMutation,
+    records::TopicMutation,
+    records::OrganizationMutation,
+    records::SourceMutation,
     delete::DeleteMutation,
 );
 

@@ -1,0 +1,285 @@
+//! `create<Type>` and `update<Type>` for every kind of record. The input is
+//! the record in the interchange format (the shape partner systems already
+//! send in files); an update replaces the whole record, so send every field
+//! you want to keep. Both run the import's checks in one transaction.
+
+use super::{UserError, actor};
+use crate::auth::{Role, RoleGuard};
+use crate::error::Result;
+use crate::graphql::{by_key, db};
+use crate::interchange::document::{self as doc, Document};
+use crate::interchange::{ImportError, Problem, ProblemCode};
+use crate::store::Sql;
+use async_graphql::{Context, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbBackend};
+
+/// Whether a write creates a record or replaces one.
+enum Write {
+    Create,
+    Update {
+        expected_updated_at: Option<DateTime<Utc>>,
+    },
+}
+
+/// A problem of a one-record document, its path (`cities[0].countryCode`)
+/// re-rooted at the mutation's input (`["input", "countryCode"]`).
+fn user_error(root: &[&str], problem: &Problem) -> UserError {
+    let inner = problem.path.split_once('.').map_or("", |(_, rest)| rest);
+    let mut error = UserError::from_problem(
+        "input",
+        &Problem {
+            path: inner.to_owned(),
+            ..problem.clone()
+        },
+    );
+    error.field = root
+        .iter()
+        .map(|s| (*s).to_owned())
+        .chain(error.field.into_iter().skip(1).filter(|f| !f.is_empty()))
+        .collect();
+    error
+}
+
+/// Writes one record through the import, after checking that it does (or
+/// does not) exist yet and has not changed since the client read it.
+async fn write(
+    ctx: &Context<'_>,
+    table: &str,
+    key: &str,
+    document: Document,
+    write: Write,
+    operation: &str,
+    root: &[&str],
+) -> Result<Vec<UserError>> {
+    let txn = crate::db::begin_write(db(ctx)).await?;
+    let backend = txn.get_database_backend();
+    // On PostgreSQL, lock the row so that a concurrent update waits and then
+    // sees the new `updatedAt`; SQLite's write transaction already excludes it.
+    let lock = if backend == DbBackend::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    let mut find = Sql::new(format!("SELECT updated_at FROM {table} WHERE key = "));
+    find.bind(key.to_owned()).push(lock);
+    let stored: Option<DateTime<Utc>> = match txn.query_one_raw(find.statement(backend)).await? {
+        Some(row) => Some(row.try_get_by_index(0)?),
+        None => None,
+    };
+    let key_field: Vec<&str> = root.iter().copied().chain(["key"]).collect();
+    let refusal = match (&write, stored) {
+        (Write::Create, Some(_)) => Some(UserError::new(
+            &key_field,
+            ProblemCode::DuplicateKey,
+            format!("a {table} with key {key:?} already exists"),
+        )),
+        (Write::Update { .. }, None) => Some(UserError::new(
+            &key_field,
+            ProblemCode::NotFound,
+            format!("no {table} with key {key:?}"),
+        )),
+        (
+            Write::Update {
+                expected_updated_at: Some(expected),
+            },
+            Some(current),
+        ) if *expected != current => Some(UserError::new(
+            &["input", "expectedUpdatedAt"],
+            ProblemCode::Conflict,
+            format!(
+                "the {table} changed at {} after you read it; read it again and reapply your change",
+                current.to_rfc3339()
+            ),
+        )),
+        _ => None,
+    };
+    if let Some(error) = refusal {
+        txn.rollback().await?;
+        return Ok(vec![error]);
+    }
+    match crate::interchange::import_in(&txn, &document, &|_| {}).await {
+        Ok((_, changes)) => {
+            crate::history::record(&txn, &actor(ctx), operation, &changes).await?;
+            txn.commit().await?;
+            Ok(Vec::new())
+        }
+        Err(ImportError::Invalid(problems)) => {
+            txn.rollback().await?;
+            Ok(problems
+                .listed()
+                .iter()
+                .map(|p| user_error(root, p))
+                .collect())
+        }
+        Err(ImportError::Database(error)) => Err(error.into()),
+    }
+}
+
+/// Declares the input of an update, the payload, and the two mutations of
+/// one kind of record.
+macro_rules! record_mutations {
+    ($mutation:ident, $record:ty, $array:ident, $table:literal, $type_name:literal, $object:path, $model:path,
+     $update_input:ident, $payload:ident, $field:ident, $create:ident, $update:ident) => {
+        #[doc = concat!("Replaces a ", $table, ": the whole record, and the `updatedAt` you read.")]
+        #[derive(InputObject)]
+        pub struct $update_input {
+            /// The record as it should be; its key names the record to replace.
+            pub $field: $record,
+            /// The record's `updatedAt` as you read it: if it changed since, the
+            /// update is refused with `CONFLICT` instead of overwriting.
+            pub expected_updated_at: Option<DateTime<Utc>>,
+        }
+
+        #[doc = concat!("The result of creating or updating a ", $table, ".")]
+        #[derive(SimpleObject)]
+        pub struct $payload {
+            #[doc = concat!("The ", $table, " as stored; null when refused.")]
+            pub $field: Option<$object>,
+            /// Why it was refused, each with the input field at fault.
+            pub user_errors: Vec<UserError>,
+        }
+
+        #[derive(Default)]
+        pub struct $mutation;
+
+        #[Object]
+        impl $mutation {
+            #[doc = concat!("Creates a ", $table, "; `DUPLICATE_KEY` if the key is taken.")]
+            #[graphql(guard = "RoleGuard(Role::Editor)")]
+            async fn $create(&self, ctx: &Context<'_>, input: $record) -> Result<$payload> {
+                let key = input.key.clone();
+                let document = Document { $array: vec![input], ..Document::default() };
+                let errors = write(ctx, $table, &key, document, Write::Create, concat!("create", $type_name), &["input"]).await?;
+                let $field = if errors.is_empty() { by_key::<$model>(ctx, key).await?.map($object) } else { None };
+                Ok($payload { $field, user_errors: errors })
+            }
+
+            #[doc = concat!("Replaces a ", $table, " by key; `NOT_FOUND` if there is none, `CONFLICT` if it changed since `expectedUpdatedAt`.")]
+            #[graphql(guard = "RoleGuard(Role::Editor)")]
+            async fn $update(&self, ctx: &Context<'_>, input: $update_input) -> Result<$payload> {
+                let key = input.$field.key.clone();
+                let document = Document { $array: vec![input.$field], ..Document::default() };
+                let write_kind = Write::Update { expected_updated_at: input.expected_updated_at };
+                let errors = write(ctx, $table, &key, document, write_kind, concat!("update", $type_name), &["input", stringify!($field)]).await?;
+                let $field = if errors.is_empty() { by_key::<$model>(ctx, key).await?.map($object) } else { None };
+                Ok($payload { $field, user_errors: errors })
+            }
+        }
+    };
+}
+
+use crate::graphql::{city, event, organization, partnership, protocol, source, topic, visit};
+
+record_mutations!(
+    CityMutation,
+    doc::City,
+    cities,
+    "city",
+    "City",
+    city::City,
+    entity::city::Model,
+    UpdateCityInput,
+    CityPayload,
+    city,
+    create_city,
+    update_city
+);
+record_mutations!(
+    PartnershipMutation,
+    doc::Partnership,
+    partnerships,
+    "partnership",
+    "Partnership",
+    partnership::Partnership,
+    entity::partnership::Model,
+    UpdatePartnershipInput,
+    PartnershipPayload,
+    partnership,
+    create_partnership,
+    update_partnership
+);
+record_mutations!(
+    VisitMutation,
+    doc::Visit,
+    visits,
+    "visit",
+    "Visit",
+    visit::Visit,
+    entity::visit::Model,
+    UpdateVisitInput,
+    VisitPayload,
+    visit,
+    create_visit,
+    update_visit
+);
+record_mutations!(
+    ProtocolMutation,
+    doc::Protocol,
+    protocols,
+    "protocol",
+    "Protocol",
+    protocol::Protocol,
+    entity::protocol::Model,
+    UpdateProtocolInput,
+    ProtocolPayload,
+    protocol,
+    create_protocol,
+    update_protocol
+);
+record_mutations!(
+    EventMutation,
+    doc::Event,
+    events,
+    "event",
+    "Event",
+    event::Event,
+    entity::event::Model,
+    UpdateEventInput,
+    EventPayload,
+    event,
+    create_event,
+    update_event
+);
+record_mutations!(
+    TopicMutation,
+    doc::Topic,
+    topics,
+    "topic",
+    "Topic",
+    topic::Topic,
+    entity::topic::Model,
+    UpdateTopicInput,
+    TopicPayload,
+    topic,
+    create_topic,
+    update_topic
+);
+record_mutations!(
+    OrganizationMutation,
+    doc::Organization,
+    organizations,
+    "organization",
+    "Organization",
+    organization::Organization,
+    entity::organization::Model,
+    UpdateOrganizationInput,
+    OrganizationPayload,
+    organization,
+    create_organization,
+    update_organization
+);
+record_mutations!(
+    SourceMutation,
+    doc::Source,
+    sources,
+    "source",
+    "Source",
+    source::Source,
+    entity::source::Model,
+    UpdateSourceInput,
+    SourcePayload,
+    source,
+    create_source,
+    update_source
+);
