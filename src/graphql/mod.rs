@@ -3,6 +3,7 @@
 pub(crate) mod city;
 pub(crate) mod event;
 mod filter;
+mod history;
 mod loader;
 mod mutation;
 mod node;
@@ -130,7 +131,8 @@ impl Api {
                 entity::topic::Model,
                 entity::organization::Model,
                 entity::source::Model,
-                entity::partnership_status_change::Model
+                entity::partnership_status_change::Model,
+                history::ChangeRow
             ]
         );
         let schema = self.schema.clone();

@@ -2,6 +2,8 @@
 
 use super::city::CityQuery;
 use super::event::EventQuery;
+use super::history::ChangeQuery;
+use super::mutation::KeyQuery;
 use super::node::NodeQuery;
 use super::organization::OrganizationQuery;
 use super::partnership::PartnershipQuery;
@@ -26,4 +28,6 @@ pub struct Query(
     SourceQuery,
     SearchQuery,
     StatsQuery,
+    ChangeQuery,
+    KeyQuery,
 );

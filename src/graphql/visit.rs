@@ -26,6 +26,29 @@ pub struct Visit(pub visit::Model);
 
 #[Object]
 impl Visit {
+    /// Every recorded change to this record, newest first (editors and admins).
+    #[graphql(guard = "crate::auth::RoleGuard(crate::auth::Role::Editor)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+    ) -> Result<Connection<super::history::Change>> {
+        super::history::history(
+            ctx,
+            self.0.id,
+            &super::history::VISIT_HISTORY,
+            PageArgs {
+                after,
+                before,
+                first,
+                last,
+            },
+        )
+        .await
+    }
     /// Opaque global id, stable across databases (built from type and key).
     pub async fn id(&self) -> ID {
         global_id("Visit", &self.0.key)

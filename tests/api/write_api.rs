@@ -395,3 +395,102 @@ async fn create_and_update_check_each_rule_and_name_the_field() {
         (r#"{"population":3500}"#, r#"{"population":3600}"#, "editor")
     );
 }
+
+#[tokio::test]
+async fn only_admins_manage_keys_and_read_all_changes() {
+    let app = spawn_app().await;
+    let reader = app.key("reader", Role::Reader).await;
+    let editor = app.key("editor", Role::Editor).await;
+    let admin = app.key("admin", Role::Admin).await;
+    let create = r#"mutation { createApiKey(input: { name: "partner", role: EDITOR }) { key apiKey { name role } userErrors { code } } }"#;
+
+    assert_eq!(
+        code(&app.gql(create, json!({})).await),
+        Some("UNAUTHENTICATED")
+    );
+    assert_eq!(
+        code(&app.gql_as(&reader, create, json!({})).await),
+        Some("FORBIDDEN")
+    );
+    assert_eq!(
+        code(&app.gql_as(&editor, create, json!({})).await),
+        Some("FORBIDDEN")
+    );
+    let created = app.gql_as(&admin, create, json!({})).await;
+    let partner = created["data"]["createApiKey"]["key"]
+        .as_str()
+        .expect("the new key")
+        .to_owned();
+    assert_eq!(
+        created["data"]["createApiKey"]["apiKey"],
+        json!({ "name": "partner", "role": "EDITOR" })
+    );
+
+    // The new key writes; its history is visible to editors, all changes to admins only.
+    let update = r#"mutation { updateCity(input: { city: { key: "vadso", name: "Vadsø", countryCode: "NO", population: 5000 } }) { userErrors { code } } }"#;
+    assert_eq!(
+        app.gql_as(&partner, update, json!({})).await["data"]["updateCity"]["userErrors"],
+        json!([])
+    );
+    let history = app
+        .gql_as(
+            &editor,
+            r#"{ city(key: "vadso") { history { nodes { actor operation action after } } } }"#,
+            json!({}),
+        )
+        .await;
+    let latest = &history["data"]["city"]["history"]["nodes"][0];
+    assert_eq!(
+        (&latest["actor"], &latest["operation"], &latest["action"]),
+        (&json!("partner"), &json!("updateCity"), &json!("UPDATED"))
+    );
+    // An update replaces the record: the fields it left out are cleared, and
+    // the history says so.
+    assert_eq!(latest["after"]["population"], 5000);
+    assert_eq!(latest["after"]["latitude"], Value::Null);
+    assert!(
+        latest["after"].get("name").is_none(),
+        "unchanged fields are not recorded: {latest}"
+    );
+    let changes = r#"{ changes(filter: { actor: "partner" }) { nodes { recordKey } } }"#;
+    assert_eq!(
+        code(&app.gql_as(&editor, changes, json!({})).await),
+        Some("FORBIDDEN")
+    );
+    assert_eq!(
+        app.gql_as(&admin, changes, json!({})).await["data"]["changes"]["nodes"],
+        json!([{ "recordKey": "vadso" }])
+    );
+    // Anonymous readers never see history.
+    assert_eq!(
+        code(
+            &app.gql(
+                r#"{ city(key: "vadso") { history { nodes { actor } } } }"#,
+                json!({})
+            )
+            .await
+        ),
+        Some("UNAUTHENTICATED")
+    );
+
+    let revoke =
+        r#"mutation { revokeApiKey(input: { name: "partner" }) { revoked userErrors { code } } }"#;
+    assert_eq!(
+        app.gql_as(&admin, revoke, json!({})).await["data"]["revokeApiKey"]["revoked"],
+        "partner"
+    );
+    assert_eq!(
+        code(&app.gql_as(&partner, update, json!({})).await),
+        Some("UNAUTHENTICATED")
+    );
+    let listed = app
+        .gql_as(&admin, "{ apiKeys { name revokedAt } }", json!({}))
+        .await;
+    assert!(
+        listed["data"]["apiKeys"]
+            .as_array()
+            .expect("keys")
+            .iter()
+            .any(|k| k["name"] == "partner" && !k["revokedAt"].is_null())
+    );
+}

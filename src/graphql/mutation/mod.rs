@@ -5,8 +5,11 @@
 
 mod delete;
 mod import;
+mod keys;
 mod lifecycle;
 mod records;
+
+pub use keys::KeyQuery;
 
 use crate::interchange::{Problem, ProblemCode};
 use async_graphql::SimpleObject;
@@ -25,6 +28,7 @@ pub struct Mutation(
     records::OrganizationMutation,
     records::SourceMutation,
     delete::DeleteMutation,
+    keys::KeyMutation,
 );
 
 /// A problem with the input the client can fix.

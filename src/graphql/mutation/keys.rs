@@ -1,0 +1,166 @@
+//! API key management over GraphQL, for admins: the same as
+//! `twinning keys create|list|revoke`.
+
+use super::UserError;
+use crate::auth::{self, Role, RoleGuard};
+use crate::error::Result;
+use crate::graphql::db;
+use crate::interchange::ProblemCode;
+use async_graphql::{Context, InputObject, Object, SimpleObject};
+
+/// An API key as admins see it: never the key itself.
+#[derive(SimpleObject)]
+pub struct ApiKey {
+    /// Its name.
+    pub name: String,
+    /// What it may do.
+    pub role: Option<Role>,
+    /// The public prefix clients' keys start with (`tw_<prefix>_…`).
+    pub prefix: String,
+    /// When it was created.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<entity::api_key::Model> for ApiKey {
+    fn from(key: entity::api_key::Model) -> Self {
+        let role = [Role::Reader, Role::Editor, Role::Admin]
+            .into_iter()
+            .find(|r| format!("{r:?}").eq_ignore_ascii_case(&key.role));
+        Self {
+            name: key.name,
+            role,
+            prefix: key.prefix,
+            created_at: key.created_at,
+            revoked_at: key.revoked_at,
+        }
+    }
+}
+
+/// A key to create.
+#[derive(InputObject)]
+pub struct CreateApiKeyInput {
+    /// A name for it, such as the partner system that uses it.
+    pub name: String,
+    /// What it may do.
+    pub role: Role,
+}
+
+/// A key to revoke.
+#[derive(InputObject)]
+pub struct RevokeApiKeyInput {
+    /// The key's name.
+    pub name: String,
+}
+
+/// The result of `createApiKey`.
+#[derive(SimpleObject)]
+pub struct CreateApiKeyPayload {
+    /// The key itself: shown this once, only its hash is stored.
+    pub key: Option<String>,
+    /// The key's record.
+    pub api_key: Option<ApiKey>,
+    /// Why it was refused.
+    pub user_errors: Vec<UserError>,
+}
+
+/// The result of `revokeApiKey`.
+#[derive(SimpleObject)]
+pub struct RevokeApiKeyPayload {
+    /// The name of the key revoked.
+    pub revoked: Option<String>,
+    /// Why nothing was revoked.
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(Default)]
+pub struct KeyQuery;
+
+#[Object]
+impl KeyQuery {
+    /// Every API key, newest first (admins only).
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn api_keys(&self, ctx: &Context<'_>) -> Result<Vec<ApiKey>> {
+        Ok(auth::list_keys(db(ctx))
+            .await?
+            .into_iter()
+            .map(ApiKey::from)
+            .collect())
+    }
+}
+
+#[derive(Default)]
+pub struct KeyMutation;
+
+#[Object]
+impl KeyMutation {
+    /// Creates an API key (admins only); the key is in the payload, once.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn create_api_key(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateApiKeyInput,
+    ) -> Result<CreateApiKeyPayload> {
+        if input.name.trim().is_empty() || input.name.len() > 120 {
+            let error = UserError::new(
+                &["input", "name"],
+                ProblemCode::InvalidValue,
+                "a key needs a name of 1 to 120 characters",
+            );
+            return Ok(CreateApiKeyPayload {
+                key: None,
+                api_key: None,
+                user_errors: vec![error],
+            });
+        }
+        match auth::create_key(db(ctx), &input.name, input.role).await {
+            Ok(key) => {
+                let record = auth::list_keys(db(ctx))
+                    .await?
+                    .into_iter()
+                    .find(|k| k.name == input.name)
+                    .map(ApiKey::from);
+                Ok(CreateApiKeyPayload {
+                    key: Some(key),
+                    api_key: record,
+                    user_errors: Vec::new(),
+                })
+            }
+            Err(message) => Ok(CreateApiKeyPayload {
+                key: None,
+                api_key: None,
+                user_errors: vec![UserError::new(
+                    &["input", "name"],
+                    ProblemCode::DuplicateKey,
+                    message,
+                )],
+            }),
+        }
+    }
+
+    /// Revokes an API key by name (admins only): it stops working at once.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn revoke_api_key(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeApiKeyInput,
+    ) -> Result<RevokeApiKeyPayload> {
+        if auth::revoke_key(db(ctx), &input.name).await? {
+            Ok(RevokeApiKeyPayload {
+                revoked: Some(input.name),
+                user_errors: Vec::new(),
+            })
+        } else {
+            let error = UserError::new(
+                &["input", "name"],
+                ProblemCode::NotFound,
+                format!("no active key named {:?}", input.name),
+            );
+            Ok(RevokeApiKeyPayload {
+                revoked: None,
+                user_errors: vec![error],
+            })
+        }
+    }
+}
