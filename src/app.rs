@@ -66,7 +66,11 @@ impl Application {
                 addr: args.listen,
                 source,
             })?;
-        let router = router(graphql::Api::new(db.clone(), args.public_reads));
+        let router = router(graphql::Api::new(
+            db.clone(),
+            args.public_reads,
+            std::time::Duration::from_millis(args.batch_delay_ms),
+        ));
         Ok(Self {
             listener,
             router,

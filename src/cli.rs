@@ -104,6 +104,10 @@ pub struct ServeArgs {
     /// Let clients without an API key read (writes always need a key).
     #[arg(long, env = "PUBLIC_READS", default_value_t = true, action = clap::ArgAction::Set)]
     pub public_reads: bool,
+    /// How long (ms) a DataLoader waits to collect the keys of one query
+    /// level into one SQL statement.
+    #[arg(long, env = "BATCH_DELAY_MS", default_value_t = crate::graphql::DEFAULT_BATCH_DELAY_MS)]
+    pub batch_delay_ms: u64,
     /// Log as JSON lines instead of human-readable text.
     #[arg(long, env = "LOG_JSON", default_value_t = false)]
     pub log_json: bool,

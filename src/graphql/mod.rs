@@ -38,29 +38,31 @@ fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
 }
 
-/// How long a loader waits for more keys before it runs its batch: long
-/// enough that every sibling field of a level has registered its keys (so
-/// each level stays one statement, even in a debug build on a busy
-/// machine), short next to a statement's own time.
-const BATCH_DELAY: std::time::Duration = std::time::Duration::from_millis(5);
+/// How long a loader waits for more keys before it runs its batch, unless
+/// configured (`--batch-delay-ms`): long enough that every sibling field of
+/// a level has registered its keys, so each level stays one statement, and
+/// short next to a statement's own time. A busy machine can stall a thread
+/// longer and split a level in two; a longer delay trades latency for
+/// certainty.
+pub const DEFAULT_BATCH_DELAY_MS: u64 = 5;
 
-/// A request's loader, batching for [`BATCH_DELAY`].
-fn local<T: Send + Sync + 'static>(loader: T) -> DataLoader<T> {
-    DataLoader::new(loader, tokio::spawn).delay(BATCH_DELAY)
+/// A request's loader, batching for `delay`.
+fn local<T: Send + Sync + 'static>(loader: T, delay: std::time::Duration) -> DataLoader<T> {
+    DataLoader::new(loader, tokio::spawn).delay(delay)
 }
 
 /// Gives a request its loaders: a row loader and a nested-page loader per
 /// record type, and the special ones.
 macro_rules! with_loaders {
-    ($request:expr, $db:expr, [$($model:ty),+]) => {
+    ($request:expr, $db:expr, $delay:expr, [$($model:ty),+]) => {
         $request
             $(
-                .data(local(loader::Rows::<$model>::new($db.clone())))
-                .data(local(loader::Nested::<$model>::new($db.clone())))
+                .data(local(loader::Rows::<$model>::new($db.clone()), $delay))
+                .data(local(loader::Nested::<$model>::new($db.clone()), $delay))
             )+
-            .data(local(loader::Counts::new($db.clone())))
-            .data(local(loader::CityNames::new($db.clone())))
-            .data(local(loader::Parties::new($db.clone())))
+            .data(local(loader::Counts::new($db.clone()), $delay))
+            .data(local(loader::CityNames::new($db.clone()), $delay))
+            .data(local(loader::Parties::new($db.clone()), $delay))
     };
 }
 
@@ -70,6 +72,7 @@ pub struct Api {
     schema: AppSchema,
     db: DatabaseConnection,
     public_reads: bool,
+    batch_delay: std::time::Duration,
 }
 
 /// A response that is one error with a code, for failures before execution.
@@ -83,7 +86,11 @@ fn error_response(code: &str, message: &str) -> async_graphql::Response {
 
 impl Api {
     /// The API over a database; `public_reads` lets clients without a key read.
-    pub fn new(db: DatabaseConnection, public_reads: bool) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        public_reads: bool,
+        batch_delay: std::time::Duration,
+    ) -> Self {
         let schema = builder()
             .data(db.clone())
             .extension(async_graphql::extensions::Tracing)
@@ -92,6 +99,7 @@ impl Api {
             schema,
             db,
             public_reads,
+            batch_delay,
         }
     }
 
@@ -122,6 +130,7 @@ impl Api {
         let request = with_loaders!(
             request,
             self.db,
+            self.batch_delay,
             [
                 entity::city::Model,
                 entity::partnership::Model,

@@ -115,6 +115,11 @@ pub async fn spawn_app() -> TestApp {
 
 /// A server on a random port over a fresh database, with or without the example data.
 pub async fn spawn_app_with(example_data: bool) -> TestApp {
+    spawn_app_batching(example_data, twinning::graphql::DEFAULT_BATCH_DELAY_MS).await
+}
+
+/// As [`spawn_app_with`], with loaders that wait `batch_delay_ms` for keys.
+pub async fn spawn_app_batching(example_data: bool, batch_delay_ms: u64) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         twinning::telemetry::init(false);
     }
@@ -123,6 +128,7 @@ pub async fn spawn_app_with(example_data: bool) -> TestApp {
         listen: "127.0.0.1:0".parse().expect("address"),
         example_data,
         public_reads: true,
+        batch_delay_ms,
         log_json: false,
         database: DatabaseArgs {
             database_url: test_db.url.clone(),
