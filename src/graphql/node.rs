@@ -64,7 +64,7 @@ pub fn decode_global_id(id: &str) -> Result<(String, String)> {
 }
 
 /// The record a global id names, if any.
-async fn load(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
+pub(crate) async fn load(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
     let (type_name, key) = decode_global_id(id)?;
     Ok(match type_name.as_str() {
         "City" => by_key::<city::Model>(ctx, key)

@@ -37,10 +37,21 @@ pub async fn rebuild_derived(
             .all(db)
             .await?;
         let mut rows = Vec::new();
+        // A protocol whose step was recorded through the API (`signProtocol`)
+        // needs no derived one.
+        let recorded: std::collections::HashSet<i32> = step::Entity::find()
+            .filter(step::Column::Derived.eq(false))
+            .filter(step::Column::PartnershipId.is_in(ids.iter().copied()))
+            .filter(step::Column::ProtocolId.is_not_null())
+            .all(db)
+            .await?
+            .into_iter()
+            .filter_map(|s| s.protocol_id)
+            .collect();
         for partnership in &partnerships {
             let own: Vec<&protocol::Model> = protocols
                 .iter()
-                .filter(|p| p.partnership_id == Some(partnership.id))
+                .filter(|p| p.partnership_id == Some(partnership.id) && !recorded.contains(&p.id))
                 .collect();
             rows.extend(derive_steps(partnership, &own).into_iter().map(
                 |(status, on, protocol_id)| step::ActiveModel {

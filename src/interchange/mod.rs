@@ -1,6 +1,7 @@
 //! The interchange format (`interchange.schema.json`): parse, validate,
 //! import as one transaction, export in a stable order.
 
+mod countries;
 pub mod document;
 mod export;
 mod history;
@@ -9,12 +10,12 @@ pub mod keys;
 mod links;
 mod parse;
 mod problems;
-mod records;
+pub(crate) mod records;
 mod resolve;
 mod validate;
 
 pub use document::Document;
-pub use export::{export, to_json};
+pub use export::{export, one, one_as_json, to_json};
 pub use import::{
     Counts, ImportError, ImportOptions, ImportReport, import, import_in, import_with,
 };

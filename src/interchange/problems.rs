@@ -16,6 +16,8 @@ pub enum ProblemCode {
     UnknownField,
     /// A value of the wrong type or out of range, a malformed key or code.
     InvalidValue,
+    /// A text longer than its field allows.
+    TooLong,
     /// A date that is not a date, or an end before its start.
     InvalidDate,
     /// A reference to a record that does not exist.

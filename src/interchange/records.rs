@@ -56,12 +56,19 @@ pub trait Stored: Clone + PartialEq + Send + Sync + serde::Serialize {
     fn key(&self) -> &str;
     /// The keys of each list in [`Stored::LINKS`].
     fn link_keys(&self) -> Vec<&[String]>;
+    /// The same lists, to change.
+    fn link_lists_mut(&mut self) -> Vec<&mut Vec<String>>;
+    /// The array of a document that holds this kind.
+    fn array_mut(document: &mut doc::Document) -> &mut Vec<Self>;
     /// The row to write, with `id` and timestamps not set.
     fn to_row(&self, keys: &Keys) -> <Self::Entity as EntityTrait>::ActiveModel;
     /// The record a stored row stands for.
     fn from_row(row: &<Self::Entity as EntityTrait>::Model, related: &Related<'_>) -> Self;
     fn row_id(row: &<Self::Entity as EntityTrait>::Model) -> i32;
     fn row_key(row: &<Self::Entity as EntityTrait>::Model) -> &str;
+    /// The records a row points at through its own columns (not link
+    /// tables), so that one record can be read without every key.
+    fn references(row: &<Self::Entity as EntityTrait>::Model) -> Vec<(Kind, Option<i32>)>;
 
     /// The record as export would write it: unordered lists sorted.
     fn normalized(&self) -> Self {
@@ -114,6 +121,12 @@ impl Stored for doc::Source {
     fn link_keys(&self) -> Vec<&[String]> {
         Vec::new()
     }
+    fn link_lists_mut(&mut self) -> Vec<&mut Vec<String>> {
+        Vec::new()
+    }
+    fn array_mut(document: &mut doc::Document) -> &mut Vec<Self> {
+        &mut document.sources
+    }
     fn to_row(&self, _: &Keys) -> source::ActiveModel {
         let (published_on, published_on_start, published_on_end) =
             optional_date_columns(self.published_on);
@@ -145,6 +158,9 @@ impl Stored for doc::Source {
     fn row_key(row: &source::Model) -> &str {
         &row.key
     }
+    fn references(_: &source::Model) -> Vec<(Kind, Option<i32>)> {
+        Vec::new()
+    }
     fn sort_lists(&mut self) {}
 }
 
@@ -158,6 +174,12 @@ impl Stored for doc::Topic {
     }
     fn link_keys(&self) -> Vec<&[String]> {
         Vec::new()
+    }
+    fn link_lists_mut(&mut self) -> Vec<&mut Vec<String>> {
+        Vec::new()
+    }
+    fn array_mut(document: &mut doc::Document) -> &mut Vec<Self> {
+        &mut document.topics
     }
     fn to_row(&self, keys: &Keys) -> topic::ActiveModel {
         topic::ActiveModel {
@@ -189,6 +211,9 @@ impl Stored for doc::Topic {
     fn row_key(row: &topic::Model) -> &str {
         &row.key
     }
+    fn references(row: &topic::Model) -> Vec<(Kind, Option<i32>)> {
+        vec![(Kind::Topic, row.parent_id)]
+    }
     fn sort_lists(&mut self) {}
 }
 
@@ -202,6 +227,12 @@ impl Stored for doc::City {
     }
     fn link_keys(&self) -> Vec<&[String]> {
         vec![&self.sources]
+    }
+    fn link_lists_mut(&mut self) -> Vec<&mut Vec<String>> {
+        vec![&mut self.sources]
+    }
+    fn array_mut(document: &mut doc::Document) -> &mut Vec<Self> {
+        &mut document.cities
     }
     fn to_row(&self, _: &Keys) -> city::ActiveModel {
         city::ActiveModel {
@@ -242,6 +273,9 @@ impl Stored for doc::City {
     fn row_key(row: &city::Model) -> &str {
         &row.key
     }
+    fn references(_: &city::Model) -> Vec<(Kind, Option<i32>)> {
+        Vec::new()
+    }
     fn sort_lists(&mut self) {
         sort(&mut [&mut self.sources]);
     }
@@ -257,6 +291,12 @@ impl Stored for doc::Organization {
     }
     fn link_keys(&self) -> Vec<&[String]> {
         vec![&self.sources]
+    }
+    fn link_lists_mut(&mut self) -> Vec<&mut Vec<String>> {
+        vec![&mut self.sources]
+    }
+    fn array_mut(document: &mut doc::Document) -> &mut Vec<Self> {
+        &mut document.organizations
     }
     fn to_row(&self, keys: &Keys) -> organization::ActiveModel {
         organization::ActiveModel {
@@ -284,6 +324,9 @@ impl Stored for doc::Organization {
     fn row_key(row: &organization::Model) -> &str {
         &row.key
     }
+    fn references(row: &organization::Model) -> Vec<(Kind, Option<i32>)> {
+        vec![(Kind::City, Some(row.city_id))]
+    }
     fn sort_lists(&mut self) {
         sort(&mut [&mut self.sources]);
     }
@@ -300,6 +343,12 @@ impl Stored for doc::Partnership {
     }
     fn link_keys(&self) -> Vec<&[String]> {
         vec![&self.topics, &self.sources]
+    }
+    fn link_lists_mut(&mut self) -> Vec<&mut Vec<String>> {
+        vec![&mut self.topics, &mut self.sources]
+    }
+    fn array_mut(document: &mut doc::Document) -> &mut Vec<Self> {
+        &mut document.partnerships
     }
     fn to_row(&self, keys: &Keys) -> partnership::ActiveModel {
         let (proposed_on, proposed_on_start, proposed_on_end) =
@@ -351,6 +400,12 @@ impl Stored for doc::Partnership {
     fn row_key(row: &partnership::Model) -> &str {
         &row.key
     }
+    fn references(row: &partnership::Model) -> Vec<(Kind, Option<i32>)> {
+        vec![
+            (Kind::City, Some(row.city_a_id)),
+            (Kind::City, Some(row.city_b_id)),
+        ]
+    }
     fn sort_lists(&mut self) {
         sort(&mut [&mut self.topics, &mut self.sources]);
     }
@@ -366,6 +421,12 @@ impl Stored for doc::Event {
     }
     fn link_keys(&self) -> Vec<&[String]> {
         vec![&self.topics, &self.sources]
+    }
+    fn link_lists_mut(&mut self) -> Vec<&mut Vec<String>> {
+        vec![&mut self.topics, &mut self.sources]
+    }
+    fn array_mut(document: &mut doc::Document) -> &mut Vec<Self> {
+        &mut document.events
     }
     fn to_row(&self, keys: &Keys) -> event::ActiveModel {
         let (start_date, start_date_start, start_date_end) = date_columns(self.start_date);
@@ -407,6 +468,9 @@ impl Stored for doc::Event {
     fn row_key(row: &event::Model) -> &str {
         &row.key
     }
+    fn references(row: &event::Model) -> Vec<(Kind, Option<i32>)> {
+        vec![(Kind::City, Some(row.host_city_id))]
+    }
     fn sort_lists(&mut self) {
         sort(&mut [&mut self.topics, &mut self.sources]);
     }
@@ -432,6 +496,17 @@ impl Stored for doc::Visit {
             &self.organizations,
             &self.sources,
         ]
+    }
+    fn link_lists_mut(&mut self) -> Vec<&mut Vec<String>> {
+        vec![
+            &mut self.topics,
+            &mut self.events,
+            &mut self.organizations,
+            &mut self.sources,
+        ]
+    }
+    fn array_mut(document: &mut doc::Document) -> &mut Vec<Self> {
+        &mut document.visits
     }
     fn to_row(&self, keys: &Keys) -> visit::ActiveModel {
         let (start_date, start_date_start, start_date_end) = date_columns(self.start_date);
@@ -482,6 +557,13 @@ impl Stored for doc::Visit {
     fn row_key(row: &visit::Model) -> &str {
         &row.key
     }
+    fn references(row: &visit::Model) -> Vec<(Kind, Option<i32>)> {
+        vec![
+            (Kind::City, Some(row.from_city_id)),
+            (Kind::City, Some(row.to_city_id)),
+            (Kind::Partnership, row.partnership_id),
+        ]
+    }
     fn sort_lists(&mut self) {
         sort(&mut [
             &mut self.topics,
@@ -506,6 +588,12 @@ impl Stored for doc::Protocol {
     }
     fn link_keys(&self) -> Vec<&[String]> {
         vec![&self.parties, &self.topics, &self.sources]
+    }
+    fn link_lists_mut(&mut self) -> Vec<&mut Vec<String>> {
+        vec![&mut self.parties, &mut self.topics, &mut self.sources]
+    }
+    fn array_mut(document: &mut doc::Document) -> &mut Vec<Self> {
+        &mut document.protocols
     }
     fn to_row(&self, keys: &Keys) -> protocol::ActiveModel {
         let (signed_on, signed_on_start, signed_on_end) = optional_date_columns(self.signed_on);
@@ -553,6 +641,14 @@ impl Stored for doc::Protocol {
     }
     fn row_key(row: &protocol::Model) -> &str {
         &row.key
+    }
+    fn references(row: &protocol::Model) -> Vec<(Kind, Option<i32>)> {
+        vec![
+            (Kind::City, row.signed_in_id),
+            (Kind::Partnership, row.partnership_id),
+            (Kind::Visit, row.visit_id),
+            (Kind::Event, row.event_id),
+        ]
     }
     fn sort_lists(&mut self) {
         // Parties keep their order.

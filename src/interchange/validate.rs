@@ -2,6 +2,7 @@
 //! formats, value ranges, date order, duplicates, lists. References and the
 //! topic tree are checked by `resolve`, which needs the database too.
 
+use super::countries::is_country_code;
 use super::document::{City, Document, Event, Partnership, Protocol, Source, Visit};
 use super::problems::{ProblemCode, Problems};
 use crate::partial_date::PartialDate;
@@ -9,6 +10,12 @@ use std::collections::HashSet;
 
 /// Longest key the format allows.
 const KEY_MAX_LEN: usize = 120;
+
+/// Longest name, title, region or other one-line text, in characters.
+pub const LINE_MAX_CHARS: usize = 500;
+
+/// Longest description, summary or note, in characters.
+pub const TEXT_MAX_CHARS: usize = 20_000;
 
 /// Runs every self-contained check, collecting all problems.
 pub fn validate(document: &Document, problems: &mut Problems) {
@@ -31,6 +38,8 @@ pub fn validate(document: &Document, problems: &mut Problems) {
     for (i, topic) in document.topics.iter().enumerate() {
         let at = format!("topics[{i}]");
         check.non_empty(&at, "name", &topic.name);
+        check.line(&at, "name", Some(&topic.name));
+        check.text(&at, "description", topic.description.as_deref());
         check.optional_key(&at, "parent", topic.parent.as_deref());
         if topic.parent.as_deref() == Some(topic.key.as_str()) {
             check.problems.push(
@@ -45,6 +54,7 @@ pub fn validate(document: &Document, problems: &mut Problems) {
     for (i, organization) in document.organizations.iter().enumerate() {
         let at = format!("organizations[{i}]");
         check.non_empty(&at, "name", &organization.name);
+        check.line(&at, "name", Some(&organization.name));
         check.key(&format!("{at}.city"), &organization.city);
         check.key_list(&at, "sources", &organization.sources);
     }
@@ -122,6 +132,31 @@ impl Checker<'_> {
         }
     }
 
+    /// A one-line text within [`LINE_MAX_CHARS`].
+    fn line(&mut self, at: &str, field: &str, text: Option<&str>) {
+        self.within(at, field, text, LINE_MAX_CHARS);
+    }
+
+    /// A longer text within [`TEXT_MAX_CHARS`].
+    fn text(&mut self, at: &str, field: &str, text: Option<&str>) {
+        self.within(at, field, text, TEXT_MAX_CHARS);
+    }
+
+    fn within(&mut self, at: &str, field: &str, text: Option<&str>, max: usize) {
+        let Some(text) = text else { return };
+        // Bytes bound characters from above: count only when it could matter.
+        if text.len() > max && text.chars().count() > max {
+            self.problems.push_code(
+                ProblemCode::TooLong,
+                format!("{at}.{field}"),
+                format!(
+                    "is {} characters long; at most {max} are allowed",
+                    text.chars().count()
+                ),
+            );
+        }
+    }
+
     fn non_empty(&mut self, at: &str, field: &str, text: &str) {
         if text.trim().is_empty() {
             self.problems
@@ -148,6 +183,9 @@ impl Checker<'_> {
 
     fn source(&mut self, at: &str, source: &Source) {
         self.non_empty(at, "title", &source.title);
+        self.line(at, "title", Some(&source.title));
+        self.line(at, "url", source.url.as_deref());
+        self.line(at, "publisher", source.publisher.as_deref());
         if let Some(url) = &source.url
             && !is_absolute_uri(url)
         {
@@ -160,13 +198,18 @@ impl Checker<'_> {
 
     fn city(&mut self, at: &str, city: &City) {
         self.non_empty(at, "name", &city.name);
-        if !(city.country_code.len() == 2
-            && city.country_code.bytes().all(|b| b.is_ascii_uppercase()))
-        {
+        self.line(at, "name", Some(&city.name));
+        self.line(at, "nativeName", city.native_name.as_deref());
+        self.line(at, "region", city.region.as_deref());
+        self.line(at, "timezone", city.timezone.as_deref());
+        for (lang, name) in &city.names {
+            self.line(&format!("{at}.names"), lang, Some(name));
+        }
+        if !is_country_code(&city.country_code) {
             self.problems.push(
                 format!("{at}.countryCode"),
                 format!(
-                    "{:?} is not an ISO 3166-1 alpha-2 code (two capital letters)",
+                    "{:?} is not an ISO 3166-1 alpha-2 country code in use, such as \"RU\" or \"CN\"",
                     city.country_code
                 ),
             );
@@ -246,12 +289,15 @@ impl Checker<'_> {
                 ("establishedOn", partnership.established_on),
             );
         }
+        self.text(at, "notes", partnership.notes.as_deref());
         self.key_list(at, "topics", &partnership.topics);
         self.key_list(at, "sources", &partnership.sources);
     }
 
     fn event(&mut self, at: &str, event: &Event) {
         self.non_empty(at, "name", &event.name);
+        self.line(at, "name", Some(&event.name));
+        self.text(at, "description", event.description.as_deref());
         self.key(&format!("{at}.hostCity"), &event.host_city);
         self.date_order(
             at,
@@ -266,6 +312,9 @@ impl Checker<'_> {
         self.key(&format!("{at}.fromCity"), &visit.from_city);
         self.key(&format!("{at}.toCity"), &visit.to_city);
         self.optional_key(at, "partnership", visit.partnership.as_deref());
+        self.line(at, "headOfDelegation", visit.head_of_delegation.as_deref());
+        self.text(at, "purpose", visit.purpose.as_deref());
+        self.text(at, "summary", visit.summary.as_deref());
         self.date_order(
             at,
             ("startDate", visit.start_date),
@@ -279,6 +328,8 @@ impl Checker<'_> {
 
     fn protocol(&mut self, at: &str, protocol: &Protocol) {
         self.non_empty(at, "title", &protocol.title);
+        self.line(at, "title", Some(&protocol.title));
+        self.text(at, "summary", protocol.summary.as_deref());
         if protocol.parties.len() < 2 {
             self.problems.push(
                 format!("{at}.parties"),

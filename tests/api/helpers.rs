@@ -200,6 +200,22 @@ impl TestApp {
         body["data"].clone()
     }
 
+    /// The integer a SQL query returns (a count), read straight from the
+    /// server's database.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        use sea_orm::ConnectionTrait;
+        let db = self.test_db.connect().await;
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                sql.to_owned(),
+            ))
+            .await
+            .expect("query")
+            .expect("a row");
+        row.try_get_by_index(0).expect("an integer")
+    }
+
     /// How many SQL statements the server has run so far.
     pub fn statements(&self) -> u64 {
         self.statements.load(std::sync::atomic::Ordering::SeqCst)

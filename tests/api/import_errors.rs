@@ -93,7 +93,7 @@ async fn duplicate_keys_and_malformed_keys_are_rejected() {
     assert_mentions(&message, r#"cities[2].key: "Not A Key" is not a valid key"#);
     assert_mentions(
         &message,
-        r#"cities[2].countryCode: "fi" is not an ISO 3166-1 alpha-2 code"#,
+        r#"cities[2].countryCode: "fi" is not an ISO 3166-1 alpha-2 country code in use"#,
     );
 }
 

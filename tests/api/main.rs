@@ -12,4 +12,5 @@ mod migrations;
 mod read_api;
 mod readme;
 mod schema;
+mod write_actions;
 mod write_api;

@@ -1,7 +1,7 @@
 //! The write API over HTTP: keys and roles, importDocument, the partnership
 //! lifecycle, deletes, concurrency and the change history.
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::spawn_app;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use twinning::auth::Role;
@@ -10,19 +10,6 @@ const DRY_IMPORT: &str = r#"mutation { importDocument(dryRun: true, document: { 
 
 fn code(body: &Value) -> Option<&str> {
     body["errors"][0]["extensions"]["code"].as_str()
-}
-
-async fn rows(app: &TestApp, sql: &str) -> i64 {
-    let db = app.test_db.connect().await;
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            sql.to_owned(),
-        ))
-        .await
-        .expect("query")
-        .expect("a row");
-    row.try_get_by_index(0).expect("a count")
 }
 
 #[tokio::test]
@@ -133,10 +120,9 @@ async fn import_document_reports_problems_as_user_errors_and_writes_all_or_nothi
         done["data"]["importDocument"]["counts"][2]["created"], 2,
         "{done}"
     );
-    assert_eq!(rows(&app, "SELECT COUNT(*) FROM change_set WHERE actor = 'partner-system' AND operation = 'importDocument'").await, 1);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM change_set WHERE actor = 'partner-system' AND operation = 'importDocument'").await, 1);
     assert_eq!(
-        rows(
-            &app,
+        app.scalar(
             "SELECT COUNT(*) FROM change WHERE record_key IN ('a-1', 'a-2') AND action = 'CREATED'"
         )
         .await,
@@ -184,7 +170,7 @@ async fn advancing_a_partnership_follows_the_lifecycle_and_records_each_step() {
             &json!({ "status": "SUSPENDED", "on": "2026-02", "derived": false, "city": { "key": "vadso" } })
         )
     );
-    let changes = rows(&app, "SELECT COUNT(*) FROM change c JOIN change_set s ON s.id = c.change_set_id WHERE s.operation = 'advancePartnership' AND c.record_key = 'murmansk-vadso'").await;
+    let changes = app.scalar("SELECT COUNT(*) FROM change c JOIN change_set s ON s.id = c.change_set_id WHERE s.operation = 'advancePartnership' AND c.record_key = 'murmansk-vadso'").await;
     assert_eq!(changes, 1);
 }
 
@@ -234,7 +220,7 @@ async fn of_two_concurrent_steps_from_the_same_state_one_wins_and_the_other_conf
         1,
         "the other conflicts: {a} {b}"
     );
-    let recorded = rows(&app, "SELECT COUNT(*) FROM partnership_status_change s JOIN partnership p ON p.id = s.partnership_id WHERE p.key = 'murmansk-groningen' AND s.derived = false").await;
+    let recorded = app.scalar("SELECT COUNT(*) FROM partnership_status_change s JOIN partnership p ON p.id = s.partnership_id WHERE p.key = 'murmansk-groningen' AND s.derived = false").await;
     assert_eq!(recorded, 1, "nothing of the losing step is written");
 }
 

@@ -12,7 +12,9 @@ use async_graphql::{Context, InputObject, Object, SimpleObject};
 use entity::enums::PartnershipStatus::{self, *};
 use entity::{city, partnership, partnership_status_change as step, protocol, source};
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
+};
 use serde_json::json;
 
 /// A step in a partnership's lifecycle.
@@ -79,6 +81,205 @@ pub fn allowed(from: PartnershipStatus, to: PartnershipStatus) -> bool {
     }
 }
 
+/// Where each field of a lifecycle step sits in the mutation's input, for
+/// user errors: `advancePartnership` takes them at the top, `signProtocol`
+/// partly from its protocol.
+pub(super) type FieldPath<'a> = &'a (dyn Fn(&str) -> Vec<String> + Sync);
+
+/// What a recorded step did.
+pub(super) struct Step {
+    pub partnership: partnership::Model,
+    pub recorded: step::Model,
+    pub change: RecordChange,
+}
+
+fn refusal(path: FieldPath<'_>, field: &str, code: ProblemCode, message: String) -> UserError {
+    UserError {
+        field: path(field),
+        code,
+        message,
+    }
+}
+
+/// The record of `E` whose `key_column` is `key`, or a `NOT_FOUND` user error.
+async fn find_by_key<E: EntityTrait>(
+    txn: &DatabaseTransaction,
+    key_column: E::Column,
+    key: Option<&str>,
+    (path, field): (FieldPath<'_>, &str),
+    errors: &mut Vec<UserError>,
+) -> Result<Option<E::Model>> {
+    let Some(key) = key else { return Ok(None) };
+    let found = E::find().filter(key_column.eq(key)).one(txn).await?;
+    if found.is_none() {
+        errors.push(refusal(
+            path,
+            field,
+            ProblemCode::NotFound,
+            format!("no {field} with key {key:?}"),
+        ));
+    }
+    Ok(found)
+}
+
+/// Records a lifecycle step inside `txn`: checks it, moves the partnership
+/// and writes the step; the user errors if it is refused (the caller rolls
+/// back).
+pub(super) async fn advance_in(
+    txn: &DatabaseTransaction,
+    input: AdvancePartnershipInput,
+    path: FieldPath<'_>,
+) -> Result<std::result::Result<Step, Vec<UserError>>> {
+    let Some(current) = partnership::Entity::find()
+        .filter(partnership::Column::Key.eq(&input.partnership))
+        .one(txn)
+        .await?
+    else {
+        let message = format!("no partnership with key {:?}", input.partnership);
+        return Ok(Err(vec![refusal(
+            path,
+            "partnership",
+            ProblemCode::NotFound,
+            message,
+        )]));
+    };
+    let mut errors = Vec::new();
+    if let Some(expected) = input.expected_updated_at
+        && expected != current.updated_at
+    {
+        errors.push(refusal(
+            path,
+            "expectedUpdatedAt",
+            ProblemCode::Conflict,
+            format!(
+                "the partnership changed at {} after you read it; read it again",
+                current.updated_at.to_rfc3339()
+            ),
+        ));
+    }
+    if !allowed(current.status, input.status) {
+        errors.push(refusal(
+            path,
+            "status",
+            ProblemCode::InvalidTransition,
+            format!(
+                "a partnership cannot go from {} to {}",
+                current.status.as_str(),
+                input.status.as_str()
+            ),
+        ));
+    }
+    let protocol = find_by_key::<protocol::Entity>(
+        txn,
+        protocol::Column::Key,
+        input.protocol.as_deref(),
+        (path, "protocol"),
+        &mut errors,
+    )
+    .await?;
+    let source = find_by_key::<source::Entity>(
+        txn,
+        source::Column::Key,
+        input.source.as_deref(),
+        (path, "source"),
+        &mut errors,
+    )
+    .await?;
+    let city = match find_by_key::<city::Entity>(
+        txn,
+        city::Column::Key,
+        input.city.as_deref(),
+        (path, "city"),
+        &mut errors,
+    )
+    .await?
+    {
+        Some(c) if c.id != current.city_a_id && c.id != current.city_b_id => {
+            errors.push(refusal(
+                path,
+                "city",
+                ProblemCode::InvalidValue,
+                format!("{:?} is not one of the partnership's cities", c.key),
+            ));
+            None
+        }
+        found => found,
+    };
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+
+    let (on, now) = (input.on, chrono::Utc::now());
+    let before = json!({ "status": current.status, "establishedOn": current.established_on, "endedOn": current.ended_on });
+    let mut row = current.clone().into_active_model();
+    row.status = Set(input.status);
+    if input.status == Active && current.established_on.is_none() {
+        (
+            row.established_on,
+            row.established_on_start,
+            row.established_on_end,
+        ) = (
+            Set(Some(on.to_string())),
+            Set(Some(on.start())),
+            Set(Some(on.end())),
+        );
+    }
+    if matches!(input.status, Suspended | Ended) {
+        (row.ended_on, row.ended_on_start, row.ended_on_end) = (
+            Set(Some(on.to_string())),
+            Set(Some(on.start())),
+            Set(Some(on.end())),
+        );
+    }
+    row.updated_at = Set(now);
+    // Only if nobody changed it since it was read: the check above and
+    // this condition together make concurrent steps one-wins.
+    let written = partnership::Entity::update_many()
+        .set(row)
+        .filter(partnership::Column::Id.eq(current.id))
+        .filter(partnership::Column::UpdatedAt.eq(current.updated_at))
+        .exec(txn)
+        .await?;
+    if written.rows_affected != 1 {
+        let message =
+            "the partnership changed while this step was being recorded; read it again".to_owned();
+        return Ok(Err(vec![refusal(
+            path,
+            "partnership",
+            ProblemCode::Conflict,
+            message,
+        )]));
+    }
+    let updated = partnership::Entity::find_by_id(current.id)
+        .one(txn)
+        .await?
+        .ok_or(sea_orm::DbErr::RecordNotUpdated)?;
+    let recorded = step::ActiveModel {
+        id: NotSet,
+        partnership_id: Set(updated.id),
+        status: Set(input.status),
+        occurred_on: Set(Some(on.to_string())),
+        occurred_on_start: Set(Some(on.start())),
+        occurred_on_end: Set(Some(on.end())),
+        city_id: Set(city.map(|c| c.id)),
+        protocol_id: Set(protocol.map(|p| p.id)),
+        source_id: Set(source.map(|s| s.id)),
+        note: Set(input.note),
+        derived: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    let after = json!({ "status": updated.status, "establishedOn": updated.established_on, "endedOn": updated.ended_on });
+    let change = RecordChange::between("Partnership", &updated.key, Some(before), Some(after));
+    Ok(Ok(Step {
+        partnership: updated,
+        recorded,
+        change,
+    }))
+}
+
 #[derive(Default)]
 pub struct LifecycleMutation;
 
@@ -94,172 +295,23 @@ impl LifecycleMutation {
         input: AdvancePartnershipInput,
     ) -> Result<AdvancePartnershipPayload> {
         let txn = crate::db::begin_write(db(ctx)).await?;
-        let Some(current) = partnership::Entity::find()
-            .filter(partnership::Column::Key.eq(&input.partnership))
-            .one(&txn)
-            .await?
-        else {
-            let message = format!("no partnership with key {:?}", input.partnership);
-            return Ok(AdvancePartnershipPayload::refused(vec![UserError::new(
-                &["input", "partnership"],
-                ProblemCode::NotFound,
-                message,
-            )]));
-        };
-        let mut errors = Vec::new();
-        if let Some(expected) = input.expected_updated_at
-            && expected != current.updated_at
-        {
-            errors.push(UserError::new(
-                &["input", "expectedUpdatedAt"],
-                ProblemCode::Conflict,
-                format!(
-                    "the partnership changed at {} after you read it; read it again",
-                    current.updated_at.to_rfc3339()
-                ),
-            ));
+        let path = |field: &str| vec!["input".to_owned(), field.to_owned()];
+        match advance_in(&txn, input, &path).await? {
+            Ok(step) => {
+                crate::history::record(&txn, &actor(ctx), "advancePartnership", &[step.change])
+                    .await?;
+                txn.commit().await?;
+                Ok(AdvancePartnershipPayload {
+                    partnership: Some(Partnership(step.partnership)),
+                    status_change: Some(StatusChange(step.recorded)),
+                    user_errors: Vec::new(),
+                })
+            }
+            Err(errors) => {
+                txn.rollback().await?;
+                Ok(AdvancePartnershipPayload::refused(errors))
+            }
         }
-        if !allowed(current.status, input.status) {
-            errors.push(UserError::new(
-                &["input", "status"],
-                ProblemCode::InvalidTransition,
-                format!(
-                    "a partnership cannot go from {} to {}",
-                    current.status.as_str(),
-                    input.status.as_str()
-                ),
-            ));
-        }
-        let protocol_id = match &input.protocol {
-            Some(key) => match protocol::Entity::find()
-                .filter(protocol::Column::Key.eq(key))
-                .one(&txn)
-                .await?
-            {
-                Some(p) => Some(p.id),
-                None => {
-                    errors.push(UserError::new(
-                        &["input", "protocol"],
-                        ProblemCode::NotFound,
-                        format!("no protocol with key {key:?}"),
-                    ));
-                    None
-                }
-            },
-            None => None,
-        };
-        let source_id = match &input.source {
-            Some(key) => match source::Entity::find()
-                .filter(source::Column::Key.eq(key))
-                .one(&txn)
-                .await?
-            {
-                Some(s) => Some(s.id),
-                None => {
-                    errors.push(UserError::new(
-                        &["input", "source"],
-                        ProblemCode::NotFound,
-                        format!("no source with key {key:?}"),
-                    ));
-                    None
-                }
-            },
-            None => None,
-        };
-        let city_id = match &input.city {
-            Some(key) => match city::Entity::find()
-                .filter(city::Column::Key.eq(key))
-                .one(&txn)
-                .await?
-            {
-                Some(c) if c.id == current.city_a_id || c.id == current.city_b_id => Some(c.id),
-                _ => {
-                    errors.push(UserError::new(
-                        &["input", "city"],
-                        ProblemCode::NotFound,
-                        format!("{key:?} is not one of the partnership's cities"),
-                    ));
-                    None
-                }
-            },
-            None => None,
-        };
-        if !errors.is_empty() {
-            txn.rollback().await?;
-            return Ok(AdvancePartnershipPayload::refused(errors));
-        }
-
-        let (on, now) = (input.on, chrono::Utc::now());
-        let before = json!({ "status": current.status, "establishedOn": current.established_on, "endedOn": current.ended_on });
-        let mut row = current.clone().into_active_model();
-        row.status = Set(input.status);
-        if input.status == Active && current.established_on.is_none() {
-            (
-                row.established_on,
-                row.established_on_start,
-                row.established_on_end,
-            ) = (
-                Set(Some(on.to_string())),
-                Set(Some(on.start())),
-                Set(Some(on.end())),
-            );
-        }
-        if matches!(input.status, Suspended | Ended) {
-            (row.ended_on, row.ended_on_start, row.ended_on_end) = (
-                Set(Some(on.to_string())),
-                Set(Some(on.start())),
-                Set(Some(on.end())),
-            );
-        }
-        row.updated_at = Set(now);
-        // Only if nobody changed it since it was read: the check above and
-        // this condition together make concurrent steps one-wins.
-        let written = partnership::Entity::update_many()
-            .set(row)
-            .filter(partnership::Column::Id.eq(current.id))
-            .filter(partnership::Column::UpdatedAt.eq(current.updated_at))
-            .exec(&txn)
-            .await?;
-        if written.rows_affected != 1 {
-            txn.rollback().await?;
-            let message =
-                "the partnership changed while this step was being recorded; read it again";
-            return Ok(AdvancePartnershipPayload::refused(vec![UserError::new(
-                &["input", "partnership"],
-                ProblemCode::Conflict,
-                message,
-            )]));
-        }
-        let updated = partnership::Entity::find_by_id(current.id)
-            .one(&txn)
-            .await?
-            .ok_or(sea_orm::DbErr::RecordNotUpdated)?;
-        let recorded = step::ActiveModel {
-            id: NotSet,
-            partnership_id: Set(updated.id),
-            status: Set(input.status),
-            occurred_on: Set(Some(on.to_string())),
-            occurred_on_start: Set(Some(on.start())),
-            occurred_on_end: Set(Some(on.end())),
-            city_id: Set(city_id),
-            protocol_id: Set(protocol_id),
-            source_id: Set(source_id),
-            note: Set(input.note),
-            derived: Set(false),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
-        let after = json!({ "status": updated.status, "establishedOn": updated.established_on, "endedOn": updated.ended_on });
-        let change = RecordChange::between("Partnership", &updated.key, Some(before), Some(after));
-        crate::history::record(&txn, &actor(ctx), "advancePartnership", &[change]).await?;
-        txn.commit().await?;
-        Ok(AdvancePartnershipPayload {
-            partnership: Some(Partnership(updated)),
-            status_change: Some(StatusChange(recorded)),
-            user_errors: Vec::new(),
-        })
     }
 }
 

@@ -7,7 +7,9 @@ mod delete;
 mod import;
 mod keys;
 mod lifecycle;
+mod links;
 mod records;
+mod timeline;
 
 pub use keys::KeyQuery;
 
@@ -19,6 +21,8 @@ use async_graphql::SimpleObject;
 pub struct Mutation(
     import::ImportMutation,
     lifecycle::LifecycleMutation,
+    timeline::TimelineMutation,
+    links::LinkMutation,
     records::CityMutation,
     records::PartnershipMutation,
     records::VisitMutation,

@@ -7,15 +7,16 @@ use super::{UserError, actor};
 use crate::auth::{Role, RoleGuard};
 use crate::error::Result;
 use crate::graphql::{by_key, db};
+use crate::history::RecordChange;
 use crate::interchange::document::{self as doc, Document};
 use crate::interchange::{ImportError, Problem, ProblemCode};
 use crate::store::Sql;
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend};
 
 /// Whether a write creates a record or replaces one.
-enum Write {
+pub(super) enum Write {
     Create,
     Update {
         expected_updated_at: Option<DateTime<Utc>>,
@@ -41,21 +42,19 @@ fn user_error(root: &[&str], problem: &Problem) -> UserError {
     error
 }
 
-/// Writes one record through the import, after checking that it does (or
-/// does not) exist yet and has not changed since the client read it.
-async fn write(
-    ctx: &Context<'_>,
+/// Checks that the record of `table` with `key` does (or, for a create,
+/// does not) exist and has not changed since the client read it; on
+/// PostgreSQL it also locks the row until the transaction ends, so that a
+/// concurrent writer waits and then sees the new `updatedAt` (SQLite's write
+/// transaction already excludes it). `root` is where the input record sits.
+pub(super) async fn check_and_lock(
+    txn: &DatabaseTransaction,
     table: &str,
     key: &str,
-    document: Document,
-    write: Write,
-    operation: &str,
+    write: &Write,
     root: &[&str],
-) -> Result<Vec<UserError>> {
-    let txn = crate::db::begin_write(db(ctx)).await?;
+) -> Result<Option<UserError>> {
     let backend = txn.get_database_backend();
-    // On PostgreSQL, lock the row so that a concurrent update waits and then
-    // sees the new `updatedAt`; SQLite's write transaction already excludes it.
     let lock = if backend == DbBackend::Postgres {
         " FOR UPDATE"
     } else {
@@ -68,7 +67,7 @@ async fn write(
         None => None,
     };
     let key_field: Vec<&str> = root.iter().copied().chain(["key"]).collect();
-    let refusal = match (&write, stored) {
+    Ok(match (write, stored) {
         (Write::Create, Some(_)) => Some(UserError::new(
             &key_field,
             ProblemCode::DuplicateKey,
@@ -93,26 +92,52 @@ async fn write(
             ),
         )),
         _ => None,
-    };
-    if let Some(error) = refusal {
+    })
+}
+
+/// Writes a document through the import inside `txn`: the changes it made,
+/// or its problems as user errors under `root`.
+pub(super) async fn import_in(
+    txn: &DatabaseTransaction,
+    document: &Document,
+    root: &[&str],
+) -> Result<std::result::Result<Vec<RecordChange>, Vec<UserError>>> {
+    match crate::interchange::import_in(txn, document, &|_| {}).await {
+        Ok((_, changes)) => Ok(Ok(changes)),
+        Err(ImportError::Invalid(problems)) => Ok(Err(problems
+            .listed()
+            .iter()
+            .map(|p| user_error(root, p))
+            .collect())),
+        Err(ImportError::Database(error)) => Err(error.into()),
+    }
+}
+
+/// Writes one record through the import in a transaction of its own.
+async fn write(
+    ctx: &Context<'_>,
+    table: &str,
+    key: &str,
+    document: Document,
+    write: Write,
+    operation: &str,
+    root: &[&str],
+) -> Result<Vec<UserError>> {
+    let txn = crate::db::begin_write(db(ctx)).await?;
+    if let Some(error) = check_and_lock(&txn, table, key, &write, root).await? {
         txn.rollback().await?;
         return Ok(vec![error]);
     }
-    match crate::interchange::import_in(&txn, &document, &|_| {}).await {
-        Ok((_, changes)) => {
+    match import_in(&txn, &document, root).await? {
+        Ok(changes) => {
             crate::history::record(&txn, &actor(ctx), operation, &changes).await?;
             txn.commit().await?;
             Ok(Vec::new())
         }
-        Err(ImportError::Invalid(problems)) => {
+        Err(errors) => {
             txn.rollback().await?;
-            Ok(problems
-                .listed()
-                .iter()
-                .map(|p| user_error(root, p))
-                .collect())
+            Ok(errors)
         }
-        Err(ImportError::Database(error)) => Err(error.into()),
     }
 }
 

@@ -1,0 +1,352 @@
+//! `recordVisit` and `signProtocol`: the two actions that grow a
+//! partnership's timeline. Each attaches its record to the partnership
+//! between its cities when the client does not name one, refuses a
+//! partnership between other cities, and `signProtocol` can take the
+//! partnership's lifecycle step in the same transaction.
+
+use super::lifecycle::{AdvancePartnershipInput, advance_in};
+use super::records::{VisitPayload, Write, check_and_lock, import_in};
+use super::{UserError, actor};
+use crate::auth::{Role, RoleGuard};
+use crate::error::Result;
+use crate::graphql::partnership::{Partnership, StatusChange};
+use crate::graphql::protocol::Protocol;
+use crate::graphql::visit::Visit;
+use crate::graphql::{by_key, db};
+use crate::interchange::ProblemCode;
+use crate::interchange::document::{self as doc, Document};
+use crate::store::Sql;
+use async_graphql::{Context, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::enums::PartnershipStatus;
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
+
+/// A delegation visit to record.
+#[derive(InputObject)]
+pub struct RecordVisitInput {
+    /// The visit. Leave `partnership` out to attach it to the partnership
+    /// between its two cities, when they have exactly one.
+    pub visit: doc::Visit,
+}
+
+/// A signed protocol to record, and the lifecycle step it makes.
+#[derive(InputObject)]
+pub struct SignProtocolInput {
+    /// The protocol. Leave `partnership` out to attach it to the
+    /// partnership between its two parties, when they have exactly one.
+    pub protocol: doc::Protocol,
+    /// Moves the protocol's partnership to this status on the protocol's
+    /// `signedOn`, with the protocol as evidence, in the same transaction:
+    /// if the step is refused, the protocol is not recorded either.
+    pub advance_partnership_to: Option<PartnershipStatus>,
+    /// The partnership's `updatedAt` as you read it, for the step.
+    pub expected_partnership_updated_at: Option<DateTime<Utc>>,
+}
+
+/// The result of `signProtocol`.
+#[derive(SimpleObject)]
+pub struct SignProtocolPayload {
+    /// The protocol as stored; null when refused.
+    pub protocol: Option<Protocol>,
+    /// The partnership after the step, when one was taken.
+    pub partnership: Option<Partnership>,
+    /// The recorded step, when one was taken.
+    pub status_change: Option<StatusChange>,
+    /// Why it was refused, each with the input field at fault.
+    pub user_errors: Vec<UserError>,
+}
+
+/// A stored partnership and the keys of its two cities.
+struct Pair {
+    key: String,
+    cities: [String; 2],
+}
+
+/// The partnerships that match `filter` (a condition on `p`, `a` and `b`).
+async fn pairs(txn: &DatabaseTransaction, mut query: Sql) -> Result<Vec<Pair>> {
+    query.push(" ORDER BY p.key");
+    let rows = txn
+        .query_all_raw(query.statement(txn.get_database_backend()))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Pair {
+                key: row.try_get_by_index(0)?,
+                cities: [row.try_get_by_index(1)?, row.try_get_by_index(2)?],
+            })
+        })
+        .collect()
+}
+
+const PAIRS: &str = "SELECT p.key, a.key, b.key FROM partnership p \
+     JOIN city a ON a.id = p.city_a_id JOIN city b ON b.id = p.city_b_id WHERE ";
+
+/// Fills in the partnership between two cities when there is exactly one,
+/// or checks that the named one is between them. A user error at `field`
+/// if the choice is ambiguous or wrong; an unknown key is left for the
+/// import to report.
+async fn partnership_between(
+    txn: &DatabaseTransaction,
+    cities: [&str; 2],
+    partnership: &mut Option<String>,
+    field: &[&str],
+) -> Result<Option<UserError>> {
+    let what = format!("{:?} and {:?}", cities[0], cities[1]);
+    if let Some(key) = partnership.as_deref() {
+        let mut query = Sql::new(PAIRS);
+        query.push("p.key = ").bind(key.to_owned());
+        let found = pairs(txn, query).await?;
+        return Ok(found
+            .into_iter()
+            .find(|pair| {
+                let mut theirs = pair.cities.clone();
+                let mut ours = cities.map(str::to_owned);
+                theirs.sort();
+                ours.sort();
+                theirs != ours
+            })
+            .map(|pair| {
+                UserError::new(
+                    field,
+                    ProblemCode::InvalidValue,
+                    format!(
+                        "partnership {:?} is between {:?} and {:?}, not {what}",
+                        pair.key, pair.cities[0], pair.cities[1]
+                    ),
+                )
+            }));
+    }
+    let mut query = Sql::new(PAIRS);
+    query
+        .push("(a.key = ")
+        .bind(cities[0].to_owned())
+        .push(" AND b.key = ")
+        .bind(cities[1].to_owned())
+        .push(") OR (a.key = ")
+        .bind(cities[1].to_owned())
+        .push(" AND b.key = ")
+        .bind(cities[0].to_owned())
+        .push(")");
+    let found = pairs(txn, query).await?;
+    Ok(match found.as_slice() {
+        [] => None,
+        [only] => {
+            *partnership = Some(only.key.clone());
+            None
+        }
+        several => Some(UserError::new(
+            field,
+            ProblemCode::InvalidValue,
+            format!(
+                "{what} have {} partnerships ({}): name one",
+                several.len(),
+                several
+                    .iter()
+                    .map(|p| p.key.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+    })
+}
+
+#[derive(Default)]
+pub struct TimelineMutation;
+
+#[Object]
+impl TimelineMutation {
+    /// Records a delegation visit, attached to the partnership between its
+    /// two cities (inferred when they have exactly one). `DUPLICATE_KEY` if
+    /// the key is taken; `INVALID_VALUE` on `partnership` if it is between
+    /// other cities or ambiguous.
+    #[graphql(guard = "RoleGuard(Role::Editor)")]
+    async fn record_visit(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordVisitInput,
+    ) -> Result<VisitPayload> {
+        let mut visit = input.visit;
+        let key = visit.key.clone();
+        let root = ["input", "visit"];
+        let txn = crate::db::begin_write(db(ctx)).await?;
+        let mut errors: Vec<UserError> = check_and_lock(&txn, "visit", &key, &Write::Create, &root)
+            .await?
+            .into_iter()
+            .collect();
+        let cities = [visit.from_city.as_str(), visit.to_city.as_str()];
+        let mut partnership = visit.partnership.clone();
+        errors.extend(
+            partnership_between(
+                &txn,
+                cities,
+                &mut partnership,
+                &["input", "visit", "partnership"],
+            )
+            .await?,
+        );
+        visit.partnership = partnership;
+        if errors.is_empty() {
+            let document = Document {
+                visits: vec![visit],
+                ..Document::default()
+            };
+            match import_in(&txn, &document, &root).await? {
+                Ok(changes) => {
+                    crate::history::record(&txn, &actor(ctx), "recordVisit", &changes).await?;
+                    txn.commit().await?;
+                    let visit = by_key::<entity::visit::Model>(ctx, key).await?.map(Visit);
+                    return Ok(VisitPayload {
+                        visit,
+                        user_errors: Vec::new(),
+                    });
+                }
+                Err(problems) => errors = problems,
+            }
+        }
+        txn.rollback().await?;
+        Ok(VisitPayload {
+            visit: None,
+            user_errors: errors,
+        })
+    }
+
+    /// Records a signed protocol, attached to the partnership between its
+    /// two parties (inferred when they have exactly one), and with
+    /// `advancePartnershipTo` moves that partnership along its lifecycle on
+    /// the signing date, all in one transaction.
+    #[graphql(guard = "RoleGuard(Role::Editor)")]
+    async fn sign_protocol(
+        &self,
+        ctx: &Context<'_>,
+        input: SignProtocolInput,
+    ) -> Result<SignProtocolPayload> {
+        let mut protocol = input.protocol;
+        let key = protocol.key.clone();
+        let root = ["input", "protocol"];
+        let txn = crate::db::begin_write(db(ctx)).await?;
+        let mut errors: Vec<UserError> =
+            check_and_lock(&txn, "protocol", &key, &Write::Create, &root)
+                .await?
+                .into_iter()
+                .collect();
+        if let [a, b] = protocol.parties.as_slice() {
+            let mut partnership = protocol.partnership.clone();
+            errors.extend(
+                partnership_between(
+                    &txn,
+                    [a.as_str(), b.as_str()],
+                    &mut partnership,
+                    &["input", "protocol", "partnership"],
+                )
+                .await?,
+            );
+            protocol.partnership = partnership;
+        }
+        let step = match input.advance_partnership_to {
+            None => None,
+            Some(status) => match (&protocol.partnership, protocol.signed_on) {
+                (Some(partnership), Some(on)) => Some(AdvancePartnershipInput {
+                    partnership: partnership.clone(),
+                    status,
+                    on,
+                    protocol: Some(key.clone()),
+                    source: protocol.sources.first().cloned(),
+                    city: None,
+                    note: None,
+                    expected_updated_at: input.expected_partnership_updated_at,
+                }),
+                (None, _) => {
+                    errors.push(UserError::new(
+                        &["input", "protocol", "partnership"],
+                        ProblemCode::InvalidValue,
+                        "name the partnership whose status the protocol advances",
+                    ));
+                    None
+                }
+                (_, None) => {
+                    errors.push(UserError::new(
+                        &["input", "protocol", "signedOn"],
+                        ProblemCode::InvalidDate,
+                        "a protocol that advances a partnership needs its signing date",
+                    ));
+                    None
+                }
+            },
+        };
+        if errors.is_empty() {
+            let document = Document {
+                protocols: vec![protocol],
+                ..Document::default()
+            };
+            match import_in(&txn, &document, &root).await? {
+                Ok(mut changes) => {
+                    let path = |field: &str| -> Vec<String> {
+                        let at: &[&str] = match field {
+                            "status" => &["input", "advancePartnershipTo"],
+                            "expectedUpdatedAt" => &["input", "expectedPartnershipUpdatedAt"],
+                            "on" => &["input", "protocol", "signedOn"],
+                            "partnership" => &["input", "protocol", "partnership"],
+                            "source" => &["input", "protocol", "sources"],
+                            _ => &["input", "protocol"],
+                        };
+                        at.iter().map(|s| (*s).to_owned()).collect()
+                    };
+                    let advanced = match step {
+                        Some(step) => match advance_in(&txn, step, &path).await? {
+                            Ok(step) => Some(step),
+                            Err(refused) => {
+                                txn.rollback().await?;
+                                return Ok(SignProtocolPayload {
+                                    protocol: None,
+                                    partnership: None,
+                                    status_change: None,
+                                    user_errors: refused,
+                                });
+                            }
+                        },
+                        None => None,
+                    };
+                    if let Some(step) = &advanced {
+                        // The recorded step replaces the one import derived
+                        // from the same protocol.
+                        let mut derived =
+                            Sql::new("DELETE FROM partnership_status_change WHERE derived = ");
+                        derived
+                            .bind(true)
+                            .push(" AND protocol_id = ")
+                            .bind(step.recorded.protocol_id);
+                        txn.execute_raw(derived.statement(txn.get_database_backend()))
+                            .await?;
+                        changes.push(step.change.clone());
+                    }
+                    crate::history::record(&txn, &actor(ctx), "signProtocol", &changes).await?;
+                    txn.commit().await?;
+                    let protocol = by_key::<entity::protocol::Model>(ctx, key)
+                        .await?
+                        .map(Protocol);
+                    let (partnership, status_change) = match advanced {
+                        Some(step) => (
+                            Some(Partnership(step.partnership)),
+                            Some(StatusChange(step.recorded)),
+                        ),
+                        None => (None, None),
+                    };
+                    return Ok(SignProtocolPayload {
+                        protocol,
+                        partnership,
+                        status_change,
+                        user_errors: Vec::new(),
+                    });
+                }
+                Err(problems) => errors = problems,
+            }
+        }
+        txn.rollback().await?;
+        Ok(SignProtocolPayload {
+            protocol: None,
+            partnership: None,
+            status_change: None,
+            user_errors: errors,
+        })
+    }
+}
