@@ -32,6 +32,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: sea_orm::DatabaseConnection,
+    live: crate::live::Live,
     statements: Arc<AtomicU64>,
 }
 
@@ -66,15 +67,24 @@ impl Application {
                 addr: args.listen,
                 source,
             })?;
-        let router = router(graphql::Api::new(
+        let live = crate::live::Live::start(db.clone(), args.live.subscription_buffer);
+        let api = graphql::Api::new(
             db.clone(),
+            live.clone(),
             args.public_reads,
-            std::time::Duration::from_millis(args.batch_delay_ms),
-        ));
+            Duration::from_millis(args.batch_delay_ms),
+        );
+        let ws = crate::ws::Settings::new(
+            args.live.ws_max_connections,
+            Duration::from_secs(args.live.ws_ping_interval_secs.max(1)),
+            Duration::from_secs(args.live.ws_idle_timeout_secs.max(1)),
+        );
+        let router = router(http::AppState { api, ws });
         Ok(Self {
             listener,
             router,
             db,
+            live,
             statements,
         })
     }
@@ -98,9 +108,17 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!(addr = %self.local_addr(), "listening");
+        // WebSockets outlive the HTTP exchange that opened them: on shutdown
+        // they are closed with "going away" first, then HTTP drains.
+        let live = self.live.clone();
+        let shutdown = async move {
+            shutdown.await;
+            live.shutdown();
+        };
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await?;
+        self.live.shutdown();
         if let Err(error) = self.db.close().await {
             tracing::warn!(%error, "closing the database pool");
         }
@@ -109,8 +127,8 @@ impl Application {
 }
 
 /// The routes and the layers around them.
-pub fn router(api: graphql::Api) -> Router {
-    http::routes(api)
+pub fn router(state: http::AppState) -> Router {
+    http::routes(state)
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

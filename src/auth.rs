@@ -146,6 +146,10 @@ pub async fn revoke_key(db: &DatabaseConnection, name: &str) -> Result<bool, DbE
         .filter(api_key::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
+    if result.rows_affected > 0 {
+        // Other servers close the key's subscriptions (on PostgreSQL).
+        crate::live::announce(db, &crate::live::Signal::KeyRevoked(name.to_owned())).await?;
+    }
     Ok(result.rows_affected > 0)
 }
 

@@ -112,7 +112,39 @@ pub struct ServeArgs {
     #[arg(long, env = "LOG_JSON", default_value_t = false)]
     pub log_json: bool,
     #[command(flatten)]
+    pub live: LiveArgs,
+    #[command(flatten)]
     pub database: DatabaseArgs,
+}
+
+/// Subscriptions over WebSocket.
+#[derive(Debug, Clone, Args)]
+pub struct LiveArgs {
+    /// Most WebSocket connections open at once; more are refused with 503.
+    #[arg(long, env = "WS_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub ws_max_connections: usize,
+    /// Seconds between the server's pings on each WebSocket.
+    #[arg(long, env = "WS_PING_INTERVAL_SECS", default_value_t = 15)]
+    pub ws_ping_interval_secs: u64,
+    /// Seconds a `graphql-transport-ws` client may stay silent (not even
+    /// answering pings) before its connection is closed.
+    #[arg(long, env = "WS_IDLE_TIMEOUT_SECS", default_value_t = 60)]
+    pub ws_idle_timeout_secs: u64,
+    /// How many changes a subscriber may fall behind before its
+    /// subscription ends with `SUBSCRIBER_LAGGED`.
+    #[arg(long, env = "SUBSCRIPTION_BUFFER", default_value_t = 1024)]
+    pub subscription_buffer: usize,
+}
+
+impl Default for LiveArgs {
+    fn default() -> Self {
+        Self {
+            ws_max_connections: 10_000,
+            ws_ping_interval_secs: 15,
+            ws_idle_timeout_secs: 60,
+            subscription_buffer: 1024,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]

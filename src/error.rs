@@ -18,6 +18,12 @@ pub enum AppError {
     /// `FORBIDDEN`: the key's role is too low for the operation.
     #[error("this operation needs the {0:?} role")]
     Forbidden(crate::auth::Role),
+    /// `SUBSCRIBER_LAGGED`: a subscriber fell so far behind that changes
+    /// were dropped for it; its subscription ends.
+    #[error(
+        "this subscription fell behind and missed {0} changes; read the data again and subscribe again"
+    )]
+    Lagged(u64),
     /// `INTERNAL`: logged with its cause; the client gets the code and a
     /// fixed message, never database text.
     /// Shared (`Arc`) because a DataLoader hands one failure to every waiter.
@@ -44,6 +50,7 @@ impl ErrorExtensions for AppError {
             AppError::BadUserInput(_) => "BAD_USER_INPUT",
             AppError::Unauthenticated => "UNAUTHENTICATED",
             AppError::Forbidden(_) => "FORBIDDEN",
+            AppError::Lagged(_) => "SUBSCRIBER_LAGGED",
             AppError::Database(cause) => {
                 tracing::error!(error = %cause, "database error while resolving a request");
                 "INTERNAL"

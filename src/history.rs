@@ -1,8 +1,8 @@
 //! The change history: every write as a change set (who, when, which
 //! operation) with the before and after of each record it touched.
 
-use crate::store::Sql;
-use sea_orm::{ConnectionTrait, DbBackend, DbErr};
+use crate::store::{Sql, Table};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult};
 use serde_json::{Map, Value};
 
 /// What happened to a record.
@@ -81,8 +81,9 @@ impl RecordChange {
     }
 }
 
-/// Writes one change set with its changes; returns its id. Nothing is
-/// written for an empty list.
+/// Writes one change set with its changes and announces it to live
+/// subscribers (at commit); returns its id. Nothing is written for an empty
+/// list.
 pub async fn record(
     db: &impl ConnectionTrait,
     actor: &str,
@@ -132,5 +133,33 @@ pub async fn record(
         }
         db.execute_raw(insert.statement(backend)).await?;
     }
+    crate::live::announce(db, &crate::live::Signal::ChangeSet(id)).await?;
     Ok(Some(id))
+}
+
+/// A change joined with its change set.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct ChangeRow {
+    pub id: i32,
+    pub record_type: String,
+    pub record_key: String,
+    pub action: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub actor: String,
+    pub operation: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Table for ChangeRow {
+    // Readers select `t.*` from the table: here, the join of the two.
+    const TABLE: &'static str = "(SELECT c.id, c.record_type, c.record_key, c.action, c.before, c.after, \
+                                 s.actor, s.operation, s.created_at FROM change c JOIN change_set s ON s.id = c.change_set_id)";
+    const TYPE_NAME: &'static str = "Change";
+    fn id(&self) -> i32 {
+        self.id
+    }
+    fn key(&self) -> &str {
+        &self.record_key
+    }
 }

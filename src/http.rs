@@ -1,21 +1,34 @@
-//! The HTTP surface: `/graphql` (POST and GET queries, GraphiQL in a
-//! browser), `/health`, and the GraphiQL assets.
+//! The HTTP surface: `/graphql` (POST and GET queries, subscriptions over
+//! WebSocket, GraphiQL in a browser), `/health`, and the GraphiQL assets.
 
 use crate::graphql::Api;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::{RawQuery, State};
+use axum::extract::{FromRef, FromRequestParts, RawQuery, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 
+/// What the handlers share: the API, and the WebSocket limits.
+#[derive(Clone)]
+pub struct AppState {
+    pub api: Api,
+    pub ws: crate::ws::Settings,
+}
+
+impl FromRef<AppState> for Api {
+    fn from_ref(state: &AppState) -> Api {
+        state.api.clone()
+    }
+}
+
 /// The routes, over the schema.
-pub fn routes(api: Api) -> Router {
+pub fn routes(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/health", get(health))
         .merge(crate::graphiql::routes())
-        .with_state(api)
+        .with_state(state)
 }
 
 /// The `Authorization` header, if any.
@@ -35,14 +48,28 @@ async fn graphql_post(
         .into()
 }
 
-/// A GET with a query string is a GraphQL query; a GET without one is a
-/// person with a browser, who gets GraphiQL.
+/// A GET that asks to upgrade is a WebSocket for subscriptions; one with a
+/// query string is a GraphQL query; one without is a person with a
+/// browser, who gets GraphiQL.
 async fn graphql_get(
-    State(api): State<Api>,
+    State(state): State<AppState>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     request: axum::extract::Request,
 ) -> Response {
+    let api = state.api;
+    let upgrade = headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if upgrade {
+        let (mut parts, _) = request.into_parts();
+        return match axum::extract::ws::WebSocketUpgrade::from_request_parts(&mut parts, &()).await
+        {
+            Ok(ws) => crate::ws::upgrade(api, state.ws, ws, &headers),
+            Err(rejection) => rejection.into_response(),
+        };
+    }
     let wants_html = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

@@ -13,6 +13,8 @@ pub mod graphql; // the GraphQL schema
 pub mod history; // the change history of every write
 pub mod http; // routes: /graphql, /health
 pub mod interchange; // the JSON import/export format
+pub mod live; // live updates: change sets to subscribers, across servers
 pub mod partial_date; // dates known to the year, month or day
 pub mod store; // SQL for the API: pages, filters, search
 pub mod telemetry; // logging
+pub mod ws; // subscriptions over WebSocket

@@ -5,37 +5,9 @@ use super::filter::{Condition, combinators, cond, condition};
 use super::page::{Connection, OrderKey, PageArgs, Relation, key, nested_page, root_page};
 use crate::auth::{Role, RoleGuard};
 use crate::error::Result;
-use crate::history::Action;
-use crate::store::{Sql, Table};
+use crate::history::{Action, ChangeRow};
+use crate::store::Sql;
 use async_graphql::{Context, InputObject, Json, Object};
-use sea_orm::FromQueryResult;
-
-/// A change joined with its change set.
-#[derive(Clone, Debug, FromQueryResult)]
-pub struct ChangeRow {
-    pub id: i32,
-    pub record_type: String,
-    pub record_key: String,
-    pub action: String,
-    pub before: Option<String>,
-    pub after: Option<String>,
-    pub actor: String,
-    pub operation: String,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-}
-
-impl Table for ChangeRow {
-    // Readers select `t.*` from the table: here, the join of the two.
-    const TABLE: &'static str = "(SELECT c.id, c.record_type, c.record_key, c.action, c.before, c.after, \
-                                 s.actor, s.operation, s.created_at FROM change c JOIN change_set s ON s.id = c.change_set_id)";
-    const TYPE_NAME: &'static str = "Change";
-    fn id(&self) -> i32 {
-        self.id
-    }
-    fn key(&self) -> &str {
-        &self.record_key
-    }
-}
 
 /// One write's effect on one record.
 pub struct Change(pub ChangeRow);

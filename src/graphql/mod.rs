@@ -17,6 +17,7 @@ pub(crate) mod scalars;
 mod search;
 pub(crate) mod source;
 mod stats;
+mod subscription;
 mod timeline;
 pub(crate) mod topic;
 pub(crate) mod visit;
@@ -24,18 +25,19 @@ pub(crate) mod visit;
 use crate::error::Result;
 use crate::store::Table;
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, EmptySubscription, Schema, SchemaBuilder};
+use async_graphql::{Context, Data, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 pub use mutation::Mutation;
 pub use query::Query;
+pub use subscription::Subscription;
 
 /// The schema type served at `/graphql`.
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema without data: enough to print the SDL.
-fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query::default(), Mutation::default(), Subscription)
 }
 
 /// How long a loader waits for more keys before it runs its batch, unless
@@ -51,19 +53,47 @@ fn local<T: Send + Sync + 'static>(loader: T, delay: std::time::Duration) -> Dat
     DataLoader::new(loader, tokio::spawn).delay(delay)
 }
 
-/// Gives a request its loaders: a row loader and a nested-page loader per
-/// record type, and the special ones.
-macro_rules! with_loaders {
-    ($request:expr, $db:expr, $delay:expr, [$($model:ty),+]) => {
-        $request
-            $(
-                .data(local(loader::Rows::<$model>::new($db.clone()), $delay))
-                .data(local(loader::Nested::<$model>::new($db.clone()), $delay))
-            )+
-            .data(local(loader::Counts::new($db.clone()), $delay))
-            .data(local(loader::CityNames::new($db.clone()), $delay))
-            .data(local(loader::Parties::new($db.clone()), $delay))
+/// Adds a loader per record type (rows by id or key, nested pages) and the
+/// special ones to `data`.
+macro_rules! add_loaders {
+    ($data:expr, $db:expr, $delay:expr, [$($model:ty),+]) => {
+        $(
+            $data.insert(local(loader::Rows::<$model>::new($db.clone()), $delay));
+            $data.insert(local(loader::Nested::<$model>::new($db.clone()), $delay));
+        )+
+        $data.insert(local(loader::Counts::new($db.clone()), $delay));
+        $data.insert(local(loader::CityNames::new($db.clone()), $delay));
+        $data.insert(local(loader::Parties::new($db.clone()), $delay));
     };
+}
+
+/// The loaders of one request (or one WebSocket connection: they keep no
+/// cache, so they never serve stale rows) and who is asking.
+fn request_data(
+    db: &DatabaseConnection,
+    delay: std::time::Duration,
+    principal: crate::auth::Principal,
+) -> Data {
+    let mut data = Data::default();
+    data.insert(principal);
+    add_loaders!(
+        data,
+        db,
+        delay,
+        [
+            entity::city::Model,
+            entity::partnership::Model,
+            entity::visit::Model,
+            entity::protocol::Model,
+            entity::event::Model,
+            entity::topic::Model,
+            entity::organization::Model,
+            entity::source::Model,
+            entity::partnership_status_change::Model,
+            crate::history::ChangeRow
+        ]
+    );
+    data
 }
 
 /// The schema and the database: what executes a GraphQL request.
@@ -71,85 +101,118 @@ macro_rules! with_loaders {
 pub struct Api {
     schema: AppSchema,
     db: DatabaseConnection,
+    live: crate::live::Live,
     public_reads: bool,
     batch_delay: std::time::Duration,
 }
 
+/// Why a request is refused before it runs: a code and a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: &'static str,
+    pub message: &'static str,
+}
+
 /// A response that is one error with a code, for failures before execution.
-fn error_response(code: &str, message: &str) -> async_graphql::Response {
-    let mut error = async_graphql::ServerError::new(message, None);
+fn error_response(refusal: Refusal) -> async_graphql::Response {
+    let mut error = async_graphql::ServerError::new(refusal.message, None);
     let mut extensions = async_graphql::ErrorExtensionValues::default();
-    extensions.set("code", code);
+    extensions.set("code", refusal.code);
     error.extensions = Some(extensions);
     async_graphql::Response::from_errors(vec![error])
 }
 
 impl Api {
-    /// The API over a database; `public_reads` lets clients without a key read.
+    /// The API over a database and its live updates; `public_reads` lets
+    /// clients without a key read.
     pub fn new(
         db: DatabaseConnection,
+        live: crate::live::Live,
         public_reads: bool,
         batch_delay: std::time::Duration,
     ) -> Self {
         let schema = builder()
             .data(db.clone())
+            .data(live.clone())
             .extension(async_graphql::extensions::Tracing)
             .finish();
         Self {
             schema,
             db,
+            live,
             public_reads,
             batch_delay,
         }
+    }
+
+    /// The executable schema (for subscriptions over WebSocket).
+    pub fn schema(&self) -> &AppSchema {
+        &self.schema
+    }
+
+    /// This server's live updates.
+    pub fn live(&self) -> &crate::live::Live {
+        &self.live
+    }
+
+    /// Who sends `authorization` (an `Authorization` header value), or why
+    /// they may not ask anything at all.
+    pub async fn principal(
+        &self,
+        authorization: Option<&str>,
+    ) -> Result<crate::auth::Principal, Refusal> {
+        let principal = match crate::auth::authenticate(&self.db, authorization).await {
+            Ok(principal) => principal,
+            Err(crate::auth::AuthError::InvalidKey) => {
+                return Err(Refusal {
+                    code: "UNAUTHENTICATED",
+                    message: "the API key is not valid",
+                });
+            }
+            Err(crate::auth::AuthError::Database(error)) => {
+                tracing::error!(%error, "checking an API key");
+                return Err(Refusal {
+                    code: "INTERNAL",
+                    message: "internal error",
+                });
+            }
+        };
+        if principal == crate::auth::Principal::Anonymous && !self.public_reads {
+            return Err(Refusal {
+                code: "UNAUTHENTICATED",
+                message: "this server needs an API key for every request (Authorization: Bearer <key>)",
+            });
+        }
+        Ok(principal)
+    }
+
+    /// What every operation of a principal's request or connection needs:
+    /// its loaders and the principal.
+    pub fn request_data(&self, principal: crate::auth::Principal) -> Data {
+        request_data(&self.db, self.batch_delay, principal)
     }
 
     /// Executes one request with loaders of its own. It runs as a task of
     /// its own, so a panic fails this request only.
     pub async fn execute(
         &self,
-        request: async_graphql::Request,
+        mut request: async_graphql::Request,
         authorization: Option<&str>,
     ) -> async_graphql::Response {
-        let principal = match crate::auth::authenticate(&self.db, authorization).await {
+        let principal = match self.principal(authorization).await {
             Ok(principal) => principal,
-            Err(crate::auth::AuthError::InvalidKey) => {
-                return error_response("UNAUTHENTICATED", "the API key is not valid");
-            }
-            Err(crate::auth::AuthError::Database(error)) => {
-                tracing::error!(%error, "checking an API key");
-                return error_response("INTERNAL", "internal error");
-            }
+            Err(refusal) => return error_response(refusal),
         };
-        if principal == crate::auth::Principal::Anonymous && !self.public_reads {
-            return error_response(
-                "UNAUTHENTICATED",
-                "this server needs an API key for every request (Authorization: Bearer <key>)",
-            );
-        }
-        let request = request.data(principal);
-        let request = with_loaders!(
-            request,
-            self.db,
-            self.batch_delay,
-            [
-                entity::city::Model,
-                entity::partnership::Model,
-                entity::visit::Model,
-                entity::protocol::Model,
-                entity::event::Model,
-                entity::topic::Model,
-                entity::organization::Model,
-                entity::source::Model,
-                entity::partnership_status_change::Model,
-                history::ChangeRow
-            ]
-        );
+        request.data = self.request_data(principal);
         let schema = self.schema.clone();
         match tokio::spawn(async move { schema.execute(request).await }).await {
             Ok(response) => response,
             Err(error) => {
                 tracing::error!(%error, "a request failed unexpectedly");
-                error_response("INTERNAL", "internal error")
+                error_response(Refusal {
+                    code: "INTERNAL",
+                    message: "internal error",
+                })
             }
         }
     }

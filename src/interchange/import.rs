@@ -43,6 +43,9 @@ pub struct Counts {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportReport {
     pub counts: Vec<(Kind, Counts)>,
+    /// The change set that records the import; none for a dry run or an
+    /// import that changed nothing.
+    pub change_set: Option<i32>,
 }
 
 impl ImportReport {
@@ -125,13 +128,18 @@ pub async fn import_with(
             return Err(error);
         }
     };
-    crate::history::record(&txn, options.actor, options.operation, &changes).await?;
+    let change_set =
+        crate::history::record(&txn, options.actor, options.operation, &changes).await?;
     if options.dry_run {
         txn.rollback().await?;
+        Ok(report)
     } else {
         txn.commit().await?;
+        Ok(ImportReport {
+            change_set,
+            ..report
+        })
     }
-    Ok(report)
 }
 
 /// Imports a document inside a transaction the caller owns (and commits or

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use tokio::sync::oneshot;
-use twinning::cli::{DatabaseArgs, ServeArgs};
+use twinning::cli::{DatabaseArgs, LiveArgs, ServeArgs};
 
 /// A database of its own for one test, removed when dropped.
 pub struct TestDb {
@@ -130,6 +130,7 @@ pub async fn spawn_app_batching(example_data: bool, batch_delay_ms: u64) -> Test
         public_reads: true,
         batch_delay_ms,
         log_json: false,
+        live: LiveArgs::default(),
         database: DatabaseArgs {
             database_url: test_db.url.clone(),
             database_max_connections: 4,

@@ -12,5 +12,6 @@ mod migrations;
 mod read_api;
 mod readme;
 mod schema;
+mod subscriptions;
 mod write_actions;
 mod write_api;

@@ -1,7 +1,7 @@
 //! `delete<Type>`: removes a record by key, unless others still refer to
 //! it; the refusal names them.
 
-use super::{UserError, actor};
+use super::UserError;
 use crate::auth::{Role, RoleGuard};
 use crate::error::Result;
 use crate::graphql::db;
@@ -444,8 +444,7 @@ async fn delete(ctx: &Context<'_>, kind: Kind, input: DeleteInput) -> Result<Del
         )));
     }
     let operation = format!("delete{}", kind.type_name());
-    crate::history::record(&txn, &actor(ctx), &operation, &changes).await?;
-    txn.commit().await?;
+    super::commit(ctx, txn, &operation, &changes).await?;
     let cascaded = changes
         .iter()
         .filter(|c| {

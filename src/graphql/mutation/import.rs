@@ -63,6 +63,10 @@ impl ImportMutation {
                 };
                 match interchange::import_with(db(ctx), &parsed, &options, &|_| {}).await {
                     Ok(report) => {
+                        if let Some(id) = report.change_set {
+                            ctx.data_unchecked::<crate::live::Live>()
+                                .committed(crate::live::Signal::ChangeSet(id));
+                        }
                         let counts = report
                             .counts
                             .iter()

@@ -147,6 +147,8 @@ impl KeyMutation {
         input: RevokeApiKeyInput,
     ) -> Result<RevokeApiKeyPayload> {
         if auth::revoke_key(db(ctx), &input.name).await? {
+            ctx.data_unchecked::<crate::live::Live>()
+                .committed(crate::live::Signal::KeyRevoked(input.name.clone()));
             Ok(RevokeApiKeyPayload {
                 revoked: Some(input.name),
                 user_errors: Vec::new(),

@@ -1,7 +1,7 @@
 //! `advancePartnership`: moves a partnership along its lifecycle, recording
 //! each step with its date and evidence.
 
-use super::{UserError, actor};
+use super::UserError;
 use crate::auth::{Role, RoleGuard};
 use crate::error::Result;
 use crate::graphql::partnership::{Partnership, StatusChange};
@@ -298,9 +298,7 @@ impl LifecycleMutation {
         let path = |field: &str| vec!["input".to_owned(), field.to_owned()];
         match advance_in(&txn, input, &path).await? {
             Ok(step) => {
-                crate::history::record(&txn, &actor(ctx), "advancePartnership", &[step.change])
-                    .await?;
-                txn.commit().await?;
+                super::commit(ctx, txn, "advancePartnership", &[step.change]).await?;
                 Ok(AdvancePartnershipPayload {
                     partnership: Some(Partnership(step.partnership)),
                     status_change: Some(StatusChange(step.recorded)),

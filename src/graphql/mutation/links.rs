@@ -4,8 +4,8 @@
 //! search index and history apply; every key is checked first, and one bad
 //! key leaves the record untouched.
 
+use super::UserError;
 use super::records::{Write, check_and_lock, import_in};
-use super::{UserError, actor};
 use crate::auth::{Role, RoleGuard};
 use crate::error::Result;
 use crate::graphql::db;
@@ -238,8 +238,7 @@ async fn run(ctx: &Context<'_>, input: LinkInput, mode: Mode) -> Result<LinkPayl
     match outcome {
         Ok(changes) => {
             let operation = if mode == Mode::Link { "link" } else { "unlink" };
-            crate::history::record(&txn, &actor(ctx), operation, &changes).await?;
-            txn.commit().await?;
+            super::commit(ctx, txn, operation, &changes).await?;
             let record = load(ctx, &global_id(kind.type_name(), &key)).await?;
             Ok(LinkPayload {
                 record,

@@ -81,6 +81,23 @@ impl UserError {
     }
 }
 
+/// Records `changes` as one change set, commits, and tells this server's
+/// live subscribers (other servers hear of it from the database).
+async fn commit(
+    ctx: &async_graphql::Context<'_>,
+    txn: sea_orm::DatabaseTransaction,
+    operation: &str,
+    changes: &[crate::history::RecordChange],
+) -> crate::error::Result<()> {
+    let change_set = crate::history::record(&txn, &actor(ctx), operation, changes).await?;
+    txn.commit().await?;
+    if let Some(id) = change_set {
+        ctx.data_unchecked::<crate::live::Live>()
+            .committed(crate::live::Signal::ChangeSet(id));
+    }
+    Ok(())
+}
+
 /// The principal of a request (the guard has already let it through).
 fn actor(ctx: &async_graphql::Context<'_>) -> String {
     ctx.data_opt::<crate::auth::Principal>()

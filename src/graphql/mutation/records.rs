@@ -3,7 +3,7 @@
 //! send in files); an update replaces the whole record, so send every field
 //! you want to keep. Both run the import's checks in one transaction.
 
-use super::{UserError, actor};
+use super::UserError;
 use crate::auth::{Role, RoleGuard};
 use crate::error::Result;
 use crate::graphql::{by_key, db};
@@ -130,8 +130,7 @@ async fn write(
     }
     match import_in(&txn, &document, root).await? {
         Ok(changes) => {
-            crate::history::record(&txn, &actor(ctx), operation, &changes).await?;
-            txn.commit().await?;
+            super::commit(ctx, txn, operation, &changes).await?;
             Ok(Vec::new())
         }
         Err(errors) => {

@@ -4,9 +4,9 @@
 //! partnership between other cities, and `signProtocol` can take the
 //! partnership's lifecycle step in the same transaction.
 
+use super::UserError;
 use super::lifecycle::{AdvancePartnershipInput, advance_in};
 use super::records::{VisitPayload, Write, check_and_lock, import_in};
-use super::{UserError, actor};
 use crate::auth::{Role, RoleGuard};
 use crate::error::Result;
 use crate::graphql::partnership::{Partnership, StatusChange};
@@ -192,8 +192,7 @@ impl TimelineMutation {
             };
             match import_in(&txn, &document, &root).await? {
                 Ok(changes) => {
-                    crate::history::record(&txn, &actor(ctx), "recordVisit", &changes).await?;
-                    txn.commit().await?;
+                    super::commit(ctx, txn, "recordVisit", &changes).await?;
                     let visit = by_key::<entity::visit::Model>(ctx, key).await?.map(Visit);
                     return Ok(VisitPayload {
                         visit,
@@ -319,8 +318,7 @@ impl TimelineMutation {
                             .await?;
                         changes.push(step.change.clone());
                     }
-                    crate::history::record(&txn, &actor(ctx), "signProtocol", &changes).await?;
-                    txn.commit().await?;
+                    super::commit(ctx, txn, "signProtocol", &changes).await?;
                     let protocol = by_key::<entity::protocol::Model>(ctx, key)
                         .await?
                         .map(Protocol);

@@ -1,0 +1,314 @@
+//! Subscriptions: committed changes as they happen, filtered on the server.
+//! Every subscription reads the one broadcast of this server's
+//! [`Live`](crate::live::Live) feed; one that falls too far behind gets a
+//! `SUBSCRIBER_LAGGED` error and ends, so it can re-read and subscribe again.
+
+use super::history::Change;
+use super::node::{Node, global_id, load};
+use super::partnership::{Partnership, StatusChange};
+use super::protocol::Protocol;
+use super::timeline::TimelineItem;
+use super::visit::Visit;
+use super::{by_key, db};
+use crate::auth::{Role, RoleGuard};
+use crate::error::{AppError, Result};
+use crate::history::{Action, ChangeRow};
+use crate::live::Live;
+use async_graphql::{Context, Enum, Object, Subscription};
+use entity::{city, partnership, partnership_status_change as step, protocol, visit};
+use futures_util::Stream;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use std::sync::Arc;
+use tokio::sync::broadcast::error::RecvError;
+
+/// The most keys a `recordChanged` filter may list.
+const MAX_KEYS: usize = 100;
+
+/// A kind of record, for filters.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RecordType {
+    City,
+    Partnership,
+    Visit,
+    Protocol,
+    Event,
+    Topic,
+    Organization,
+    Source,
+}
+
+impl RecordType {
+    fn type_name(self) -> &'static str {
+        match self {
+            RecordType::City => "City",
+            RecordType::Partnership => "Partnership",
+            RecordType::Visit => "Visit",
+            RecordType::Protocol => "Protocol",
+            RecordType::Event => "Event",
+            RecordType::Topic => "Topic",
+            RecordType::Organization => "Organization",
+            RecordType::Source => "Source",
+        }
+    }
+}
+
+fn action(row: &ChangeRow) -> Option<Action> {
+    match row.action.as_str() {
+        "CREATED" => Some(Action::Created),
+        "UPDATED" => Some(Action::Updated),
+        "DELETED" => Some(Action::Deleted),
+        _ => None,
+    }
+}
+
+/// Whether the change's `after` names `field` (it changed).
+fn changed(row: &ChangeRow, field: &str) -> bool {
+    row.after
+        .as_deref()
+        .and_then(|after| serde_json::from_str::<serde_json::Value>(after).ok())
+        .is_some_and(|after| after.get(field).is_some())
+}
+
+/// The committed changes this server hears of from now on, each passed
+/// through `keep` (which may read the database); ends with an error when
+/// the subscriber lags.
+fn changes<T, F, Fut>(ctx: &Context<'_>, keep: F) -> impl Stream<Item = Result<T>> + use<T, F, Fut>
+where
+    T: Send + 'static,
+    F: Fn(Arc<ChangeRow>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Option<T>>> + Send,
+{
+    let receiver = ctx.data_unchecked::<Live>().changes();
+    futures_util::stream::unfold(Some((receiver, keep)), |state| async move {
+        let (mut receiver, keep) = state?;
+        loop {
+            match receiver.recv().await {
+                Ok(row) => match keep(row).await {
+                    Ok(Some(item)) => return Some((Ok(item), Some((receiver, keep)))),
+                    Ok(None) => {}
+                    Err(error) => return Some((Err(error), Some((receiver, keep)))),
+                },
+                Err(RecvError::Lagged(missed)) => {
+                    let error = AppError::Lagged(missed);
+                    return Some((Err(error), None));
+                }
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    })
+}
+
+/// A record created, updated or deleted.
+pub struct RecordChanged(Arc<ChangeRow>);
+
+#[Object]
+impl RecordChanged {
+    /// Created, updated or deleted.
+    async fn action(&self) -> Option<Action> {
+        action(&self.0)
+    }
+    /// The record's type, such as `City`.
+    async fn record_type(&self) -> &str {
+        &self.0.record_type
+    }
+    /// The record's key.
+    async fn record_key(&self) -> &str {
+        &self.0.record_key
+    }
+    /// The record as it is now; null once deleted.
+    async fn record(&self, ctx: &Context<'_>) -> Result<Option<Node>> {
+        load(ctx, &global_id(&self.0.record_type, &self.0.record_key)).await
+    }
+    /// The change itself, with the fields before and after (editors and
+    /// admins, as `history`).
+    #[graphql(guard = "RoleGuard(Role::Editor)")]
+    async fn change(&self) -> Change {
+        Change(ChangeRow::clone(&self.0))
+    }
+}
+
+/// A partnership created, updated (a lifecycle step among others) or
+/// deleted.
+pub struct PartnershipChanged {
+    row: Arc<ChangeRow>,
+    step: Option<step::Model>,
+}
+
+#[Object]
+impl PartnershipChanged {
+    /// Created, updated or deleted.
+    async fn action(&self) -> Option<Action> {
+        action(&self.row)
+    }
+    /// The partnership's key.
+    async fn partnership_key(&self) -> &str {
+        &self.row.record_key
+    }
+    /// The partnership as it is now; null once deleted.
+    async fn partnership(&self, ctx: &Context<'_>) -> Result<Option<Partnership>> {
+        Ok(
+            by_key::<partnership::Model>(ctx, self.row.record_key.clone())
+                .await?
+                .map(Partnership),
+        )
+    }
+    /// The lifecycle step this change recorded, if its status moved.
+    async fn status_change(&self) -> Option<StatusChange> {
+        self.step.clone().map(StatusChange)
+    }
+    /// The change itself (editors and admins).
+    #[graphql(guard = "RoleGuard(Role::Editor)")]
+    async fn change(&self) -> Change {
+        Change(ChangeRow::clone(&self.row))
+    }
+}
+
+/// The id of the record with `key`, or a `BAD_USER_INPUT` error naming the
+/// argument.
+async fn id_of<E: EntityTrait>(
+    db: &DatabaseConnection,
+    column: E::Column,
+    key: &str,
+    argument: &str,
+    id: impl Fn(&E::Model) -> i32,
+) -> Result<i32> {
+    E::find()
+        .filter(column.eq(key))
+        .one(db)
+        .await?
+        .map(|model| id(&model))
+        .ok_or_else(|| AppError::bad_input(format!("`{argument}`: nothing has key {key:?}")))
+}
+
+/// The newest step recorded for a partnership through the API.
+async fn newest_step(db: &DatabaseConnection, partnership_id: i32) -> Result<Option<step::Model>> {
+    Ok(step::Entity::find()
+        .filter(step::Column::PartnershipId.eq(partnership_id))
+        .filter(step::Column::Derived.eq(false))
+        .order_by_desc(step::Column::Id)
+        .one(db)
+        .await?)
+}
+
+#[derive(Default)]
+pub struct Subscription;
+
+#[Subscription]
+impl Subscription {
+    /// Records created, updated or deleted from now on, of the given types
+    /// and keys (all when left out; at most 100 keys).
+    async fn record_changed(
+        &self,
+        ctx: &Context<'_>,
+        types: Option<Vec<RecordType>>,
+        keys: Option<Vec<String>>,
+    ) -> Result<impl Stream<Item = Result<RecordChanged>> + use<>> {
+        if keys.as_ref().is_some_and(|k| k.len() > MAX_KEYS) {
+            return Err(AppError::bad_input(format!(
+                "`keys` must list at most {MAX_KEYS} keys"
+            )));
+        }
+        let types: Option<Vec<&'static str>> =
+            types.map(|t| t.into_iter().map(RecordType::type_name).collect());
+        Ok(changes(ctx, move |row| {
+            let wanted = types
+                .as_ref()
+                .is_none_or(|t| t.contains(&row.record_type.as_str()))
+                && keys.as_ref().is_none_or(|k| k.contains(&row.record_key));
+            async move { Ok(wanted.then_some(RecordChanged(row))) }
+        }))
+    }
+
+    /// Partnerships created, updated or deleted from now on, with the
+    /// lifecycle step when the status moved; only those of `city` if given.
+    async fn partnership_changed(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A city's key.")] city: Option<String>,
+    ) -> Result<impl Stream<Item = Result<PartnershipChanged>> + use<>> {
+        let db = db(ctx).clone();
+        let city_id = match &city {
+            Some(key) => {
+                Some(id_of::<city::Entity>(&db, city::Column::Key, key, "city", |c| c.id).await?)
+            }
+            None => None,
+        };
+        Ok(changes(ctx, move |row| {
+            let (db, city) = (db.clone(), city.clone());
+            async move {
+                if row.record_type != "Partnership" {
+                    return Ok(None);
+                }
+                let stored = partnership::Entity::find()
+                    .filter(partnership::Column::Key.eq(&row.record_key))
+                    .one(&db)
+                    .await?;
+                let involved = match (city_id, &stored, &city) {
+                    (None, _, _) => true,
+                    (Some(id), Some(p), _) => p.city_a_id == id || p.city_b_id == id,
+                    // Deleted: its cities are in the change's `before`.
+                    (Some(_), None, Some(key)) => row.before.as_deref().is_some_and(|before| {
+                        serde_json::from_str::<serde_json::Value>(before)
+                            .ok()
+                            .and_then(|b| b.get("cities").cloned())
+                            .and_then(|c| c.as_array().cloned())
+                            .is_some_and(|cities| cities.iter().any(|c| c == key.as_str()))
+                    }),
+                    (Some(_), None, None) => false,
+                };
+                if !involved {
+                    return Ok(None);
+                }
+                let step = match &stored {
+                    Some(p) if changed(&row, "status") => newest_step(&db, p.id).await?,
+                    _ => None,
+                };
+                Ok(Some(PartnershipChanged { row, step }))
+            }
+        }))
+    }
+
+    /// Items added to a partnership's timeline from now on: visits and
+    /// protocols attached to it, and its lifecycle steps.
+    async fn timeline_item_added(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The partnership's key.")] partnership: String,
+    ) -> Result<impl Stream<Item = Result<TimelineItem>> + use<>> {
+        let db = db(ctx).clone();
+        let id = id_of::<partnership::Entity>(
+            &db,
+            partnership::Column::Key,
+            &partnership,
+            "partnership",
+            |p| p.id,
+        )
+        .await?;
+        Ok(changes(ctx, move |row| {
+            let (db, partnership) = (db.clone(), partnership.clone());
+            async move {
+                let joined = action(&row) == Some(Action::Created) || changed(&row, "partnership");
+                Ok(match row.record_type.as_str() {
+                    "Visit" if joined => visit::Entity::find()
+                        .filter(visit::Column::Key.eq(&row.record_key))
+                        .filter(visit::Column::PartnershipId.eq(id))
+                        .one(&db)
+                        .await?
+                        .map(|v| TimelineItem::Visit(Visit(v))),
+                    "Protocol" if joined => protocol::Entity::find()
+                        .filter(protocol::Column::Key.eq(&row.record_key))
+                        .filter(protocol::Column::PartnershipId.eq(id))
+                        .one(&db)
+                        .await?
+                        .map(|p| TimelineItem::Protocol(Protocol(p))),
+                    "Partnership" if row.record_key == partnership && changed(&row, "status") => {
+                        newest_step(&db, id)
+                            .await?
+                            .map(|s| TimelineItem::StatusChange(StatusChange(s)))
+                    }
+                    _ => None,
+                })
+            }
+        }))
+    }
+}

@@ -1,0 +1,261 @@
+//! Live updates: every committed change set, whichever server wrote it,
+//! reaches the subscribers of every server.
+//!
+//! A write announces its change set inside its transaction ([`announce`]).
+//! On PostgreSQL that is `pg_notify`, which the database delivers at commit
+//! (never for a rollback) to every server that `LISTEN`s; the payload is only
+//! the change set's id, far below the 8,000-byte limit however large the
+//! change. On SQLite, a single server, the writer hands the id to
+//! [`Live::committed`] after its commit. Each server loads an announced
+//! change set once and broadcasts its changes through one bounded channel:
+//! a subscriber that falls `buffer` changes behind is told that it lagged,
+//! and its subscription ends rather than holding memory for it.
+
+use crate::history::ChangeRow;
+use crate::store::Sql;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::task::JoinHandle;
+
+/// The PostgreSQL channel every server listens on.
+const CHANNEL: &str = "twinning_live";
+
+/// What a server tells the others.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Signal {
+    /// A change set was committed.
+    ChangeSet(i32),
+    /// An API key was revoked: its subscriptions must end.
+    KeyRevoked(String),
+}
+
+impl Signal {
+    fn encode(&self) -> String {
+        match self {
+            Signal::ChangeSet(id) => format!("change_set:{id}"),
+            Signal::KeyRevoked(name) => format!("key_revoked:{name}"),
+        }
+    }
+
+    fn decode(text: &str) -> Option<Self> {
+        match text.split_once(':')? {
+            ("change_set", id) => id.parse().ok().map(Signal::ChangeSet),
+            ("key_revoked", name) => Some(Signal::KeyRevoked(name.to_owned())),
+            _ => None,
+        }
+    }
+}
+
+/// Announces `signal` to every server: inside a transaction on PostgreSQL
+/// it goes out at commit, and not at all on rollback. On SQLite it does
+/// nothing; the writer calls [`Live::committed`] after committing.
+pub async fn announce(db: &impl ConnectionTrait, signal: &Signal) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        let mut notify = Sql::new(format!("SELECT pg_notify('{CHANNEL}', "));
+        notify.bind(signal.encode()).push(")");
+        db.query_one_raw(notify.statement(DbBackend::Postgres))
+            .await?;
+    }
+    Ok(())
+}
+
+/// This server's end of live updates: where subscribers listen.
+#[derive(Clone)]
+pub struct Live {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    changes: broadcast::Sender<Arc<ChangeRow>>,
+    revoked: broadcast::Sender<Arc<str>>,
+    /// On SQLite, committed signals go straight to the feed.
+    local: Option<mpsc::UnboundedSender<Signal>>,
+    shutdown: watch::Sender<bool>,
+    feed: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Live {
+    /// Starts the feed that turns announced change sets into changes for
+    /// subscribers; each subscriber may fall `buffer` changes behind.
+    pub fn start(db: DatabaseConnection, buffer: usize) -> Live {
+        let (changes, _) = broadcast::channel(buffer.max(1));
+        let (revoked, _) = broadcast::channel(64);
+        let (shutdown, _) = watch::channel(false);
+        let (local, feed) = if db.get_database_backend() == DbBackend::Postgres {
+            (None, None)
+        } else {
+            let (sender, receiver) = mpsc::unbounded_channel();
+            (Some(sender), Some(receiver))
+        };
+        let live = Live {
+            inner: Arc::new(Inner {
+                changes,
+                revoked,
+                local,
+                shutdown,
+                feed: Mutex::new(None),
+            }),
+        };
+        let hub = live.clone();
+        let task = match feed {
+            Some(receiver) => tokio::spawn(hub.feed_local(db, receiver)),
+            None => tokio::spawn(hub.feed_postgres(db)),
+        };
+        if let Ok(mut slot) = live.inner.feed.lock() {
+            *slot = Some(task);
+        }
+        live
+    }
+
+    /// Tells this server's subscribers about a committed signal (SQLite;
+    /// on PostgreSQL the database delivers the announcement instead).
+    pub fn committed(&self, signal: Signal) {
+        if let Some(local) = &self.inner.local {
+            // Fails only once the feed has stopped, at shutdown.
+            let _ = local.send(signal);
+        }
+    }
+
+    /// Every change committed from now on.
+    pub fn changes(&self) -> broadcast::Receiver<Arc<ChangeRow>> {
+        self.inner.changes.subscribe()
+    }
+
+    /// The names of keys revoked from now on.
+    pub fn revocations(&self) -> broadcast::Receiver<Arc<str>> {
+        self.inner.revoked.subscribe()
+    }
+
+    /// Becomes true when the server shuts down.
+    pub fn shutting_down(&self) -> watch::Receiver<bool> {
+        self.inner.shutdown.subscribe()
+    }
+
+    /// Closes every live connection and stops the feed.
+    pub fn shutdown(&self) {
+        self.inner.shutdown.send_replace(true);
+        if let Ok(mut slot) = self.inner.feed.lock()
+            && let Some(task) = slot.take()
+        {
+            task.abort();
+        }
+    }
+
+    async fn feed_local(
+        self,
+        db: DatabaseConnection,
+        mut signals: mpsc::UnboundedReceiver<Signal>,
+    ) {
+        while let Some(signal) = signals.recv().await {
+            self.dispatch(&db, signal).await;
+        }
+    }
+
+    /// Listens on PostgreSQL, reconnecting with backoff whenever the
+    /// listener's connection is lost, until the pool closes.
+    async fn feed_postgres(self, db: DatabaseConnection) {
+        use sea_orm::sqlx::postgres::PgListener;
+        let pool = db.get_postgres_connection_pool().clone();
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            let listening = async {
+                let mut listener = PgListener::connect_with(&pool).await?;
+                listener.listen(CHANNEL).await?;
+                tracing::info!(channel = CHANNEL, "live updates: listening");
+                loop {
+                    match listener.try_recv().await? {
+                        Some(notification) => {
+                            backoff = Duration::from_millis(100);
+                            if let Some(signal) = Signal::decode(notification.payload()) {
+                                self.dispatch(&db, signal).await;
+                            }
+                        }
+                        None => tracing::warn!(
+                            "live updates: the listener's connection dropped and was re-established; \
+                             changes committed in between were not delivered"
+                        ),
+                    }
+                }
+            };
+            let error: sea_orm::sqlx::Error = match listening.await {
+                Ok(()) => return,
+                Err(error) => error,
+            };
+            if matches!(error, sea_orm::sqlx::Error::PoolClosed) {
+                return;
+            }
+            tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "live updates: lost the PostgreSQL listener");
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(5));
+        }
+    }
+
+    /// Delivers one signal to this server's subscribers.
+    async fn dispatch(&self, db: &DatabaseConnection, signal: Signal) {
+        match signal {
+            Signal::KeyRevoked(name) => {
+                let _ = self.inner.revoked.send(name.into());
+            }
+            Signal::ChangeSet(id) => {
+                if self.inner.changes.receiver_count() == 0 {
+                    return;
+                }
+                if let Err(error) = self.broadcast_change_set(db, id).await {
+                    tracing::error!(%error, change_set = id, "live updates: cannot load a change set");
+                }
+            }
+        }
+    }
+
+    /// Loads a change set's changes page by page and broadcasts each.
+    async fn broadcast_change_set(&self, db: &DatabaseConnection, id: i32) -> Result<(), DbErr> {
+        const PAGE: i64 = 1000;
+        let backend = db.get_database_backend();
+        let mut last = 0;
+        loop {
+            let mut page = Sql::new(
+                "SELECT c.id, c.record_type, c.record_key, c.action, c.before, c.after, \
+                 s.actor, s.operation, s.created_at FROM change c JOIN change_set s ON s.id = c.change_set_id \
+                 WHERE c.change_set_id = ",
+            );
+            page.bind(id)
+                .push(" AND c.id > ")
+                .bind(last)
+                .push(" ORDER BY c.id LIMIT ")
+                .bind(PAGE);
+            let rows = ChangeRow::find_by_statement(page.statement(backend))
+                .all(db)
+                .await?;
+            let Some(row) = rows.last() else {
+                return Ok(());
+            };
+            last = row.id;
+            let full = rows.len() as i64 == PAGE;
+            for row in rows {
+                // No receivers left is not an error: nobody is listening.
+                let _ = self.inner.changes.send(Arc::new(row));
+            }
+            if !full {
+                return Ok(());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signals_round_trip_through_their_text() {
+        for signal in [
+            Signal::ChangeSet(42),
+            Signal::KeyRevoked("partner:one".to_owned()),
+        ] {
+            assert_eq!(Signal::decode(&signal.encode()), Some(signal));
+        }
+        assert_eq!(Signal::decode("nonsense"), None);
+    }
+}

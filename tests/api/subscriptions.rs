@@ -1,0 +1,441 @@
+//! Subscriptions over a real WebSocket (`graphql-transport-ws`): events
+//! after commits, filters, authentication and revocation, rollbacks that
+//! send nothing, and (on PostgreSQL) delivery across two server processes.
+
+use crate::helpers::{TestApp, spawn_app};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{Message, http::HeaderValue};
+use twinning::auth::Role;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// How long a test waits for a message it expects.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// A `graphql-transport-ws` client.
+struct Client {
+    socket: Socket,
+}
+
+/// How a connection ended.
+#[derive(Debug, PartialEq)]
+struct Closed {
+    code: u16,
+    reason: String,
+}
+
+impl Client {
+    /// Opens a socket to `addr` and sends `connection_init` with `payload`.
+    async fn open(addr: std::net::SocketAddr, payload: Value) -> Client {
+        let mut request = format!("ws://{addr}/graphql")
+            .into_client_request()
+            .expect("a request");
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            HeaderValue::from_static("graphql-transport-ws"),
+        );
+        let (socket, response) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("the WebSocket opens");
+        assert_eq!(
+            response.headers()["sec-websocket-protocol"],
+            "graphql-transport-ws"
+        );
+        let mut client = Client { socket };
+        client
+            .send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
+        client
+    }
+
+    /// Opens and expects `connection_ack`.
+    async fn connect(app: &TestApp, payload: Value) -> Client {
+        let mut client = Client::open(app.addr, payload).await;
+        let ack = client.next().await.expect("an answer to connection_init");
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        client
+    }
+
+    async fn send(&mut self, message: Value) {
+        self.socket
+            .send(Message::Text(message.to_string().into()))
+            .await
+            .expect("send");
+    }
+
+    async fn subscribe(&mut self, id: &str, query: &str) {
+        self.send(json!({ "id": id, "type": "subscribe", "payload": { "query": query } }))
+            .await;
+    }
+
+    /// The next protocol message (answering pings), or `Err` with the close
+    /// frame when the server closes.
+    async fn receive(&mut self, wait: Duration) -> Option<Result<Value, Closed>> {
+        loop {
+            let message = tokio::time::timeout(wait, self.socket.next())
+                .await
+                .ok()??;
+            match message.expect("a frame") {
+                Message::Text(text) => {
+                    let value: Value = serde_json::from_str(&text).expect("JSON");
+                    if value["type"] == "ping" {
+                        self.send(json!({ "type": "pong" })).await;
+                        continue;
+                    }
+                    return Some(Ok(value));
+                }
+                Message::Close(frame) => {
+                    let (code, reason) = frame.map_or((0, String::new()), |f| {
+                        (u16::from(f.code), f.reason.to_string())
+                    });
+                    return Some(Err(Closed { code, reason }));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The next message; panics if the connection closes.
+    async fn next(&mut self) -> Option<Value> {
+        match self.receive(PATIENCE).await? {
+            Ok(value) => Some(value),
+            Err(closed) => panic!("the server closed the connection: {closed:?}"),
+        }
+    }
+
+    /// The payload of the next `next` message, which must be for `id`.
+    async fn event(&mut self, id: &str) -> Value {
+        let message = self.next().await.expect("an event in time");
+        assert_eq!(
+            (message["type"].as_str(), message["id"].as_str()),
+            (Some("next"), Some(id)),
+            "{message}"
+        );
+        message["payload"].clone()
+    }
+
+    /// Nothing arrives within `wait`.
+    async fn quiet(&mut self, wait: Duration) {
+        if let Some(message) = self.receive(wait).await {
+            panic!("expected nothing, got {message:?}");
+        }
+    }
+
+    /// Waits for the server to close the connection, and how.
+    async fn closed(&mut self) -> Closed {
+        loop {
+            match self.receive(PATIENCE).await {
+                Some(Err(closed)) => return closed,
+                Some(Ok(_)) => {}
+                None => panic!("the connection stayed open"),
+            }
+        }
+    }
+
+    /// Runs `probe(n)` for n = 1, 2, … until subscription `id` reports it:
+    /// the server starts a subscription asynchronously, and from the first
+    /// event on it hears every change. Returns the probe's event.
+    async fn until_live(
+        &mut self,
+        app: &TestApp,
+        key: &str,
+        id: &str,
+        probe: impl Fn(usize) -> String,
+    ) -> Value {
+        for n in 1..=50 {
+            let body = app.gql_as(key, &probe(n), json!({})).await;
+            assert!(body.get("errors").is_none(), "{body}");
+            if let Some(Ok(message)) = self.receive(Duration::from_millis(200)).await {
+                assert_eq!(message["id"], id, "{message}");
+                return message["payload"].clone();
+            }
+        }
+        panic!("subscription {id} never went live");
+    }
+}
+
+fn create_city(key: &str) -> String {
+    format!(
+        r#"mutation {{ createCity(input: {{ key: "{key}", name: "{key}", countryCode: "NO" }}) {{ userErrors {{ code }} }} }}"#
+    )
+}
+
+#[tokio::test]
+async fn a_subscriber_hears_committed_changes_it_asked_for_and_nothing_else() {
+    let app = spawn_app().await;
+    let editor = app.key("editor", Role::Editor).await;
+    let mut client = Client::connect(&app, json!({})).await;
+    client
+        .subscribe(
+            "cities",
+            "subscription { recordChanged(types: [CITY]) { action recordType recordKey record { ... on City { name countryCode } } } }",
+        )
+        .await;
+    client
+        .until_live(&app, &editor, "cities", |n| {
+            create_city(&format!("probe-{n}"))
+        })
+        .await;
+
+    // A topic is not a city; a rolled-back import (a dry run) and a refused
+    // one commit nothing.
+    let topic = r#"mutation { createTopic(input: { key: "ice-hockey", name: "Ice hockey" }) { userErrors { code } } }"#;
+    app.gql_as(&editor, topic, json!({})).await;
+    let dry = r#"mutation { importDocument(dryRun: true, document: { cities: [{ key: "ghost", name: "Ghost", countryCode: "FI" }] }) { userErrors { code } } }"#;
+    app.gql_as(&editor, dry, json!({})).await;
+    let refused = r#"mutation { importDocument(document: { cities: [{ key: "half", name: "Half", countryCode: "FI" }, { key: "Bad Key", name: "B", countryCode: "FI" }] }) { userErrors { code } } }"#;
+    let body = app.gql_as(&editor, refused, json!({})).await;
+    assert_eq!(
+        body["data"]["importDocument"]["userErrors"][0]["code"],
+        "INVALID_VALUE"
+    );
+
+    app.gql_as(&editor, &create_city("kirkenes"), json!({}))
+        .await;
+    assert_eq!(
+        client.event("cities").await,
+        json!({ "data": { "recordChanged": { "action": "CREATED", "recordType": "City", "recordKey": "kirkenes",
+                                             "record": { "name": "kirkenes", "countryCode": "NO" } } } })
+    );
+    let delete = r#"mutation { deleteCity(input: { key: "kirkenes" }) { deletedKey } }"#;
+    app.gql_as(&editor, delete, json!({})).await;
+    assert_eq!(
+        client.event("cities").await["data"]["recordChanged"],
+        json!({ "action": "DELETED", "recordType": "City", "recordKey": "kirkenes", "record": null })
+    );
+    client.quiet(Duration::from_millis(300)).await;
+
+    // Completing a subscription stops it (async-graphql confirms with a
+    // `complete` of its own).
+    client
+        .send(json!({ "id": "cities", "type": "complete" }))
+        .await;
+    app.gql_as(&editor, &create_city("honningsvag"), json!({}))
+        .await;
+    while let Some(message) = client.receive(Duration::from_millis(500)).await {
+        assert_eq!(message, Ok(json!({ "id": "cities", "type": "complete" })));
+    }
+}
+
+#[tokio::test]
+async fn the_change_needs_an_editor_and_a_bad_or_revoked_key_closes_the_connection() {
+    let app = spawn_app().await;
+    let editor = app.key("editor", Role::Editor).await;
+    let reader = app.key("reader", Role::Reader).await;
+    let admin = app.key("admin", Role::Admin).await;
+    let query = "subscription { recordChanged(keys: [\"murmansk\", \"probe\"]) { recordKey change { after actor } } }";
+    let update = |n: usize| {
+        format!(
+            r#"mutation {{ updateCity(input: {{ city: {{ key: "murmansk", name: "Murmansk", countryCode: "RU", population: {} }} }}) {{ userErrors {{ code }} }} }}"#,
+            270_000 + n
+        )
+    };
+
+    let mut as_editor =
+        Client::connect(&app, json!({ "Authorization": format!("Bearer {editor}") })).await;
+    as_editor.subscribe("m", query).await;
+    let event = as_editor.until_live(&app, &editor, "m", update).await;
+    let change = &event["data"]["recordChanged"]["change"];
+    assert_eq!(change["actor"], "editor", "{event}");
+    assert!(change["after"]["population"].as_i64().is_some(), "{event}");
+
+    // A reader hears of the change but may not see its content.
+    let mut as_reader =
+        Client::connect(&app, json!({ "authorization": format!("Bearer {reader}") })).await;
+    as_reader.subscribe("m", query).await;
+    let event = as_reader.until_live(&app, &editor, "m", update).await;
+    assert_eq!(
+        event["data"]["recordChanged"]["recordKey"], "murmansk",
+        "{event}"
+    );
+    assert_eq!(
+        event["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{event}"
+    );
+
+    // A forged key never gets an ack.
+    let mut forged = Client::open(
+        app.addr,
+        json!({ "Authorization": "Bearer tw_000000000000_forged" }),
+    )
+    .await;
+    assert_eq!(
+        forged.closed().await,
+        Closed {
+            code: 4403,
+            reason: "the API key is not valid".to_owned()
+        }
+    );
+
+    // Revoking the editor's key closes its connection.
+    let revoke = r#"mutation { revokeApiKey(input: { name: "editor" }) { revoked } }"#;
+    let body = app.gql_as(&admin, revoke, json!({})).await;
+    assert_eq!(body["data"]["revokeApiKey"]["revoked"], "editor", "{body}");
+    assert_eq!(
+        as_editor.closed().await,
+        Closed {
+            code: 4403,
+            reason: "the API key was revoked".to_owned()
+        }
+    );
+}
+
+#[tokio::test]
+async fn partnership_and_timeline_subscriptions_follow_the_lifecycle() {
+    let app = spawn_app().await;
+    let editor = app.key("editor", Role::Editor).await;
+    let mut client = Client::connect(&app, json!({})).await;
+    client
+        .subscribe(
+            "timeline",
+            r#"subscription { timelineItemAdded(partnership: "murmansk-kaliningrad") {
+                __typename ... on Visit { key } ... on Protocol { key } ... on StatusChange { status on } } }"#,
+        )
+        .await;
+    let probe = |n: usize| {
+        format!(
+            r#"mutation {{ recordVisit(input: {{ visit: {{ key: "probe-visit-{n}", fromCity: "kaliningrad", toCity: "murmansk", startDate: "2026-10" }} }}) {{ userErrors {{ code message }} }} }}"#
+        )
+    };
+    let first = client.until_live(&app, &editor, "timeline", probe).await;
+    assert_eq!(
+        first["data"]["timelineItemAdded"]["__typename"], "Visit",
+        "{first}"
+    );
+
+    client
+        .subscribe(
+            "murmansk",
+            r#"subscription { partnershipChanged(city: "murmansk") { action partnershipKey partnership { status } statusChange { status on } } }"#,
+        )
+        .await;
+    let link = |n: usize| {
+        let action = if n % 2 == 1 { "link" } else { "unlink" };
+        format!(
+            r#"mutation {{ {action}(input: {{ record: {{ partnership: "murmansk-vadso" }}, topics: ["sport"] }}) {{ userErrors {{ code }} }} }}"#
+        )
+    };
+    let live = client.until_live(&app, &editor, "murmansk", link).await;
+    assert_eq!(
+        live["data"]["partnershipChanged"]["partnershipKey"],
+        "murmansk-vadso"
+    );
+    assert_eq!(
+        live["data"]["partnershipChanged"]["statusChange"],
+        Value::Null
+    );
+
+    let sign = r#"mutation { signProtocol(input: {
+        protocol: { key: "murmansk-kaliningrad-protocol-2026-11", kind: PROTOCOL_OF_INTENTIONS, title: "Protocol of intentions", signedOn: "2026-11-20", parties: ["murmansk", "kaliningrad"] }
+        advancePartnershipTo: INTENT_SIGNED }) { userErrors { code message } } }"#;
+    let body = app.gql_as(&editor, sign, json!({})).await;
+    assert_eq!(
+        body["data"]["signProtocol"]["userErrors"],
+        json!([]),
+        "{body}"
+    );
+
+    // The events of one commit arrive in the order they were recorded.
+    let mut received = Vec::new();
+    for _ in 0..3 {
+        received.push(client.next().await.expect("an event"));
+    }
+    let of = |id: &str| -> Vec<Value> {
+        received
+            .iter()
+            .filter(|m| m["id"] == id)
+            .map(|m| m["payload"]["data"].clone())
+            .collect()
+    };
+    assert_eq!(
+        of("timeline"),
+        [
+            json!({ "timelineItemAdded": { "__typename": "Protocol", "key": "murmansk-kaliningrad-protocol-2026-11" } }),
+            json!({ "timelineItemAdded": { "__typename": "StatusChange", "status": "INTENT_SIGNED", "on": "2026-11-20" } }),
+        ]
+    );
+    assert_eq!(
+        of("murmansk"),
+        [
+            json!({ "partnershipChanged": { "action": "UPDATED", "partnershipKey": "murmansk-kaliningrad",
+            "partnership": { "status": "INTENT_SIGNED" }, "statusChange": { "status": "INTENT_SIGNED", "on": "2026-11-20" } } })
+        ]
+    );
+
+    // An unknown partnership is an error, not a silent subscription.
+    client
+        .subscribe(
+            "unknown",
+            r#"subscription { timelineItemAdded(partnership: "atlantis") { __typename } }"#,
+        )
+        .await;
+    let error = client.event("unknown").await;
+    assert_eq!(
+        error["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{error}"
+    );
+}
+
+/// On PostgreSQL: a second server, a separate process of the real binary
+/// over the same database, delivers to its subscriber a write made through
+/// the first. (SQLite is a single-server database; this test needs
+/// `TEST_DATABASE_URL=postgres://…`, as `.ci/run` sets.)
+#[tokio::test]
+async fn on_postgres_a_write_through_one_server_reaches_a_subscriber_of_another() {
+    let app = spawn_app().await;
+    if !app.test_db.url.starts_with("postgres") {
+        eprintln!("skipped: needs PostgreSQL (TEST_DATABASE_URL)");
+        return;
+    }
+    let editor = app.key("editor", Role::Editor).await;
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        probe.local_addr().expect("an address").port()
+    };
+    let mut other = tokio::process::Command::new(env!("CARGO_BIN_EXE_twinning"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", &app.test_db.url)
+        .env("DATABASE_MAX_CONNECTIONS", "4")
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the second server starts");
+    let other_addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
+    let client = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..100 {
+        if client
+            .get(format!("http://{other_addr}/health"))
+            .send()
+            .await
+            .is_ok()
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(up, "the second server answers /health");
+
+    let mut subscriber = Client::open(other_addr, json!({})).await;
+    let ack = subscriber.next().await.expect("ack");
+    assert_eq!(ack["type"], "connection_ack");
+    subscriber
+        .subscribe("cities", "subscription { recordChanged(types: [CITY]) { action recordKey record { ... on City { name } } } }")
+        .await;
+    // Written through the first server (in this process), heard on the second.
+    subscriber
+        .until_live(&app, &editor, "cities", |n| {
+            create_city(&format!("probe-{n}"))
+        })
+        .await;
+    app.gql_as(&editor, &create_city("vardo"), json!({})).await;
+    assert_eq!(
+        subscriber.event("cities").await["data"]["recordChanged"],
+        json!({ "action": "CREATED", "recordKey": "vardo", "record": { "name": "vardo" } })
+    );
+    other.kill().await.expect("stop the second server");
+}
