@@ -120,15 +120,25 @@ pub async fn spawn_app_with(example_data: bool) -> TestApp {
 
 /// As [`spawn_app_with`], with loaders that wait `batch_delay_ms` for keys.
 pub async fn spawn_app_batching(example_data: bool, batch_delay_ms: u64) -> TestApp {
+    spawn_app_configured(|args| {
+        args.example_data = example_data;
+        args.batch_delay_ms = batch_delay_ms;
+    })
+    .await
+}
+
+/// A server with the example data and the default options, after
+/// `configure` has changed them.
+pub async fn spawn_app_configured(configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         twinning::telemetry::init(false);
     }
     let test_db = TestDb::new().await;
-    let args = ServeArgs {
+    let mut args = ServeArgs {
         listen: "127.0.0.1:0".parse().expect("address"),
-        example_data,
+        example_data: true,
         public_reads: true,
-        batch_delay_ms,
+        batch_delay_ms: twinning::graphql::DEFAULT_BATCH_DELAY_MS,
         log_json: false,
         live: LiveArgs::default(),
         database: DatabaseArgs {
@@ -136,6 +146,7 @@ pub async fn spawn_app_batching(example_data: bool, batch_delay_ms: u64) -> Test
             database_max_connections: 4,
         },
     };
+    configure(&mut args);
     let application = twinning::app::Application::build(&args)
         .await
         .expect("the server starts");

@@ -2,7 +2,7 @@
 //! after commits, filters, authentication and revocation, rollbacks that
 //! send nothing, and (on PostgreSQL) delivery across two server processes.
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app, spawn_app_configured};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -378,6 +378,70 @@ async fn partnership_and_timeline_subscriptions_follow_the_lifecycle() {
         error["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
         "{error}"
     );
+}
+
+#[tokio::test]
+async fn a_subscriber_that_falls_behind_is_told_and_its_subscription_ends() {
+    let app = spawn_app_configured(|args| args.live.subscription_buffer = 4).await;
+    let editor = app.key("editor", Role::Editor).await;
+    let mut client = Client::connect(&app, json!({})).await;
+    client
+        .subscribe("all", "subscription { recordChanged(types: [CITY]) { recordKey record { ... on City { name } } } }")
+        .await;
+    client
+        .until_live(&app, &editor, "all", |n| create_city(&format!("probe-{n}")))
+        .await;
+
+    // One import of 200 cities: far more than 4 changes at once.
+    let cities: Vec<Value> = (0..200)
+        .map(|i| json!({ "key": format!("bulk-{i}"), "name": format!("Bulk {i}"), "countryCode": "NO" }))
+        .collect();
+    let import =
+        "mutation ($doc: JSON!) { importDocument(document: $doc) { userErrors { code } } }";
+    let body = app
+        .gql_as(&editor, import, json!({ "doc": { "cities": cities } }))
+        .await;
+    assert_eq!(
+        body["data"]["importDocument"]["userErrors"],
+        json!([]),
+        "{body}"
+    );
+
+    let mut delivered = 0;
+    loop {
+        let message = client.next().await.expect("an event or the end");
+        match message["type"].as_str() {
+            Some("next") if message["payload"]["errors"].is_array() => {
+                let error = &message["payload"]["errors"][0];
+                assert_eq!(
+                    error["extensions"]["code"], "SUBSCRIBER_LAGGED",
+                    "{message}"
+                );
+                break;
+            }
+            Some("next") => delivered += 1,
+            other => panic!("unexpected {other:?}: {message}"),
+        }
+    }
+    assert!(
+        delivered < 200,
+        "a lagging subscriber cannot have had everything"
+    );
+    let complete = client.next().await.expect("the end of the subscription");
+    assert_eq!(complete, json!({ "id": "all", "type": "complete" }));
+
+    // The connection lives on: a new subscription works.
+    client
+        .subscribe(
+            "again",
+            "subscription { recordChanged(types: [CITY]) { recordKey } }",
+        )
+        .await;
+    client
+        .until_live(&app, &editor, "again", |n| {
+            create_city(&format!("again-{n}"))
+        })
+        .await;
 }
 
 /// On PostgreSQL: a second server, a separate process of the real binary
