@@ -15,3 +15,4 @@ mod schema;
 mod subscriptions;
 mod write_actions;
 mod write_api;
+mod ws_client;
