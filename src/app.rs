@@ -68,18 +68,22 @@ impl Application {
                 source,
             })?;
         let live = crate::live::Live::start(db.clone(), args.live.subscription_buffer);
-        let api = graphql::Api::new(
-            db.clone(),
-            live.clone(),
-            args.public_reads,
-            Duration::from_millis(args.batch_delay_ms),
-        );
+        let options = graphql::ApiOptions {
+            public_reads: args.public_reads,
+            batch_delay: Duration::from_millis(args.batch_delay_ms),
+            field_spans: args.field_spans,
+            limits: graphql::QueryLimits {
+                max_depth: args.limits.max_depth,
+                max_fields: args.limits.max_fields,
+            },
+        };
+        let api = graphql::Api::new(db.clone(), live.clone(), options);
         let ws = crate::ws::Settings::new(
             args.live.ws_max_connections,
             Duration::from_secs(args.live.ws_ping_interval_secs.max(1)),
             Duration::from_secs(args.live.ws_idle_timeout_secs.max(1)),
         );
-        let router = router(http::AppState { api, ws });
+        let router = router(http::AppState { api, ws }, &args.limits);
         Ok(Self {
             listener,
             router,
@@ -126,16 +130,53 @@ impl Application {
     }
 }
 
-/// The routes and the layers around them.
-pub fn router(state: http::AppState) -> Router {
+/// The routes and the layers around them: each request gets an id (in
+/// the `x-request-id` response header and its log span), a body limit, a
+/// timeout, gzip when the client accepts it, CORS for the configured
+/// origins, and a panic in a handler answers 500 for that request only.
+pub fn router(state: http::AppState, limits: &crate::cli::LimitArgs) -> Router {
+    use axum::http::{HeaderName, Method, StatusCode, header};
+    use tower_http::compression::CompressionLayer;
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    use tower_http::limit::RequestBodyLimitLayer;
+    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+
+    let request_id = HeaderName::from_static("x-request-id");
+    let origins: Vec<axum::http::HeaderValue> = limits
+        .cors_origins
+        .iter()
+        .filter(|o| o.as_str() != "*")
+        .filter_map(|o| o.parse().ok())
+        .collect();
+    let allow_origin = if limits.cors_origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins)
+    };
+    let cors = CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT]);
+    let trace = TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+        let id = request
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
+        tracing::info_span!("request", method = %request.method(), path = request.uri().path(), request_id = %id)
+    });
     http::routes(state)
         .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(limits.request_timeout_secs),
         ))
-        // A panic in a handler answers 500 for that request; the server lives on.
+        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+        .layer(CompressionLayer::new())
+        .layer(cors)
         .layer(CatchPanicLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(trace)
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
 /// Completes on Ctrl-C or SIGTERM.

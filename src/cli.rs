@@ -111,10 +111,51 @@ pub struct ServeArgs {
     /// Log as JSON lines instead of human-readable text.
     #[arg(long, env = "LOG_JSON", default_value_t = false)]
     pub log_json: bool,
+    /// Trace a span for every GraphQL field resolved (async-graphql's
+    /// tracing extension), for profiling: it costs a large share of a wide
+    /// query's CPU time, so it is off unless asked for.
+    #[arg(long, env = "FIELD_SPANS", default_value_t = false)]
+    pub field_spans: bool,
     #[command(flatten)]
     pub live: LiveArgs,
     #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
     pub database: DatabaseArgs,
+}
+
+/// What one request may ask of the server.
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Largest request body in bytes; larger ones get 413.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Deepest selection a query may nest.
+    #[arg(long, env = "MAX_DEPTH", default_value_t = 16)]
+    pub max_depth: usize,
+    /// Most fields a query may select, counting each field of every
+    /// fragment and alias once.
+    #[arg(long, env = "MAX_FIELDS", default_value_t = 500)]
+    pub max_fields: usize,
+    /// Seconds a request may take before it is answered 408.
+    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+    /// Origins allowed to call the API from a browser (CORS), separated by
+    /// commas, or `*` for any; none by default (same origin only).
+    #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for LimitArgs {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 16 * 1024 * 1024,
+            max_depth: 16,
+            max_fields: 500,
+            request_timeout_secs: 30,
+            cors_origins: Vec::new(),
+        }
+    }
 }
 
 /// Subscriptions over WebSocket.

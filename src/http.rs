@@ -1,5 +1,6 @@
 //! The HTTP surface: `/graphql` (POST and GET queries, subscriptions over
-//! WebSocket, GraphiQL in a browser), `/health`, and the GraphiQL assets.
+//! WebSocket, GraphiQL in a browser), `/health`, `/ready`, and the GraphiQL
+//! assets.
 
 use crate::graphql::Api;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
@@ -27,6 +28,7 @@ pub fn routes(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/health", get(health))
+        .route("/ready", get(ready))
         .merge(crate::graphiql::routes())
         .with_state(state)
 }
@@ -84,6 +86,19 @@ async fn graphql_get(
         )
         .into_response(),
         Err(rejection) => rejection.into_response(),
+    }
+}
+
+/// Readiness: the database answers and its migrations are current; 503
+/// with the reason otherwise (a load balancer sends no traffic then).
+async fn ready(State(api): State<Api>) -> Response {
+    match crate::db::readiness(api.db()).await {
+        Ok(()) => Json(serde_json::json!({ "status": "ready" })).into_response(),
+        Err(reason) => {
+            tracing::warn!(%reason, "not ready");
+            let body = Json(serde_json::json!({ "status": "unavailable", "reason": reason }));
+            (axum::http::StatusCode::SERVICE_UNAVAILABLE, body).into_response()
+        }
     }
 }
 

@@ -114,6 +114,24 @@ impl DateRange {
         }
         join(&parts, " AND ", "1=1")
     }
+
+    /// The span of one stored partial date (`{column}_start` to
+    /// `{column}_end`) overlaps this range. Such a span is at most a year
+    /// long, so it also bounds the start from below: an index on the start
+    /// then reads only the range instead of every earlier date.
+    pub fn overlaps_date(&self, column: &str) -> Sql {
+        let (start, end) = (format!("{column}_start"), format!("{column}_end"));
+        let mut sql = self.overlaps(&start, &end);
+        if let Some(from) = self.from {
+            let earliest = from
+                .start()
+                .checked_sub_months(chrono::Months::new(12))
+                .unwrap_or(from.start());
+            sql.push(" AND ")
+                .append(&cond(&format!("{start} >= ?"), [earliest]));
+        }
+        sql
+    }
 }
 
 /// A range of integers, both ends inclusive and optional.

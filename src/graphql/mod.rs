@@ -4,6 +4,7 @@ pub(crate) mod city;
 pub(crate) mod event;
 mod filter;
 mod history;
+mod limits;
 mod loader;
 mod mutation;
 mod node;
@@ -28,6 +29,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Data, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
+pub use limits::QueryLimits;
 pub use mutation::Mutation;
 pub use query::Query;
 pub use subscription::Subscription;
@@ -106,6 +108,20 @@ pub struct Api {
     batch_delay: std::time::Duration,
 }
 
+/// How the API behaves.
+#[derive(Clone, Copy, Debug)]
+pub struct ApiOptions {
+    /// Clients without a key may read.
+    pub public_reads: bool,
+    /// How long loaders collect keys (see [`DEFAULT_BATCH_DELAY_MS`]).
+    pub batch_delay: std::time::Duration,
+    /// Trace a span for every field resolved (async-graphql's `Tracing`
+    /// extension: detailed, and costly on wide queries).
+    pub field_spans: bool,
+    /// What one query may ask.
+    pub limits: QueryLimits,
+}
+
 /// Why a request is refused before it runs: a code and a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Refusal {
@@ -123,31 +139,32 @@ fn error_response(refusal: Refusal) -> async_graphql::Response {
 }
 
 impl Api {
-    /// The API over a database and its live updates; `public_reads` lets
-    /// clients without a key read.
-    pub fn new(
-        db: DatabaseConnection,
-        live: crate::live::Live,
-        public_reads: bool,
-        batch_delay: std::time::Duration,
-    ) -> Self {
-        let schema = builder()
+    /// The API over a database and its live updates.
+    pub fn new(db: DatabaseConnection, live: crate::live::Live, options: ApiOptions) -> Self {
+        let mut schema = builder()
             .data(db.clone())
             .data(live.clone())
-            .extension(async_graphql::extensions::Tracing)
-            .finish();
+            .extension(options.limits);
+        if options.field_spans {
+            schema = schema.extension(async_graphql::extensions::Tracing);
+        }
         Self {
-            schema,
+            schema: schema.finish(),
             db,
             live,
-            public_reads,
-            batch_delay,
+            public_reads: options.public_reads,
+            batch_delay: options.batch_delay,
         }
     }
 
     /// The executable schema (for subscriptions over WebSocket).
     pub fn schema(&self) -> &AppSchema {
         &self.schema
+    }
+
+    /// The database.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
     }
 
     /// This server's live updates.

@@ -58,10 +58,13 @@ impl Partnership {
     }
     /// The two cities, in the order the sources name them.
     async fn cities(&self, ctx: &Context<'_>) -> Result<Vec<City>> {
-        Ok(vec![
-            city(ctx, self.0.city_a_id).await?,
-            city(ctx, self.0.city_b_id).await?,
-        ])
+        // Both at once, so they join the same batch.
+        let (a, b) = futures_util::future::try_join(
+            city(ctx, self.0.city_a_id),
+            city(ctx, self.0.city_b_id),
+        )
+        .await?;
+        Ok(vec![a, b])
     }
     /// The other city of the pair, seen from the city with key `of`.
     async fn partner(
@@ -69,10 +72,11 @@ impl Partnership {
         ctx: &Context<'_>,
         #[graphql(desc = "The key of the city whose partner is wanted.")] of: String,
     ) -> Result<Option<City>> {
-        let (a, b) = (
-            city(ctx, self.0.city_a_id).await?,
-            city(ctx, self.0.city_b_id).await?,
-        );
+        let (a, b) = futures_util::future::try_join(
+            city(ctx, self.0.city_a_id),
+            city(ctx, self.0.city_b_id),
+        )
+        .await?;
         Ok(if a.0.key == of {
             Some(b)
         } else if b.0.key == of {
@@ -358,7 +362,7 @@ impl Condition for PartnershipFilter {
                 "t.established_on_start IS NOT NULL",
                 Vec::<String>::new(),
             ));
-            out.push(range.overlaps("t.established_on_start", "t.established_on_end"));
+            out.push(range.overlaps_date("t.established_on"));
         }
         if let Some(topic) = &self.topic {
             let mut sql = Sql::new(

@@ -192,7 +192,7 @@ impl Condition for ProtocolFilter {
         }
         if let Some(range) = &self.signed {
             out.push(cond("t.signed_on_start IS NOT NULL", Vec::<String>::new()));
-            out.push(range.overlaps("t.signed_on_start", "t.signed_on_end"));
+            out.push(range.overlaps_date("t.signed_on"));
         }
         if let Some(key) = &self.partnership {
             out.push(cond(

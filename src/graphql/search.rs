@@ -75,13 +75,18 @@ impl SearchQuery {
             more,
             Totals::Unknown,
         );
-        for hit in hits.into_iter().take(window.size) {
+        let hits: Vec<_> = hits.into_iter().take(window.size).collect();
+        // All at once, so the loaders batch them: one statement per type.
+        let records =
+            futures_util::future::try_join_all(hits.iter().map(|hit| load(ctx, hit.kind, hit.id)))
+                .await?;
+        for (hit, record) in hits.iter().zip(records) {
             let cursor = Cursor(vec![
                 hit.rank.into(),
                 (hit.kind as i16).into(),
                 hit.id.into(),
             ]);
-            if let Some(result) = load(ctx, hit.kind, hit.id).await? {
+            if let Some(result) = record {
                 connection.edges.push(Edge::new(cursor, result));
             }
         }

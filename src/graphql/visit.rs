@@ -280,7 +280,7 @@ impl Condition for VisitFilter {
             out.push(cond("(t.from_city_id = (SELECT id FROM city WHERE key = ?) OR t.to_city_id = (SELECT id FROM city WHERE key = ?))", [key.clone(), key.clone()]));
         }
         if let Some(range) = &self.start_date {
-            out.push(range.overlaps("t.start_date_start", "t.start_date_end"));
+            out.push(range.overlaps_date("t.start_date"));
         }
         if let Some(range) = &self.during {
             out.push(range.overlaps(

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use tokio::sync::oneshot;
-use twinning::cli::{DatabaseArgs, LiveArgs, ServeArgs};
+use twinning::cli::{DatabaseArgs, LimitArgs, LiveArgs, ServeArgs};
 
 /// A database of its own for one test, removed when dropped.
 pub struct TestDb {
@@ -140,7 +140,9 @@ pub async fn spawn_app_configured(configure: impl FnOnce(&mut ServeArgs)) -> Tes
         public_reads: true,
         batch_delay_ms: twinning::graphql::DEFAULT_BATCH_DELAY_MS,
         log_json: false,
+        field_spans: false,
         live: LiveArgs::default(),
+        limits: LimitArgs::default(),
         database: DatabaseArgs {
             database_url: test_db.url.clone(),
             database_max_connections: 4,

@@ -6,6 +6,7 @@ mod helpers;
 
 mod cli;
 mod graphql;
+mod hardening;
 mod import_errors;
 mod interchange;
 mod migrations;

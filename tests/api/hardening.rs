@@ -1,0 +1,151 @@
+//! What protects a public server: query limits (just under passes, just
+//! over is refused before anything runs, with a code naming the limit), the
+//! body limit, request ids, CORS, compression, and readiness.
+
+use crate::helpers::{spawn_app, spawn_app_configured};
+use serde_json::json;
+
+/// `{ topic(key: "rehabilitation") { parent { parent … { key } } } }` with
+/// `parents` levels of `parent`.
+fn nested(parents: usize) -> String {
+    format!(
+        r#"{{ topic(key: "rehabilitation") {{ {}key{} }} }}"#,
+        "parent { ".repeat(parents),
+        " }".repeat(parents)
+    )
+}
+
+#[tokio::test]
+async fn a_query_over_a_limit_is_refused_with_the_limit_and_its_value() {
+    let app = spawn_app_configured(|args| {
+        args.limits.max_depth = 4;
+        args.limits.max_fields = 10;
+    })
+    .await;
+    // topic → parent → parent → key: four levels.
+    let fits = app.gql(&nested(2), json!({})).await;
+    assert!(fits.get("errors").is_none(), "{fits}");
+    let deep = app.gql(&nested(3), json!({})).await;
+    assert_eq!(
+        deep["errors"][0]["extensions"]["code"], "DEPTH_LIMIT",
+        "{deep}"
+    );
+    assert_eq!(
+        deep["errors"][0]["message"],
+        "the query nests 5 levels deep; at most 4 are allowed"
+    );
+    assert!(deep.get("data").is_none_or(|d| d.is_null()));
+
+    // Aliases count: five cities of two fields each fit, six do not.
+    let aliases = |n: usize| {
+        let fields: String = (0..n)
+            .map(|i| format!(r#"c{i}: city(key: "murmansk") {{ key }} "#))
+            .collect();
+        format!("{{ {fields}}}")
+    };
+    let fits = app.gql(&aliases(5), json!({})).await;
+    assert!(fits.get("errors").is_none(), "{fits}");
+    let wide = app.gql(&aliases(6), json!({})).await;
+    assert_eq!(
+        wide["errors"][0]["extensions"]["code"], "FIELD_LIMIT",
+        "{wide}"
+    );
+    assert!(
+        wide["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("selects 12 fields") && m.contains("at most 10")),
+        "{wide}"
+    );
+    // The server is fine afterwards.
+    let health = app
+        .client
+        .get(app.url("/health"))
+        .send()
+        .await
+        .expect("health");
+    assert!(health.status().is_success());
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_gets_413_and_the_server_stays_up() {
+    let app = spawn_app().await;
+    let padding = "x".repeat(17 * 1024 * 1024);
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header("content-type", "application/json")
+        .body(format!(
+            r#"{{"query": "{{ __typename }}", "padding": "{padding}"}}"#
+        ))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), 413);
+    let data = app.data("{ __typename }", json!({})).await;
+    assert_eq!(data["__typename"], "Query");
+}
+
+#[tokio::test]
+async fn responses_carry_a_request_id_cors_for_allowed_origins_and_gzip() {
+    let app = spawn_app_configured(|args| {
+        args.limits.cors_origins = vec!["https://twinning.example".to_owned()];
+    })
+    .await;
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header("accept-encoding", "gzip")
+        .header("origin", "https://twinning.example")
+        .json(&json!({ "query": "{ cities(first: 50) { nodes { key name countryCode } } }" }))
+        .send()
+        .await
+        .expect("an answer");
+    let headers = response.headers();
+    let id = headers["x-request-id"].to_str().expect("text");
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "https://twinning.example"
+    );
+    assert_eq!(headers["content-encoding"], "gzip");
+
+    // A request's own id is kept.
+    let response = app
+        .client
+        .get(app.url("/health"))
+        .header("x-request-id", "trace-me-42")
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.headers()["x-request-id"], "trace-me-42");
+
+    // Other origins get no CORS grant.
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header("origin", "https://elsewhere.example")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .expect("an answer");
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn ready_means_the_database_answers_and_is_migrated() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/ready"))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    assert_eq!(body, json!({ "status": "ready" }));
+}
