@@ -75,4 +75,6 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ),
     asset!("graphiql.min.js", "text/javascript; charset=utf-8"),
     asset!("graphiql.min.css", "text/css; charset=utf-8"),
+    // The graphql-ws client the page's subscriptions use (global `graphqlWs`).
+    asset!("graphql-ws.min.js", "text/javascript; charset=utf-8"),
 ];

@@ -61,6 +61,12 @@ pub async fn announce(db: &impl ConnectionTrait, signal: &Signal) -> Result<(), 
     Ok(())
 }
 
+/// How far a SQLite feed has read.
+struct Seen {
+    change_set: i32,
+    revoked_at: chrono::DateTime<chrono::Utc>,
+}
+
 /// This server's end of live updates: where subscribers listen.
 #[derive(Clone)]
 pub struct Live {
@@ -143,14 +149,77 @@ impl Live {
         }
     }
 
+    /// On SQLite: change sets and revocations are read from their tables,
+    /// in commit order, whenever a write of this server commits, and every
+    /// second while anyone listens, so that writes of other processes (a
+    /// `twinning import` or `keys revoke` from the command line) reach
+    /// subscribers too, within a second.
     async fn feed_local(
         self,
         db: DatabaseConnection,
         mut signals: mpsc::UnboundedReceiver<Signal>,
     ) {
-        while let Some(signal) = signals.recv().await {
-            self.dispatch(&db, signal).await;
+        let mut seen = Seen {
+            change_set: 0,
+            revoked_at: chrono::Utc::now(),
+        };
+        // Everything committed before the server started is old news.
+        if let Err(error) = self.poll(&db, &mut seen, false).await {
+            tracing::error!(%error, "live updates: cannot read the change history");
         }
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        let mut listened = false;
+        loop {
+            let woken = tokio::select! {
+                signal = signals.recv() => match signal {
+                    Some(_) => true,
+                    None => return,
+                },
+                _ = tick.tick() => false,
+            };
+            let listening =
+                self.inner.changes.receiver_count() + self.inner.revoked.receiver_count() > 0;
+            // What other processes wrote while nobody listened is old news
+            // to whoever listens now.
+            let deliver = woken || (listening && listened);
+            listened = listening;
+            if !woken && !listening {
+                continue;
+            }
+            if let Err(error) = self.poll(&db, &mut seen, deliver).await {
+                tracing::error!(%error, "live updates: cannot read new change sets");
+            }
+        }
+    }
+
+    /// Delivers what was committed since `seen` (or, with `deliver` false,
+    /// only moves `seen` up to now).
+    async fn poll(
+        &self,
+        db: &DatabaseConnection,
+        seen: &mut Seen,
+        deliver: bool,
+    ) -> Result<(), DbErr> {
+        let backend = db.get_database_backend();
+        let mut sets = Sql::new("SELECT id FROM change_set WHERE id > ");
+        sets.bind(seen.change_set).push(" ORDER BY id");
+        for row in db.query_all_raw(sets.statement(backend)).await? {
+            let id: i32 = row.try_get_by_index(0)?;
+            seen.change_set = id;
+            if deliver {
+                self.dispatch(db, Signal::ChangeSet(id)).await;
+            }
+        }
+        let mut keys = Sql::new("SELECT name, revoked_at FROM api_key WHERE revoked_at > ");
+        keys.bind(seen.revoked_at).push(" ORDER BY revoked_at");
+        for row in db.query_all_raw(keys.statement(backend)).await? {
+            let name: String = row.try_get_by_index(0)?;
+            seen.revoked_at = row.try_get_by_index(1)?;
+            if deliver {
+                self.dispatch(db, Signal::KeyRevoked(name)).await;
+            }
+        }
+        Ok(())
     }
 
     /// Listens on PostgreSQL, reconnecting with backoff whenever the

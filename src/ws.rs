@@ -19,7 +19,12 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast::error::RecvError};
 
 /// Close codes of `graphql-transport-ws` and RFC 6455.
 const FORBIDDEN: u16 = 4403;
+const INIT_TIMEOUT: u16 = 4408;
 const GOING_AWAY: u16 = 1001;
+
+/// The largest message a client may send: a subscription document with its
+/// variables, or `connection_init`.
+const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 
 /// Limits and timers of WebSocket connections.
 #[derive(Clone, Debug)]
@@ -67,7 +72,13 @@ pub fn upgrade(
         let message = "too many WebSocket connections; try again later";
         return (StatusCode::SERVICE_UNAVAILABLE, message).into_response();
     };
+    // Small buffers: a subscriber mostly listens, and tungstenite's default
+    // 128 KiB read buffer per connection would cost ~1.5 GB at the cap.
     upgrade
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(16 * 1024)
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
         .protocols([protocol.sec_websocket_protocol()])
         .on_upgrade(move |socket| serve(socket, api, settings, protocol, permit))
 }
@@ -105,9 +116,12 @@ async fn serve(
     // What `connection_init` decided, for the close code and revocations.
     let refused: Arc<Mutex<Option<Refusal>>> = Arc::default();
     let key_name: Arc<OnceLock<String>> = Arc::default();
+    let initialised: Arc<OnceLock<()>> = Arc::default();
     let init = {
         let (api, refused, key_name) = (api.clone(), refused.clone(), key_name.clone());
+        let initialised = initialised.clone();
         move |payload: serde_json::Value| async move {
+            let _ = initialised.set(());
             match api.principal(authorization(&payload)).await {
                 Ok(principal) => {
                     if let Principal::Key { name, .. } = &principal {
@@ -142,8 +156,14 @@ async fn serve(
         WebSocketProtocols::GraphQLWS => r#"{"type":"ping"}"#,
         WebSocketProtocols::SubscriptionsTransportWS => r#"{"type":"ka"}"#,
     };
+    // A client has one idle timeout to say `connection_init`.
+    let init_deadline = tokio::time::sleep(settings.idle_timeout);
+    let mut init_deadline = std::pin::pin!(init_deadline);
     let close: Option<(u16, String)> = loop {
         tokio::select! {
+            () = &mut init_deadline, if initialised.get().is_none() => {
+                break Some((INIT_TIMEOUT, "connection initialisation timeout".to_owned()));
+            }
             message = graphql.next() => match message {
                 Some(WsMessage::Text(text)) => {
                     if sink.send(Message::Text(text.into())).await.is_err() {

@@ -294,6 +294,65 @@ async fn a_subscriber_that_falls_behind_is_told_and_its_subscription_ends() {
         .await;
 }
 
+#[tokio::test]
+async fn writes_from_the_command_line_reach_subscribers_and_revocations_close() {
+    let app = spawn_app().await;
+    let editor = app.key("editor", Role::Editor).await;
+    let mut client =
+        Client::connect(&app, json!({ "Authorization": format!("Bearer {editor}") })).await;
+    client
+        .subscribe(
+            "cities",
+            "subscription { recordChanged(types: [CITY]) { action recordKey } }",
+        )
+        .await;
+    client
+        .until_live(&app, &editor, "cities", |n| {
+            create_city(&format!("probe-{n}"))
+        })
+        .await;
+
+    let cli = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_twinning"))
+            .args(args)
+            .env("DATABASE_URL", &app.test_db.url)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the command runs");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("write stdin");
+        let output = child.wait_with_output().expect("the command ends");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    cli(
+        &["import", "-"],
+        r#"{"cities": [{"key": "from-the-cli", "name": "From the CLI", "countryCode": "FI"}]}"#,
+    );
+    assert_eq!(
+        client.event("cities").await["data"]["recordChanged"],
+        json!({ "action": "CREATED", "recordKey": "from-the-cli" })
+    );
+    cli(&["keys", "revoke", "editor"], "");
+    assert_eq!(
+        client.closed().await,
+        Closed {
+            code: 4403,
+            reason: "the API key was revoked".to_owned()
+        }
+    );
+}
+
 /// On PostgreSQL: a second server, a separate process of the real binary
 /// over the same database, delivers to its subscriber a write made through
 /// the first. (SQLite is a single-server database; this test needs
