@@ -2,14 +2,29 @@
 """Helpers for bench/run (standard library only).
 
     bench.py body QUERY.graphql                 print the POST body (JSON)
-    bench.py check QUERY DATA.json ANSWER.json  check an answer against the
+    bench.py check QUERY DATA.json ANSWER.json [BODY.json]
+                                                check an answer against the
                                                 generated data; exit 1 if wrong
     bench.py table RESULTS.tsv                  print the results table
+
+Q6 (mutations; each request needs new variables, see bench/README.md):
+
+    bench.py q6-pool DATA.json POOL.json        pick its cities, topics and
+                                                partnerships from the data
+    bench.py q6-body POOL.json Q6.graphql URL TAG
+                                                print one request's body (reads
+                                                the probe partnership's status)
+    bench.py q6-lua POOL.json Q6.graphql URL TAG THREADS
+                                                print the data for bench/q6.lua
+                                                (reads the statuses it toggles)
+
+URL is the server's GraphQL endpoint; the API key comes from BENCH_AUTH.
 
 The checks recompute each answer from the generated document itself (not
 from the database), so they hold whichever database served it.
 """
 import json
+import os
 import re
 import sys
 from collections import Counter, defaultdict
@@ -191,12 +206,39 @@ def check_q5(data, answer):
             f"{len(by_topic)} topics, counts as generated")
 
 
-CHECKS = {"q1": check_q1, "q2": check_q2, "q3": check_q3, "q4": check_q4, "q5": check_q5}
+def check_q6(data, answer, request):
+    """One request of the mutation mix: both fields succeeded, without user
+    errors, and did what was asked (not compared with the generated data,
+    which the database has left behind)."""
+    wanted = request["variables"]
+    visit, step = wanted["visit"]["visit"], wanted["step"]
+    recorded = answer["data"]["recordVisit"]
+    same(recorded["userErrors"], [], "recordVisit userErrors")
+    expect(recorded["visit"] is not None, "recordVisit returned no visit")
+    same(recorded["visit"]["key"], visit["key"], "recorded visit key")
+    advanced = answer["data"]["advancePartnership"]
+    same(advanced["userErrors"], [], "advancePartnership userErrors")
+    expect(advanced["partnership"] is not None, "advancePartnership returned no partnership")
+    same(advanced["partnership"]["key"], step["partnership"], "advanced partnership")
+    same(advanced["partnership"]["status"], step["status"], "status after the step")
+    return (f"visit {visit['key']} ({visit['fromCity']} -> {visit['toCity']}, "
+            f"{len(visit['topics'])} topics) recorded; {step['partnership']} now "
+            f"{step['status']}; no errors, no userErrors")
 
 
-def check(query, data_path, answer_path):
-    with open(data_path, encoding="utf-8") as f:
-        data = json.load(f)
+CHECKS = {"q1": check_q1, "q2": check_q2, "q3": check_q3, "q4": check_q4, "q5": check_q5,
+          "q6": check_q6}
+
+
+def check(query, data_path, answer_path, body_path=None):
+    if query == "q6":
+        # The mutation's answer is checked against its request, not the data.
+        data = None
+        with open(body_path, encoding="utf-8") as f:
+            request = json.load(f)
+    else:
+        with open(data_path, encoding="utf-8") as f:
+            data = json.load(f)
     try:
         with open(answer_path, encoding="utf-8") as f:
             answer = json.load(f)
@@ -207,7 +249,8 @@ def check(query, data_path, answer_path):
         print(f"FAIL {query}: errors: {json.dumps(answer['errors'])[:400]}")
         return 1
     try:
-        print(f"ok   {query}: {CHECKS[query](data, answer)}")
+        args = (data, answer, request) if query == "q6" else (data, answer)
+        print(f"ok   {query}: {CHECKS[query](*args)}")
         return 0
     except Wrong as e:
         print(f"FAIL {query}: {e}")
@@ -215,6 +258,124 @@ def check(query, data_path, answer_path):
     except (KeyError, TypeError, IndexError) as e:
         print(f"FAIL {query}: unexpected shape ({type(e).__name__}: {e})")
         return 1
+
+
+# --------------------------------------------------------------------------
+# Q6: the mutation mix
+# --------------------------------------------------------------------------
+#
+# Each request records a new visit (a key never used before) between the two
+# cities of one of the first partnerships of the data (a pair with exactly one
+# partnership, so it is inferred), with two of the data's topics, and moves
+# another partnership from ACTIVE to SUSPENDED or back. The partnerships it
+# moves are read from the server just before each load (a reused database,
+# SKIP_IMPORT=1, has them as an earlier run left them); bench/q6.lua gives
+# each wrk thread its own share of them and cycles through it, so that no
+# partnership is moved by two requests at once.
+
+Q6_VISIT_PAIRS = 200   # the first partnerships: their city pairs get the visits
+Q6_TOGGLES = 512       # ACTIVE/SUSPENDED partnerships moved under load
+TOGGLING = ("ACTIVE", "SUSPENDED")
+FLIP = {"ACTIVE": "SUSPENDED", "SUSPENDED": "ACTIVE"}
+Q6_ON = "2026-05"      # the date of every visit and step
+
+
+def q6_pool(data_path, out_path):
+    with open(data_path, encoding="utf-8") as f:
+        data = json.load(f)
+    per_pair = Counter(frozenset(p["cities"]) for p in data["partnerships"])
+    unique = [p for p in data["partnerships"]
+              if len(set(p["cities"])) == 2 and per_pair[frozenset(p["cities"])] == 1]
+    visit_pairs = unique[:Q6_VISIT_PAIRS]
+    taken = {p["key"] for p in visit_pairs}
+    movable = [p["key"] for p in data["partnerships"]
+               if p["status"] in TOGGLING and p["key"] not in taken]
+    if len(movable) <= Q6_TOGGLES:
+        raise SystemExit("too few ACTIVE/SUSPENDED partnerships in the data")
+    pool = {
+        "visitPairs": [p["cities"] for p in visit_pairs],
+        "topics": [t["key"] for t in data["topics"]],
+        # moved by the single requests (check, statement count), one at a time
+        "probe": movable[0],
+        "toggles": movable[1:1 + Q6_TOGGLES],
+    }
+    with open(out_path, "w", encoding="utf-8") as f:
+        json.dump(pool, f)
+
+
+def graphql(url, query, variables=None):
+    import urllib.request
+    request = urllib.request.Request(
+        url, data=json.dumps({"query": query, "variables": variables or {}}).encode(),
+        headers={"Content-Type": "application/json",
+                 "Authorization": "Bearer " + os.environ.get("BENCH_AUTH", "")})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        answer = json.load(response)
+    if answer.get("errors"):
+        raise SystemExit(f"{url}: {json.dumps(answer['errors'])[:400]}")
+    return answer["data"]
+
+
+def statuses(url, keys):
+    """The current status of each partnership (by key), 100 at a time."""
+    found = {}
+    for i in range(0, len(keys), 100):
+        data = graphql(url, "query($keys: [String!]) { partnerships(filter: { keys: $keys }, "
+                            "first: 100) { nodes { key status } } }", {"keys": keys[i:i + 100]})
+        found.update({n["key"]: n["status"] for n in data["partnerships"]["nodes"]})
+    return found
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def q6_body(pool_path, query_path, url, tag):
+    pool = json.loads(read(pool_path))
+    status = statuses(url, [pool["probe"]]).get(pool["probe"])
+    if status not in FLIP:
+        raise SystemExit(f"partnership {pool['probe']} is {status}, not ACTIVE or SUSPENDED")
+    # the tag is unique per request; it picks the cities and topics too
+    n = sum(map(ord, tag))
+    topics = pool["topics"]
+    a, b = pool["visitPairs"][n % len(pool["visitPairs"])]
+    first = n % len(topics)
+    print(json.dumps({"query": read(query_path), "variables": {
+        "visit": {"visit": {"key": f"bench-{tag}", "fromCity": a, "toCity": b,
+                            "startDate": Q6_ON,
+                            "topics": [topics[first], topics[(first + 1) % len(topics)]]}},
+        "step": {"partnership": pool["probe"], "status": FLIP[status], "on": Q6_ON},
+    }}))
+
+
+def lua_string(value):
+    """A Lua long string holding VALUE's JSON text."""
+    text = json.dumps(value)
+    assert "]==]" not in text
+    return "[==[" + text + "]==]"
+
+
+def q6_lua(pool_path, query_path, url, tag, threads):
+    pool = json.loads(read(pool_path))
+    now = statuses(url, pool["toggles"])
+    toggles = [(k, FLIP[now[k]]) for k in pool["toggles"] if now.get(k) in FLIP]
+    if len(toggles) < 4 * int(threads):
+        raise SystemExit(f"only {len(toggles)} of the partnerships to move are ACTIVE or SUSPENDED")
+    out = ["-- generated by bench.py q6-lua for bench/q6.lua", "return {"]
+    out.append(f"  tag = [==[{tag}]==],")
+    out.append(f"  query = {lua_string(read(query_path))},")
+    out.append(f"  on = {lua_string(Q6_ON)},")
+    out.append("  pairs = {")
+    out += [f"    {{ {lua_string(a)}, {lua_string(b)} }}," for a, b in pool["visitPairs"]]
+    out.append("  },")
+    out.append("  topics = { " + ", ".join(lua_string(t) for t in pool["topics"]) + " },")
+    out.append("  -- partnership, the status its first step moves it to")
+    out.append("  toggles = {")
+    out += [f"    {{ {lua_string(k)}, [==[{s}]==] }}," for k, s in toggles]
+    out.append("  },")
+    out.append("}")
+    print("\n".join(out))
 
 
 # --------------------------------------------------------------------------
@@ -252,8 +413,17 @@ def main(argv):
     if len(argv) >= 2 and argv[1] == "body" and len(argv) == 3:
         body(argv[2])
         return 0
-    if len(argv) >= 2 and argv[1] == "check" and len(argv) == 5:
-        return check(argv[2], argv[3], argv[4])
+    if len(argv) >= 2 and argv[1] == "check" and len(argv) in (5, 6):
+        return check(*argv[2:])
+    if len(argv) >= 2 and argv[1] == "q6-pool" and len(argv) == 4:
+        q6_pool(argv[2], argv[3])
+        return 0
+    if len(argv) >= 2 and argv[1] == "q6-body" and len(argv) == 6:
+        q6_body(*argv[2:])
+        return 0
+    if len(argv) >= 2 and argv[1] == "q6-lua" and len(argv) == 7:
+        q6_lua(*argv[2:])
+        return 0
     if len(argv) >= 2 and argv[1] == "table" and len(argv) == 3:
         table(argv[2])
         return 0

@@ -396,3 +396,40 @@ async fn free_text_lengths_and_country_codes_are_checked() {
     );
     assert_eq!(user_errors(&long, "recordVisit")[0]["code"], "TOO_LONG");
 }
+
+#[tokio::test]
+async fn a_topic_cycle_and_an_unknown_field_are_named() {
+    let app = spawn_app().await;
+    let key = editor(&app).await;
+    // education → chinese-language → education would be a cycle.
+    let update = "mutation ($input: UpdateTopicInput!) { updateTopic(input: $input) { topic { key } userErrors { field code message } } }";
+    let cycle = app
+        .gql_as(
+            &key,
+            update,
+            json!({ "input": { "topic": { "key": "education", "name": "Education", "parent": "chinese-language" } } }),
+        )
+        .await;
+    let error = &user_errors(&cycle, "updateTopic")[0];
+    assert_eq!(error["code"], "CYCLE", "{cycle}");
+    assert_eq!(error["field"], json!(["input", "topic", "parent"]));
+    let parent = app
+        .data(
+            r#"{ topic(key: "education") { parent { key } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(parent["topic"]["parent"], Value::Null);
+
+    let import = "mutation ($doc: JSON!) { importDocument(document: $doc) { userErrors { field code message } } }";
+    let unknown = app
+        .gql_as(
+            &key,
+            import,
+            json!({ "doc": { "cities": [{ "key": "x", "name": "X", "countryCode": "FI", "mayor": "Y" }] } }),
+        )
+        .await;
+    let error = &user_errors(&unknown, "importDocument")[0];
+    assert_eq!(error["code"], "UNKNOWN_FIELD", "{unknown}");
+    assert_eq!(error["field"], json!(["document", "cities", "0", "mayor"]));
+}
