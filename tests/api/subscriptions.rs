@@ -353,6 +353,74 @@ async fn writes_from_the_command_line_reach_subscribers_and_revocations_close() 
     );
 }
 
+#[tokio::test]
+async fn older_clients_speak_the_legacy_graphql_ws_protocol() {
+    let app = spawn_app().await;
+    let editor = app.key("editor", Role::Editor).await;
+    let mut client = Client::open_speaking(app.addr, "graphql-ws", json!({})).await;
+    assert_eq!(
+        client.next().await.expect("an ack")["type"],
+        "connection_ack"
+    );
+    client
+        .send(json!({ "id": "1", "type": "start", "payload": { "query": "subscription { recordChanged(types: [CITY]) { recordKey } }" } }))
+        .await;
+    // Keep-alives (`ka`) aside, the first data is a probe's.
+    for n in 1..=50 {
+        app.gql_as(&editor, &create_city(&format!("probe-{n}")), json!({}))
+            .await;
+        if let Some(Ok(message)) = client.receive(Duration::from_millis(200)).await
+            && message["type"] == "data"
+        {
+            assert_eq!(message["id"], "1");
+            let key = &message["payload"]["data"]["recordChanged"]["recordKey"];
+            assert!(
+                key.as_str().is_some_and(|k| k.starts_with("probe-")),
+                "{message}"
+            );
+            return;
+        }
+    }
+    panic!("no data over the legacy protocol");
+}
+
+/// On PostgreSQL: when the connection the server listens on is killed,
+/// the server listens again by itself and later changes are delivered.
+#[tokio::test]
+async fn on_postgres_a_lost_listener_connection_is_re_established() {
+    let app = spawn_app().await;
+    if !app.test_db.url.starts_with("postgres") {
+        eprintln!("skipped: needs PostgreSQL (TEST_DATABASE_URL)");
+        return;
+    }
+    let editor = app.key("editor", Role::Editor).await;
+    let mut client = Client::connect(&app, json!({})).await;
+    client
+        .subscribe(
+            "cities",
+            "subscription { recordChanged(types: [CITY]) { recordKey } }",
+        )
+        .await;
+    client
+        .until_live(&app, &editor, "cities", |n| {
+            create_city(&format!("probe-{n}"))
+        })
+        .await;
+    let killed = app
+        .scalar(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        )
+        .await;
+    assert_eq!(killed, 1, "the server's listener connection");
+    // Changes committed while it reconnects may be lost; later ones arrive.
+    client
+        .until_live(&app, &editor, "cities", |n| {
+            create_city(&format!("after-{n}"))
+        })
+        .await;
+}
+
 /// On PostgreSQL: a second server, a separate process of the real binary
 /// over the same database, delivers to its subscriber a write made through
 /// the first. (SQLite is a single-server database; this test needs

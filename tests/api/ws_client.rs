@@ -28,20 +28,26 @@ pub struct Closed {
 impl Client {
     /// Opens a socket to `addr` and sends `connection_init` with `payload`.
     pub async fn open(addr: std::net::SocketAddr, payload: Value) -> Client {
+        Client::open_speaking(addr, "graphql-transport-ws", payload).await
+    }
+
+    /// Opens a socket speaking `protocol` (`graphql-transport-ws`, or the
+    /// legacy `graphql-ws`) and sends `connection_init`.
+    pub async fn open_speaking(
+        addr: std::net::SocketAddr,
+        protocol: &'static str,
+        payload: Value,
+    ) -> Client {
         let mut request = format!("ws://{addr}/graphql")
             .into_client_request()
             .expect("a request");
-        request.headers_mut().insert(
-            "Sec-WebSocket-Protocol",
-            HeaderValue::from_static("graphql-transport-ws"),
-        );
+        request
+            .headers_mut()
+            .insert("Sec-WebSocket-Protocol", HeaderValue::from_static(protocol));
         let (socket, response) = tokio_tungstenite::connect_async(request)
             .await
             .expect("the WebSocket opens");
-        assert_eq!(
-            response.headers()["sec-websocket-protocol"],
-            "graphql-transport-ws"
-        );
+        assert_eq!(response.headers()["sec-websocket-protocol"], protocol);
         let mut client = Client { socket };
         client
             .send(json!({ "type": "connection_init", "payload": payload }))
