@@ -169,6 +169,7 @@ pub async fn import_in(
         done: 0,
         progress,
         changes: Vec::new(),
+        created: std::collections::HashSet::new(),
     };
     let sources = writer.upsert(&document.sources).await?;
     let topics = writer.upsert(&document.topics).await?;
@@ -192,17 +193,21 @@ pub async fn import_in(
     dirty_partnerships.dedup();
     history::rebuild_derived(txn, &dirty_partnerships, now).await?;
 
-    for (kind, written) in [
-        (SearchType::Source, &sources),
-        (SearchType::Topic, &topics),
-        (SearchType::City, &cities),
-        (SearchType::Organization, &organizations),
-        (SearchType::Partnership, &partnerships),
-        (SearchType::Event, &events),
-        (SearchType::Visit, &visits),
-        (SearchType::Protocol, &protocols),
+    for (kind, search_type, written) in [
+        (Kind::Source, SearchType::Source, &sources),
+        (Kind::Topic, SearchType::Topic, &topics),
+        (Kind::City, SearchType::City, &cities),
+        (Kind::Organization, SearchType::Organization, &organizations),
+        (Kind::Partnership, SearchType::Partnership, &partnerships),
+        (Kind::Event, SearchType::Event, &events),
+        (Kind::Visit, SearchType::Visit, &visits),
+        (Kind::Protocol, SearchType::Protocol, &protocols),
     ] {
-        search::reindex(txn, kind, &ids(written)).await?;
+        let (fresh, existing): (Vec<i32>, Vec<i32>) = ids(written)
+            .into_iter()
+            .partition(|id| writer.created.contains(&(kind, *id)));
+        search::reindex(txn, search_type, &existing).await?;
+        search::index_new(txn, search_type, &fresh).await?;
     }
 
     Ok((writer.report, writer.changes))
@@ -221,6 +226,9 @@ struct Writer<'t> {
     done: usize,
     progress: &'t (dyn Fn(usize) + Sync),
     changes: Vec<RecordChange>,
+    /// Records this import created (of every kind): they have no search
+    /// entries to replace yet.
+    created: std::collections::HashSet<(Kind, i32)>,
 }
 
 /// A column of an entity by name; every entity has `id`, `key` and the timestamps.
@@ -321,6 +329,7 @@ impl Writer<'_> {
                 let index = new_indexes.next().unwrap_or_default();
                 written.push((R::row_id(&row), index));
                 counts.created += 1;
+                self.created.insert((R::KIND, R::row_id(&row)));
             }
         }
         // RETURNING gives rows in insert order on both backends, but match by

@@ -115,52 +115,83 @@ pub async fn reindex(
     kind: SearchType,
     ids: &[i32],
 ) -> Result<(), DbErr> {
+    write_entries(db, kind, ids, true).await
+}
+
+/// Indexes records that have no entries yet (just created): no delete to
+/// run first, which on a large, freshly filled table is the slow part.
+pub async fn index_new(
+    db: &impl ConnectionTrait,
+    kind: SearchType,
+    ids: &[i32],
+) -> Result<(), DbErr> {
+    write_entries(db, kind, ids, false).await
+}
+
+async fn write_entries(
+    db: &impl ConnectionTrait,
+    kind: SearchType,
+    ids: &[i32],
+    replace: bool,
+) -> Result<(), DbErr> {
     for chunk in ids.chunks(500) {
         let entries = entries(db, kind, chunk).await?;
-        let mut delete = match db.get_database_backend() {
-            DbBackend::Postgres => Sql::new(format!(
-                "DELETE FROM search_index WHERE record_kind = {} AND record_id IN (",
-                kind.code()
-            )),
-            _ => Sql::new("DELETE FROM search_index WHERE rowid IN ("),
-        };
-        match db.get_database_backend() {
-            DbBackend::Postgres => delete.bind_list(chunk.iter().copied()),
-            _ => delete.bind_list(chunk.iter().map(|id| rowid(kind, *id))),
-        };
-        delete.push(")");
-        db.execute_raw(delete.statement(db.get_database_backend()))
-            .await?;
-        for rows in entries.chunks(200) {
-            let mut insert = match db.get_database_backend() {
-                DbBackend::Postgres => Sql::new(
-                    "INSERT INTO search_index (record_kind, record_id, name, body) VALUES ",
-                ),
-                _ => Sql::new(
-                    "INSERT INTO search_index (rowid, record_kind, record_id, name, body) VALUES ",
-                ),
+        if replace {
+            let mut delete = match db.get_database_backend() {
+                DbBackend::Postgres => Sql::new(format!(
+                    "DELETE FROM search_index WHERE record_kind = {} AND record_id IN (",
+                    kind.code()
+                )),
+                _ => Sql::new("DELETE FROM search_index WHERE rowid IN ("),
             };
-            for (i, (id, name, body)) in rows.iter().enumerate() {
-                insert.push(if i == 0 { "(" } else { ", (" });
-                if db.get_database_backend() != DbBackend::Postgres {
-                    insert.bind(rowid(kind, *id)).push(", ");
-                }
-                insert
-                    .bind(kind.code())
-                    .push(", ")
-                    .bind(*id)
-                    .push(", ")
-                    .bind(name.clone())
-                    .push(", ")
-                    .bind(body.clone())
-                    .push(")");
-            }
-            db.execute_raw(insert.statement(db.get_database_backend()))
+            match db.get_database_backend() {
+                DbBackend::Postgres => delete.bind_list(chunk.iter().copied()),
+                _ => delete.bind_list(chunk.iter().map(|id| rowid(kind, *id))),
+            };
+            delete.push(")");
+            db.execute_raw(delete.statement(db.get_database_backend()))
                 .await?;
         }
+        insert_entries(db, kind, &entries).await?;
         if kind == SearchType::City {
             city_search_names(db, chunk).await?;
         }
+    }
+    Ok(())
+}
+
+/// Inserts index entries `(id, name, body)` of one kind.
+async fn insert_entries(
+    db: &impl ConnectionTrait,
+    kind: SearchType,
+    entries: &[(i32, String, String)],
+) -> Result<(), DbErr> {
+    for rows in entries.chunks(200) {
+        let mut insert = match db.get_database_backend() {
+            DbBackend::Postgres => {
+                Sql::new("INSERT INTO search_index (record_kind, record_id, name, body) VALUES ")
+            }
+            _ => Sql::new(
+                "INSERT INTO search_index (rowid, record_kind, record_id, name, body) VALUES ",
+            ),
+        };
+        for (i, (id, name, body)) in rows.iter().enumerate() {
+            insert.push(if i == 0 { "(" } else { ", (" });
+            if db.get_database_backend() != DbBackend::Postgres {
+                insert.bind(rowid(kind, *id)).push(", ");
+            }
+            insert
+                .bind(kind.code())
+                .push(", ")
+                .bind(*id)
+                .push(", ")
+                .bind(name.clone())
+                .push(", ")
+                .bind(body.clone())
+                .push(")");
+        }
+        db.execute_raw(insert.statement(db.get_database_backend()))
+            .await?;
     }
     Ok(())
 }
