@@ -14,6 +14,13 @@ pub enum Action {
 }
 
 impl Action {
+    /// The action as stored, the inverse of [`Action::as_str`].
+    fn parse(text: &str) -> Option<Self> {
+        [Action::Created, Action::Updated, Action::Deleted]
+            .into_iter()
+            .find(|a| a.as_str() == text)
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Action::Created => "CREATED",
@@ -161,5 +168,12 @@ impl Table for ChangeRow {
     }
     fn key(&self) -> &str {
         &self.record_key
+    }
+}
+
+impl ChangeRow {
+    /// What happened to the record.
+    pub fn action(&self) -> Option<Action> {
+        Action::parse(&self.action)
     }
 }

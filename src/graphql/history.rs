@@ -24,12 +24,7 @@ impl Change {
     }
     /// Created, updated or deleted.
     async fn action(&self) -> Option<Action> {
-        match self.0.action.as_str() {
-            "CREATED" => Some(Action::Created),
-            "UPDATED" => Some(Action::Updated),
-            "DELETED" => Some(Action::Deleted),
-            _ => None,
-        }
+        self.0.action()
     }
     /// The changed fields before (interchange JSON); null when created.
     async fn before(&self) -> Option<Json<serde_json::Value>> {

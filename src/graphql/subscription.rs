@@ -52,15 +52,6 @@ impl RecordType {
     }
 }
 
-fn action(row: &ChangeRow) -> Option<Action> {
-    match row.action.as_str() {
-        "CREATED" => Some(Action::Created),
-        "UPDATED" => Some(Action::Updated),
-        "DELETED" => Some(Action::Deleted),
-        _ => None,
-    }
-}
-
 /// Whether the change's `after` names `field` (it changed).
 fn changed(row: &ChangeRow, field: &str) -> bool {
     row.after
@@ -105,7 +96,7 @@ pub struct RecordChanged(Arc<ChangeRow>);
 impl RecordChanged {
     /// Created, updated or deleted.
     async fn action(&self) -> Option<Action> {
-        action(&self.0)
+        self.0.action()
     }
     /// The record's type, such as `City`.
     async fn record_type(&self) -> &str {
@@ -138,7 +129,7 @@ pub struct PartnershipChanged {
 impl PartnershipChanged {
     /// Created, updated or deleted.
     async fn action(&self) -> Option<Action> {
-        action(&self.row)
+        self.row.action()
     }
     /// The partnership's key.
     async fn partnership_key(&self) -> &str {
@@ -287,7 +278,7 @@ impl Subscription {
         Ok(changes(ctx, move |row| {
             let (db, partnership) = (db.clone(), partnership.clone());
             async move {
-                let joined = action(&row) == Some(Action::Created) || changed(&row, "partnership");
+                let joined = row.action() == Some(Action::Created) || changed(&row, "partnership");
                 Ok(match row.record_type.as_str() {
                     "Visit" if joined => visit::Entity::find()
                         .filter(visit::Column::Key.eq(&row.record_key))
