@@ -75,7 +75,9 @@ impl Application {
             limits: graphql::QueryLimits {
                 max_depth: args.limits.max_depth,
                 max_fields: args.limits.max_fields,
+                max_nodes: args.limits.max_nodes,
             },
+            rate_limits: args.rate_limits.budgets(),
         };
         let api = graphql::Api::new(db.clone(), live.clone(), options);
         let ws = crate::ws::Settings::new(
@@ -83,7 +85,12 @@ impl Application {
             Duration::from_secs(args.live.ws_ping_interval_secs.max(1)),
             Duration::from_secs(args.live.ws_idle_timeout_secs.max(1)),
         );
-        let router = router(http::AppState { api, ws }, &args.limits);
+        let state = http::AppState {
+            api,
+            ws,
+            max_batch: args.limits.max_batch,
+        };
+        let router = router(state, &args.limits);
         Ok(Self {
             listener,
             router,
@@ -119,7 +126,10 @@ impl Application {
             shutdown.await;
             live.shutdown();
         };
-        axum::serve(self.listener, self.router)
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await?;
         self.live.shutdown();

@@ -121,7 +121,62 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub limits: LimitArgs,
     #[command(flatten)]
+    pub rate_limits: RateLimitArgs,
+    #[command(flatten)]
     pub database: DatabaseArgs,
+}
+
+/// Budgets of cost points per window (see `rateLimit` in the schema for
+/// the cost formula). A request that does not fit what is left of its
+/// budget is refused with `RATE_LIMITED` and runs nothing.
+#[derive(Debug, Clone, Args)]
+pub struct RateLimitArgs {
+    /// Limit requests by cost at all.
+    #[arg(long, env = "RATE_LIMITS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub rate_limits: bool,
+    /// Seconds per budget window.
+    #[arg(long, env = "RATE_LIMIT_WINDOW_SECS", default_value_t = 60)]
+    pub rate_limit_window_secs: u64,
+    /// Points per window for each anonymous client address (0: unlimited).
+    #[arg(long, env = "RATE_LIMIT_ANONYMOUS", default_value_t = 10_000)]
+    pub rate_limit_anonymous: u64,
+    /// Points per window for each reader key (0: unlimited).
+    #[arg(long, env = "RATE_LIMIT_READER", default_value_t = 100_000)]
+    pub rate_limit_reader: u64,
+    /// Points per window for each editor key (0: unlimited).
+    #[arg(long, env = "RATE_LIMIT_EDITOR", default_value_t = 100_000)]
+    pub rate_limit_editor: u64,
+    /// Points per window for each admin key (0: unlimited).
+    #[arg(long, env = "RATE_LIMIT_ADMIN", default_value_t = 0)]
+    pub rate_limit_admin: u64,
+}
+
+impl Default for RateLimitArgs {
+    fn default() -> Self {
+        Self {
+            rate_limits: true,
+            rate_limit_window_secs: 60,
+            rate_limit_anonymous: 10_000,
+            rate_limit_reader: 100_000,
+            rate_limit_editor: 100_000,
+            rate_limit_admin: 0,
+        }
+    }
+}
+
+impl RateLimitArgs {
+    /// The budgets, or `None` when rate limiting is off.
+    pub fn budgets(&self) -> Option<crate::graphql::RateLimits> {
+        self.rate_limits.then(|| crate::graphql::RateLimits {
+            budgets: crate::rate_limit::Budgets {
+                anonymous: self.rate_limit_anonymous,
+                reader: self.rate_limit_reader,
+                editor: self.rate_limit_editor,
+                admin: self.rate_limit_admin,
+            },
+            window: std::time::Duration::from_secs(self.rate_limit_window_secs),
+        })
+    }
 }
 
 /// What one request may ask of the server.
@@ -137,6 +192,13 @@ pub struct LimitArgs {
     /// fragment and alias once.
     #[arg(long, env = "MAX_FIELDS", default_value_t = 500)]
     pub max_fields: usize,
+    /// Most nodes a query may return, by the cost formula (the page sizes
+    /// along each path of connections multiplied, then summed).
+    #[arg(long, env = "MAX_NODES", default_value_t = 100_000_000)]
+    pub max_nodes: u64,
+    /// Most operations in one batch (a JSON array of requests).
+    #[arg(long, env = "MAX_BATCH", default_value_t = 10)]
+    pub max_batch: usize,
     /// Seconds a request may take before it is answered 408.
     #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
@@ -152,6 +214,8 @@ impl Default for LimitArgs {
             max_body_bytes: 16 * 1024 * 1024,
             max_depth: 16,
             max_fields: 500,
+            max_nodes: 100_000_000,
+            max_batch: 10,
             request_timeout_secs: 30,
             cors_origins: Vec::new(),
         }

@@ -15,6 +15,7 @@ pub mod http; // routes: /graphql, /health
 pub mod interchange; // the JSON import/export format
 pub mod live; // live updates: change sets to subscribers, across servers
 pub mod partial_date; // dates known to the year, month or day
+pub mod rate_limit; // cost budgets per key and client address
 pub mod store; // SQL for the API: pages, filters, search
 pub mod telemetry; // logging
 pub mod ws; // subscriptions over WebSocket

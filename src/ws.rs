@@ -7,7 +7,7 @@
 //! revoked or the server shuts down.
 
 use crate::auth::Principal;
-use crate::graphql::{Api, Refusal};
+use crate::graphql::{Api, Client, Refusal, Transport};
 use async_graphql::http::{WebSocketProtocols, WsMessage};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -55,6 +55,7 @@ pub fn upgrade(
     settings: Settings,
     upgrade: WebSocketUpgrade,
     headers: &HeaderMap,
+    address: Option<std::net::IpAddr>,
 ) -> Response {
     let protocol = headers
         .get(header::SEC_WEBSOCKET_PROTOCOL)
@@ -80,7 +81,7 @@ pub fn upgrade(
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .protocols([protocol.sec_websocket_protocol()])
-        .on_upgrade(move |socket| serve(socket, api, settings, protocol, permit))
+        .on_upgrade(move |socket| serve(socket, api, settings, protocol, permit, address))
 }
 
 /// The `Authorization` value of a `connection_init` payload, which clients
@@ -100,6 +101,7 @@ async fn serve(
     settings: Settings,
     protocol: WebSocketProtocols,
     _permit: OwnedSemaphorePermit,
+    address: Option<std::net::IpAddr>,
 ) {
     let (mut sink, stream) = socket.split();
     let input = stream
@@ -127,7 +129,13 @@ async fn serve(
                     if let Principal::Key { name, .. } = &principal {
                         let _ = key_name.set(name.clone());
                     }
-                    Ok(api.request_data(principal))
+                    Ok(api.request_data(
+                        principal,
+                        Client {
+                            address,
+                            transport: Transport::WebSocket,
+                        },
+                    ))
                 }
                 Err(refusal) => {
                     if let Ok(mut slot) = refused.lock() {

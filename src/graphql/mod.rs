@@ -1,10 +1,11 @@
 //! The GraphQL API: schema assembly, shared helpers, and one module per type.
 
+mod admission;
 pub(crate) mod city;
+mod cost;
 pub(crate) mod event;
 mod filter;
 mod history;
-mod limits;
 mod loader;
 mod mutation;
 mod node;
@@ -13,6 +14,7 @@ mod page;
 pub(crate) mod partnership;
 pub(crate) mod protocol;
 mod query;
+mod rate_limit;
 mod relations;
 pub(crate) mod scalars;
 mod search;
@@ -29,7 +31,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Data, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
-pub use limits::QueryLimits;
+pub use admission::{Client, CostLedger, CostReport, QueryLimits, Transport, reset_time};
 pub use mutation::Mutation;
 pub use query::Query;
 pub use subscription::Subscription;
@@ -75,9 +77,12 @@ fn request_data(
     db: &DatabaseConnection,
     delay: std::time::Duration,
     principal: crate::auth::Principal,
+    client: Client,
 ) -> Data {
     let mut data = Data::default();
     data.insert(principal);
+    data.insert(client);
+    data.insert(CostLedger::default());
     add_loaders!(
         data,
         db,
@@ -120,6 +125,31 @@ pub struct ApiOptions {
     pub field_spans: bool,
     /// What one query may ask.
     pub limits: QueryLimits,
+    /// Cost points per window for each kind of client; `None` turns rate
+    /// limiting off.
+    pub rate_limits: Option<RateLimits>,
+}
+
+/// Rate-limit budgets and their window.
+#[derive(Clone, Copy, Debug)]
+pub struct RateLimits {
+    pub budgets: crate::rate_limit::Budgets,
+    pub window: std::time::Duration,
+}
+
+/// Who is calling, and from where.
+#[derive(Clone, Copy, Debug)]
+pub struct Caller<'a> {
+    /// The `Authorization` header (or `connection_init` entry), if any.
+    pub authorization: Option<&'a str>,
+    pub client: Client,
+}
+
+/// A response, with what its request cost (when it got as far as
+/// admission).
+pub struct Executed {
+    pub response: async_graphql::Response,
+    pub cost: Option<CostReport>,
 }
 
 /// Why a request is refused before it runs: a code and a message.
@@ -141,10 +171,19 @@ fn error_response(refusal: Refusal) -> async_graphql::Response {
 impl Api {
     /// The API over a database and its live updates.
     pub fn new(db: DatabaseConnection, live: crate::live::Live, options: ApiOptions) -> Self {
+        let index = cost::SchemaIndex::from_sdl(&sdl())
+            .unwrap_or_else(|e| unreachable!("the schema's own SDL parses: {e}"));
+        let admission = admission::Admission {
+            limits: options.limits,
+            index: std::sync::Arc::new(index),
+            limiter: options.rate_limits.map(|r| {
+                std::sync::Arc::new(crate::rate_limit::RateLimiter::new(r.budgets, r.window))
+            }),
+        };
         let mut schema = builder()
             .data(db.clone())
             .data(live.clone())
-            .extension(options.limits);
+            .extension(admission);
         if options.field_spans {
             schema = schema.extension(async_graphql::extensions::Tracing);
         }
@@ -205,8 +244,8 @@ impl Api {
 
     /// What every operation of a principal's request or connection needs:
     /// its loaders and the principal.
-    pub fn request_data(&self, principal: crate::auth::Principal) -> Data {
-        request_data(&self.db, self.batch_delay, principal)
+    pub fn request_data(&self, principal: crate::auth::Principal, client: Client) -> Data {
+        request_data(&self.db, self.batch_delay, principal, client)
     }
 
     /// Executes one request with loaders of its own. It runs as a task of
@@ -214,15 +253,22 @@ impl Api {
     pub async fn execute(
         &self,
         mut request: async_graphql::Request,
-        authorization: Option<&str>,
-    ) -> async_graphql::Response {
-        let principal = match self.principal(authorization).await {
+        caller: Caller<'_>,
+    ) -> Executed {
+        let principal = match self.principal(caller.authorization).await {
             Ok(principal) => principal,
-            Err(refusal) => return error_response(refusal),
+            Err(refusal) => {
+                return Executed {
+                    response: error_response(refusal),
+                    cost: None,
+                };
+            }
         };
-        request.data = self.request_data(principal);
+        request.data = self.request_data(principal, caller.client);
+        let ledger = CostLedger::default();
+        request.data.insert(ledger.clone());
         let schema = self.schema.clone();
-        match tokio::spawn(async move { schema.execute(request).await }).await {
+        let response = match tokio::spawn(async move { schema.execute(request).await }).await {
             Ok(response) => response,
             Err(error) => {
                 tracing::error!(%error, "a request failed unexpectedly");
@@ -231,6 +277,10 @@ impl Api {
                     message: "internal error",
                 })
             }
+        };
+        Executed {
+            response,
+            cost: ledger.report(),
         }
     }
 }

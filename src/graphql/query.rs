@@ -8,6 +8,7 @@ use super::node::NodeQuery;
 use super::organization::OrganizationQuery;
 use super::partnership::PartnershipQuery;
 use super::protocol::ProtocolQuery;
+use super::rate_limit::RateLimitQuery;
 use super::search::SearchQuery;
 use super::source::SourceQuery;
 use super::stats::StatsQuery;
@@ -30,4 +31,5 @@ pub struct Query(
     StatsQuery,
     ChangeQuery,
     KeyQuery,
+    RateLimitQuery,
 );

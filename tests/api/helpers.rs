@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use tokio::sync::oneshot;
-use twinning::cli::{DatabaseArgs, LimitArgs, LiveArgs, ServeArgs};
+use twinning::cli::{DatabaseArgs, LimitArgs, LiveArgs, RateLimitArgs, ServeArgs};
 
 /// A database of its own for one test, removed when dropped.
 pub struct TestDb {
@@ -123,6 +123,9 @@ pub async fn spawn_app_batching(example_data: bool, batch_delay_ms: u64) -> Test
     spawn_app_configured(|args| {
         args.example_data = example_data;
         args.batch_delay_ms = batch_delay_ms;
+        // These servers count statements of large queries, run many times:
+        // budgets are not what they test.
+        args.rate_limits.rate_limits = false;
     })
     .await
 }
@@ -143,6 +146,7 @@ pub async fn spawn_app_configured(configure: impl FnOnce(&mut ServeArgs)) -> Tes
         field_spans: false,
         live: LiveArgs::default(),
         limits: LimitArgs::default(),
+        rate_limits: RateLimitArgs::default(),
         database: DatabaseArgs {
             database_url: test_db.url.clone(),
             database_max_connections: 4,
@@ -174,29 +178,36 @@ impl TestApp {
         format!("http://{}{path}", self.addr)
     }
 
-    /// POSTs a GraphQL query and returns the whole response body.
+    /// POSTs a GraphQL query and returns the response body, without the
+    /// `extensions.cost` every response carries (the cost tests read it
+    /// through [`TestApp::post`]).
     pub async fn gql(&self, query: &str, variables: Value) -> Value {
-        let response = self
-            .client
-            .post(self.url("/graphql"))
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("request reaches the server");
-        response.json().await.expect("a JSON response")
+        let request = self.client.post(self.url("/graphql"));
+        without_cost(self.post(request, query, variables).await.1)
     }
 
-    /// POSTs a GraphQL query with `Authorization: Bearer <key>`.
+    /// POSTs a GraphQL query with `Authorization: Bearer <key>`; like
+    /// [`TestApp::gql`].
     pub async fn gql_as(&self, key: &str, query: &str, variables: Value) -> Value {
-        let response = self
-            .client
-            .post(self.url("/graphql"))
-            .bearer_auth(key)
+        let request = self.client.post(self.url("/graphql")).bearer_auth(key);
+        without_cost(self.post(request, query, variables).await.1)
+    }
+
+    /// Sends a GraphQL request built on `request`; the response's headers
+    /// and whole body.
+    pub async fn post(
+        &self,
+        request: reqwest::RequestBuilder,
+        query: &str,
+        variables: Value,
+    ) -> (reqwest::header::HeaderMap, Value) {
+        let response = request
             .json(&json!({ "query": query, "variables": variables }))
             .send()
             .await
             .expect("request reaches the server");
-        response.json().await.expect("a JSON response")
+        let headers = response.headers().clone();
+        (headers, response.json().await.expect("a JSON response"))
     }
 
     /// Creates an API key with a role and returns it.
@@ -247,6 +258,20 @@ impl TestApp {
                 .expect("server stops cleanly");
         }
     }
+}
+
+/// A response body without `extensions.cost` (and without `extensions`
+/// when nothing else is in it).
+fn without_cost(mut body: Value) -> Value {
+    if let Some(object) = body.as_object_mut()
+        && let Some(extensions) = object.get_mut("extensions").and_then(Value::as_object_mut)
+    {
+        extensions.remove("cost");
+        if extensions.is_empty() {
+            object.remove("extensions");
+        }
+    }
+    body
 }
 
 impl Drop for TestApp {

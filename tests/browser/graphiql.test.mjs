@@ -19,21 +19,29 @@
 //   TWINNING_BIN     server binary (default ../../target/debug/twinning)
 //   CHROMIUM_BIN     browser (default /usr/bin/chromium; never downloaded)
 //   TWINNING_BROWSER_ARTIFACTS  folder for the failure screenshot (default: a temp folder)
+//
+// Starting and stopping the server: ../support/server.mjs, shared with the
+// other suites.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { mkdtemp, mkdir, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import puppeteer from "puppeteer-core";
+import {
+  TWINNING_BIN,
+  createKey,
+  freePort,
+  printServerLog,
+  sleep,
+  startServer,
+  stopServer,
+  timeout,
+  waitForHealth,
+} from "../support/server.mjs";
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const TWINNING_BIN = path.resolve(HERE, process.env.TWINNING_BIN || "../../target/debug/twinning");
 const CHROMIUM_BIN = process.env.CHROMIUM_BIN || "/usr/bin/chromium";
 
 const TEST_TIMEOUT_MS = 60_000; // the whole test, everything included
@@ -42,84 +50,12 @@ const STEP_TIMEOUT_MS = 20_000; // any one wait inside it
 const QUERY = '{ city(key: "harbin") { name nativeName } }';
 const EXPECTED = "哈尔滨";
 
-// eslint-disable-next-line no-control-regex
-const ANSI = /\x1b\[[0-9;?]*[ -\/]*[@-~]/g;
-const stripAnsi = (s) => s.replace(ANSI, "");
-
-/** A port that was free a moment ago on 127.0.0.1. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-/** Like sleep, but does not keep the process alive: for the losing side of a race. */
-const timeout = (ms) => new Promise((r) => setTimeout(r, ms).unref());
-
-/** Starts `twinning serve`; returns the child and a getter for its log. */
-function startServer(port, databaseUrl) {
-  const env = { ...process.env, DATABASE_URL: databaseUrl, EXAMPLE_DATA: "true", NO_COLOR: "1" };
-  delete env.LISTEN_ADDR; // --listen below decides
-  delete env.LOG_JSON; // human-readable log, for the failure report
-  const child = spawn(TWINNING_BIN, ["serve", "--listen", `127.0.0.1:${port}`], {
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let log = "";
-  const append = (chunk) => {
-    log += stripAnsi(chunk.toString("utf8"));
-    if (log.length > 200_000) log = log.slice(-100_000);
-  };
-  child.stdout.on("data", append);
-  child.stderr.on("data", append);
-  const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
-  child.once("error", (err) => append(`spawn error: ${err.message}\n`));
-  return { child, exited, log: () => log };
-}
-
-/** Polls GET /health until it answers 200, the server exits, or time runs out. */
-async function waitForHealth(base, server, deadline) {
-  let lastError = "no answer yet";
-  while (Date.now() < deadline) {
-    if (server.child.exitCode !== null || server.child.signalCode !== null) {
-      throw new Error(`server exited early (code ${server.child.exitCode}, signal ${server.child.signalCode})`);
-    }
-    try {
-      const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2_000) });
-      if (res.ok) return;
-      lastError = `HTTP ${res.status}`;
-    } catch (err) {
-      lastError = err.cause?.code || err.message;
-    }
-    await sleep(100);
-  }
-  throw new Error(`server did not answer /health in time (${lastError})`);
-}
-
 /** page.waitForFunction, with a failure message that says what was awaited. */
 async function waitFor(page, what, fn, ...args) {
   try {
     return await page.waitForFunction(fn, {}, ...args);
   } catch (err) {
     throw new Error(`timed out waiting for ${what} (${err.message})`, { cause: err });
-  }
-}
-
-/** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
-async function stopServer(server, graceMs = 5_000) {
-  if (!server || server.child.exitCode !== null || server.child.signalCode !== null) return;
-  server.child.kill("SIGTERM");
-  const done = await Promise.race([server.exited.then(() => true), timeout(graceMs).then(() => false)]);
-  if (!done) {
-    server.child.kill("SIGKILL");
-    await Promise.race([server.exited, timeout(2_000)]);
   }
 }
 
@@ -305,7 +241,7 @@ test("GraphiQL runs a query in a real browser, with no request off 127.0.0.1", {
     if (failedRequests.length) console.error("# failed requests:\n" + failedRequests.map((s) => `#   ${s}`).join("\n"));
     if (pageErrors.length) console.error("# page errors:\n" + pageErrors.map((s) => `#   ${s}`).join("\n"));
     if (consoleErrors.length) console.error("# console errors:\n" + consoleErrors.map((s) => `#   ${s}`).join("\n"));
-    if (server) console.error("# server log (last 4000 chars):\n" + server.log().slice(-4_000));
+    if (server) printServerLog(server);
     if (timedOut) {
       throw new Error(`the test ran out of time (${TEST_TIMEOUT_MS} ms); server and browser were stopped: ${err.message}`, {
         cause: err,
@@ -333,18 +269,6 @@ const SUBSCRIPTION = [
   "  }",
   "}",
 ].join("\n");
-
-/** `twinning keys create`: the new key, printed alone on stdout. */
-async function createKey(databaseUrl, name, role) {
-  const env = { ...process.env, DATABASE_URL: databaseUrl, NO_COLOR: "1" };
-  const { stdout } = await promisify(execFile)(TWINNING_BIN, ["keys", "create", "--name", name, "--role", role], {
-    env,
-    timeout: STEP_TIMEOUT_MS,
-  });
-  const key = stdout.trim();
-  assert.match(key, /^\S+$/, `keys create should print one key on stdout, printed: ${JSON.stringify(stdout)}`);
-  return key;
-}
 
 /** Replaces the text of one of GraphiQL's CodeMirror editors. */
 function setEditor(page, selector, text) {
@@ -401,7 +325,7 @@ test("GraphiQL runs a subscription over a WebSocket, authenticated by the Header
     const databaseUrl = `sqlite://${path.join(work, "browser.db")}?mode=rwc`;
     server = startServer(port, databaseUrl);
     await waitForHealth(base, server, Math.min(deadline, Date.now() + STEP_TIMEOUT_MS));
-    const key = await createKey(databaseUrl, "browser-test", "editor");
+    const key = await createKey(databaseUrl, "browser-test", "editor", STEP_TIMEOUT_MS);
 
     /** Creates a city over HTTP with the editor key, as another client would. */
     const createCity = async (cityKey, name) => {
@@ -590,7 +514,7 @@ test("GraphiQL runs a subscription over a WebSocket, authenticated by the Header
     }
     if (pageErrors.length) console.error("# page errors:\n" + pageErrors.map((s) => `#   ${s}`).join("\n"));
     if (consoleErrors.length) console.error("# console errors:\n" + consoleErrors.map((s) => `#   ${s}`).join("\n"));
-    if (server) console.error("# server log (last 4000 chars):\n" + server.log().slice(-4_000));
+    if (server) printServerLog(server);
     if (timedOut) {
       throw new Error(`the test ran out of time (${TEST_TIMEOUT_MS} ms); server and browser were stopped: ${err.message}`, {
         cause: err,

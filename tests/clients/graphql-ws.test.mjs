@@ -16,22 +16,27 @@
 // Run: npm ci && node --test graphql-ws.test.mjs   (or bash .ci/clients-test from the repo)
 // Environment:
 //   TWINNING_BIN     server binary (default ../../target/debug/twinning)
+//
+// Starting and stopping the server: ../support/server.mjs, shared with the
+// other suites.
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFile } from "node:child_process";
-import { createServer } from "node:net";
 import { mkdtemp, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
-
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const TWINNING_BIN = path.resolve(HERE, process.env.TWINNING_BIN || "../../target/debug/twinning");
+import {
+  TWINNING_BIN,
+  createKey,
+  freePort,
+  startServer,
+  stopServer,
+  waitForHealth,
+  withServerLog as withLogOf,
+} from "../support/server.mjs";
 
 const SUITE_TIMEOUT_MS = 90_000; // the whole file, server start included
 const STEP_TIMEOUT_MS = 15_000; // any one wait inside it
@@ -65,93 +70,6 @@ const DRY_RUN_IMPORT = /* GraphQL */ `
     }
   }
 `;
-
-// eslint-disable-next-line no-control-regex
-const ANSI = /\x1b\[[0-9;?]*[ -\/]*[@-~]/g;
-const stripAnsi = (s) => s.replace(ANSI, "");
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-/** Like sleep, but does not keep the process alive: for the losing side of a race. */
-const timeout = (ms) => new Promise((r) => setTimeout(r, ms).unref());
-
-/** A port that was free a moment ago on 127.0.0.1. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** The environment for the server and the CLI: this database, a plain log. */
-function serverEnv(databaseUrl) {
-  const env = { ...process.env, DATABASE_URL: databaseUrl, EXAMPLE_DATA: "true", NO_COLOR: "1" };
-  delete env.LISTEN_ADDR; // --listen decides
-  delete env.LOG_JSON; // human-readable log, for the failure report
-  return env;
-}
-
-/** Starts `twinning serve`; returns the child, its exit and a getter for its log. */
-function startServer(port, databaseUrl) {
-  const child = spawn(TWINNING_BIN, ["serve", "--listen", `127.0.0.1:${port}`], {
-    env: serverEnv(databaseUrl),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let log = "";
-  const append = (chunk) => {
-    log += stripAnsi(chunk.toString("utf8"));
-    if (log.length > 200_000) log = log.slice(-100_000);
-  };
-  child.stdout.on("data", append);
-  child.stderr.on("data", append);
-  const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
-  child.once("error", (err) => append(`spawn error: ${err.message}\n`));
-  return { child, exited, log: () => log };
-}
-
-/** Polls GET /health until it answers 200, the server exits, or time runs out. */
-async function waitForHealth(base, server, deadline) {
-  let lastError = "no answer yet";
-  while (Date.now() < deadline) {
-    if (server.child.exitCode !== null || server.child.signalCode !== null) {
-      throw new Error(`server exited early (code ${server.child.exitCode}, signal ${server.child.signalCode})`);
-    }
-    try {
-      const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2_000) });
-      if (res.ok) return;
-      lastError = `HTTP ${res.status}`;
-    } catch (err) {
-      lastError = err.cause?.code || err.message;
-    }
-    await sleep(100);
-  }
-  throw new Error(`server did not answer /health in time (${lastError})`);
-}
-
-/** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
-async function stopServer(server, graceMs = 5_000) {
-  if (!server || server.child.exitCode !== null || server.child.signalCode !== null) return;
-  server.child.kill("SIGTERM");
-  const done = await Promise.race([server.exited.then(() => true), timeout(graceMs).then(() => false)]);
-  if (!done) {
-    server.child.kill("SIGKILL");
-    await Promise.race([server.exited, timeout(2_000)]);
-  }
-}
-
-/** `twinning keys create`: the new key, printed alone on stdout. */
-async function createKey(databaseUrl, name, role) {
-  const { stdout } = await promisify(execFile)(TWINNING_BIN, ["keys", "create", "--name", name, "--role", role], {
-    env: serverEnv(databaseUrl),
-    timeout: STEP_TIMEOUT_MS,
-  });
-  const key = stdout.trim();
-  assert.match(key, /^\S+$/, `keys create should print one key on stdout, printed: ${JSON.stringify(stdout)}`);
-  return key;
-}
 
 /**
  * A subscription as a queue: `next(ms)` resolves with the next result, or
@@ -256,14 +174,7 @@ describe("graphql-ws client against Twinning's subscriptions", { timeout: SUITE_
   }
 
   /** Runs `fn`; on failure prints the server's log before failing. */
-  async function withServerLog(fn) {
-    try {
-      await fn();
-    } catch (err) {
-      console.error("# server log (last 4000 chars):\n" + (server?.log() ?? "").slice(-4_000));
-      throw err;
-    }
-  }
+  const withServerLog = (fn) => withLogOf(() => server, fn);
 
   before(async () => {
     assert.ok(existsSync(TWINNING_BIN), `server binary not found: ${TWINNING_BIN} (build it: cargo build --bin twinning)`);
@@ -275,7 +186,7 @@ describe("graphql-ws client against Twinning's subscriptions", { timeout: SUITE_
     wsUrl = `ws://127.0.0.1:${port}/graphql`;
     server = startServer(port, databaseUrl);
     await withServerLog(() => waitForHealth(base, server, Date.now() + STEP_TIMEOUT_MS));
-    key = await createKey(databaseUrl, "clients-test", "editor");
+    key = await createKey(databaseUrl, "clients-test", "editor", STEP_TIMEOUT_MS);
   });
 
   after(async () => {

@@ -1,0 +1,411 @@
+//! Admission: what happens to a request between its text and its
+//! execution, as one async-graphql extension.
+//!
+//! - Parse and validation failures get a code (`GRAPHQL_PARSE_FAILED`,
+//!   `GRAPHQL_VALIDATION_FAILED`) like every other error.
+//! - A mutation sent with GET is refused (`METHOD_NOT_ALLOWED`): GET must be
+//!   safe to repeat and to cache.
+//! - The limits on depth, fields and nodes refuse an oversized query with a
+//!   code naming the limit and a message with both numbers.
+//! - The rate limiter charges the query's cost ([`super::cost`]) before it
+//!   runs, or refuses it (`RATE_LIMITED`) without running anything.
+//! - The response carries the cost in `extensions.cost`, and the request's
+//!   [`CostLedger`] keeps it for the HTTP headers, the log line and the
+//!   `rateLimit` field, so that all of them show the same numbers.
+
+use super::cost::{Cost, SchemaIndex};
+use crate::auth::Principal;
+use crate::rate_limit::{Budget, RateLimiter, Subject, Verdict};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
+    NextResolve, NextValidation, ResolveInfo,
+};
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection};
+use async_graphql::{
+    Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
+};
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The limits of one server.
+#[derive(Clone, Copy, Debug)]
+pub struct QueryLimits {
+    /// Deepest nesting of selections.
+    pub max_depth: usize,
+    /// Most fields selected, with fragments expanded and aliases counted.
+    pub max_fields: usize,
+    /// Most nodes a query may return, by the cost formula.
+    pub max_nodes: u64,
+}
+
+/// How a request reached the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    Post,
+    Get,
+    WebSocket,
+}
+
+/// The network side of a request, in its data.
+#[derive(Clone, Copy, Debug)]
+pub struct Client {
+    pub address: Option<IpAddr>,
+    pub transport: Transport,
+}
+
+/// What admission decided about one request.
+#[derive(Clone, Debug, Default)]
+pub struct CostReport {
+    /// The operation's name, when it has one.
+    pub operation: Option<String>,
+    /// The cost computed from the query's text.
+    pub requested: Cost,
+    /// Connection pages the execution actually fetched.
+    pub actual_requests: u64,
+    /// The rate-limit budget after the charge; `None` when unlimited.
+    pub budget: Option<Budget>,
+    /// A `rateLimit(dryRun: true)` request: charged nothing, ran nothing else.
+    pub dry_run: bool,
+    /// Whether the rate limiter refused the request.
+    pub refused: bool,
+}
+
+impl CostReport {
+    /// The points the request was (or would be) charged.
+    pub fn points(&self) -> u64 {
+        self.requested.points()
+    }
+
+    /// The points its actual work would have cost.
+    pub fn actual_points(&self) -> u64 {
+        Cost::points_for(self.actual_requests)
+    }
+
+    /// `extensions.cost` of a response.
+    fn to_value(&self) -> Value {
+        let budget = self.budget;
+        serde_json::json!({
+            "requested": self.points(),
+            "actual": self.actual_points(),
+            "nodes": self.requested.nodes,
+            "limit": budget.map(|b| b.limit),
+            "remaining": budget.map(|b| b.remaining),
+            "resetAt": budget.map(|b| reset_time(b.reset_at)),
+        })
+        .try_into()
+        .unwrap_or(Value::Null)
+    }
+}
+
+/// A budget's reset as an RFC 3339 time.
+pub fn reset_time(epoch_seconds: u64) -> String {
+    i64::try_from(epoch_seconds)
+        .ok()
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The cost report of one request, shared between admission (which writes
+/// it) and whoever reads it afterwards.
+#[derive(Clone, Debug, Default)]
+pub struct CostLedger(Arc<Mutex<Option<CostReport>>>);
+
+impl CostLedger {
+    /// The report, once admission has made one.
+    pub fn report(&self) -> Option<CostReport> {
+        self.0.lock().ok().and_then(|slot| slot.clone())
+    }
+
+    fn update(&self, f: impl FnOnce(&mut CostReport)) {
+        if let Ok(mut slot) = self.0.lock() {
+            f(slot.get_or_insert_with(CostReport::default));
+        }
+    }
+}
+
+/// The admission extension, over the schema's fields and the limiter
+/// (`None` when rate limits are off).
+#[derive(Clone)]
+pub struct Admission {
+    pub limits: QueryLimits,
+    pub index: Arc<SchemaIndex>,
+    pub limiter: Option<Arc<RateLimiter>>,
+}
+
+impl ExtensionFactory for Admission {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(AdmissionOfOne {
+            admission: self.clone(),
+            state: Mutex::default(),
+            dry_run: AtomicBool::new(false),
+            actual_requests: AtomicU64::new(0),
+        })
+    }
+}
+
+/// What one request's admission has learned so far.
+#[derive(Default)]
+struct State {
+    operation_name: Option<String>,
+    operation_type: Option<OperationType>,
+    cost: Cost,
+}
+
+struct AdmissionOfOne {
+    admission: Admission,
+    state: Mutex<State>,
+    dry_run: AtomicBool,
+    actual_requests: AtomicU64,
+}
+
+/// An error with a code.
+pub fn refusal(code: &str, message: impl Into<String>) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code);
+    error
+}
+
+/// Gives `error` a code unless it has one.
+fn with_code(mut error: ServerError, code: &str) -> ServerError {
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    if extensions.get("code").is_none() {
+        extensions.set("code", code);
+    }
+    error
+}
+
+/// Whether the operation asks `rateLimit(dryRun: true)` at its root.
+fn is_dry_run(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    variables: &Variables,
+) -> bool {
+    let Some(operation) = super::cost::select_operation(document, operation_name) else {
+        return false;
+    };
+    operation.selection_set.node.items.iter().any(|item| {
+        let Selection::Field(field) = &item.node else {
+            return false;
+        };
+        field.node.name.node == "rateLimit"
+            && field.node.arguments.iter().any(|(name, value)| {
+                name.node == "dryRun"
+                    && value
+                        .node
+                        .clone()
+                        .into_const_with(|v| variables.get(&v).cloned().ok_or(()))
+                        .is_ok_and(|v| v == Value::Boolean(true))
+            })
+    })
+}
+
+impl AdmissionOfOne {
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for AdmissionOfOne {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        self.state().operation_name = request.operation_name.clone();
+        next.run(ctx, request).await
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next
+            .run(ctx, query, variables)
+            .await
+            .map_err(|e| with_code(e, "GRAPHQL_PARSE_FAILED"))?;
+        let operation_name = self.state().operation_name.clone();
+        let Some((ty, cost)) =
+            self.admission
+                .index
+                .cost(&document, operation_name.as_deref(), variables)
+        else {
+            return Ok(document);
+        };
+        {
+            let mut state = self.state();
+            state.cost = cost;
+            state.operation_type = Some(ty);
+        }
+        self.dry_run.store(
+            ty == OperationType::Query
+                && is_dry_run(&document, operation_name.as_deref(), variables),
+            Ordering::Relaxed,
+        );
+        let transport = ctx.data_opt::<Client>().map(|c| c.transport);
+        if ty == OperationType::Mutation && transport == Some(Transport::Get) {
+            return Err(refusal(
+                "METHOD_NOT_ALLOWED",
+                "a mutation must be sent with POST; GET may only run queries",
+            ));
+        }
+        Ok(document)
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await.map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|e| with_code(e, "GRAPHQL_VALIDATION_FAILED"))
+                .collect::<Vec<_>>()
+        })?;
+        let limits = self.admission.limits;
+        let nodes = self.state().cost.nodes;
+        let mut errors = Vec::new();
+        if result.depth > limits.max_depth {
+            errors.push(refusal(
+                "DEPTH_LIMIT",
+                format!(
+                    "the query nests {} levels deep; at most {} are allowed",
+                    result.depth, limits.max_depth
+                ),
+            ));
+        }
+        if result.complexity > limits.max_fields {
+            errors.push(refusal(
+                "FIELD_LIMIT",
+                format!(
+                    "the query selects {} fields (fragments expanded, aliases counted); at most {} are allowed",
+                    result.complexity, limits.max_fields
+                ),
+            ));
+        }
+        if nodes > limits.max_nodes {
+            errors.push(refusal(
+                "NODE_LIMIT",
+                format!(
+                    "the query may return up to {nodes} nodes (the page sizes along each path multiplied, then summed); at most {} are allowed",
+                    limits.max_nodes
+                ),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(result)
+        } else {
+            Err(errors)
+        }
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let (cost, operation_type) = {
+            let state = self.state();
+            (state.cost, state.operation_type)
+        };
+        if operation_type == Some(OperationType::Subscription) {
+            // Each event of a subscription executes again: charging it
+            // would bill the subscriber for the writes of others.
+            return next.run(ctx, operation_name).await;
+        }
+        let dry_run = self.dry_run.load(Ordering::Relaxed);
+        let principal = ctx
+            .data_opt::<Principal>()
+            .cloned()
+            .unwrap_or(Principal::Anonymous);
+        let address = ctx.data_opt::<Client>().and_then(|c| c.address);
+        let subject = Subject::of(&principal, address);
+        let verdict = match &self.admission.limiter {
+            None => Verdict::Unlimited,
+            Some(limiter) if dry_run => limiter.peek(&subject, principal.role()),
+            Some(limiter) => limiter.charge(&subject, principal.role(), cost.points()),
+        };
+        let (budget, retry_after) = match verdict {
+            Verdict::Unlimited => (None, None),
+            Verdict::Charged(budget) => (Some(budget), None),
+            Verdict::Refused {
+                budget,
+                retry_after,
+            } => (Some(budget), Some(retry_after)),
+        };
+        let mut report = CostReport {
+            operation: operation_name.map(str::to_owned),
+            requested: cost,
+            actual_requests: 0,
+            budget,
+            dry_run,
+            refused: retry_after.is_some(),
+        };
+        let ledger = ctx.data_opt::<CostLedger>();
+        if let Some(ledger) = ledger {
+            ledger.update(|r| *r = report.clone());
+        }
+        let mut response = match (retry_after, budget) {
+            (Some(wait), Some(budget)) => {
+                let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                let mut error = refusal(
+                    "RATE_LIMITED",
+                    format!(
+                        "this request costs {} points and {} of the {} points of this window are left; retry in {seconds} s",
+                        cost.points(),
+                        budget.remaining,
+                        budget.limit
+                    ),
+                );
+                if let Some(extensions) = error.extensions.as_mut() {
+                    extensions.set("retryAfter", seconds);
+                }
+                Response::from_errors(vec![error])
+            }
+            _ => next.run(ctx, operation_name).await,
+        };
+        report.actual_requests = self.actual_requests.load(Ordering::Relaxed);
+        if let Some(ledger) = ledger {
+            ledger.update(|r| r.actual_requests = report.actual_requests);
+        }
+        response.extensions.insert("cost".into(), report.to_value());
+        response
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        if info.path_node.parent.is_none()
+            && self.dry_run.load(Ordering::Relaxed)
+            && info.name != "rateLimit"
+            && info.name != "__typename"
+        {
+            // A dry run runs nothing but `rateLimit`.
+            return Ok(None);
+        }
+        if info
+            .return_type
+            .trim_end_matches('!')
+            .ends_with("Connection")
+        {
+            self.actual_requests.fetch_add(1, Ordering::Relaxed);
+        }
+        next.run(ctx, info).await
+    }
+}

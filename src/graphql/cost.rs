@@ -1,0 +1,313 @@
+//! What a query may cost, computed from its text before anything runs, the
+//! way GitHub's GraphQL API does it:
+//!
+//! - A connection field (one taking `first`/`last`) asks for `first` (or
+//!   `last`, or the default page of 20) nodes for each node of the
+//!   connections above it. `nodes(ids:)` asks for one node per id.
+//! - **nodes** = the sum, over every connection field of the query, of the
+//!   product of the page sizes along its path (itself included);
+//!   aliases and fragments count every time they appear.
+//! - **requests** = the same sum without the field's own page size: how many
+//!   pages the server may have to fetch, one per parent node.
+//! - **points** = `max(1, round(requests / 100))`: what the request is
+//!   charged against the rate-limit budget.
+//!
+//! Plain lists (a partnership's two cities, a record's source keys) are
+//! bounded by the record that holds them and cost nothing of their own.
+
+use async_graphql::parser::types::{
+    BaseType, ExecutableDocument, Field, OperationDefinition, OperationType, Selection,
+    SelectionSet, ServiceDocument, Type, TypeDefinition, TypeKind, TypeSystemDefinition,
+};
+use async_graphql::{Name, Value, Variables};
+use std::collections::HashMap;
+
+use super::page::DEFAULT_PAGE_SIZE;
+
+/// Requests per point: a request that may fetch up to 100 pages costs 1.
+const REQUESTS_PER_POINT: u64 = 100;
+
+/// The cost of one operation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cost {
+    /// Nodes the operation may return.
+    pub nodes: u64,
+    /// Pages the server may fetch.
+    pub requests: u64,
+}
+
+impl Cost {
+    /// Rate-limit points for this many page requests.
+    pub fn points_for(requests: u64) -> u64 {
+        ((requests + REQUESTS_PER_POINT / 2) / REQUESTS_PER_POINT).max(1)
+    }
+
+    /// The points the operation is charged.
+    pub fn points(&self) -> u64 {
+        Self::points_for(self.requests)
+    }
+}
+
+/// How a field grows the query: a connection multiplies what is under it by
+/// its page size; a list of ids by their number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    Plain,
+    Connection,
+    ById,
+}
+
+#[derive(Clone, Debug)]
+struct FieldInfo {
+    /// The named type the field returns (lists and non-null stripped).
+    type_name: String,
+    shape: Shape,
+}
+
+/// The fields of every object and interface type, from the schema's SDL:
+/// what a walk over a query needs to know the type under each selection.
+#[derive(Debug, Default)]
+pub struct SchemaIndex {
+    fields: HashMap<(String, String), FieldInfo>,
+}
+
+fn named(ty: &Type) -> &str {
+    match &ty.base {
+        BaseType::Named(name) => name.as_str(),
+        BaseType::List(inner) => named(inner),
+    }
+}
+
+impl SchemaIndex {
+    /// Indexes a schema from its SDL.
+    pub fn from_sdl(sdl: &str) -> Result<Self, async_graphql::parser::Error> {
+        let document: ServiceDocument = async_graphql::parser::parse_schema(sdl)?;
+        let mut fields = HashMap::new();
+        for definition in document.definitions {
+            let TypeSystemDefinition::Type(ty) = definition else {
+                continue;
+            };
+            let TypeDefinition { name, kind, .. } = ty.node;
+            let list = match kind {
+                TypeKind::Object(object) => object.fields,
+                TypeKind::Interface(interface) => interface.fields,
+                _ => continue,
+            };
+            for field in list {
+                let field = field.node;
+                let has = |arg: &str| field.arguments.iter().any(|a| a.node.name.node == arg);
+                let shape = if has("first") || has("last") {
+                    Shape::Connection
+                } else if has("ids") {
+                    Shape::ById
+                } else {
+                    Shape::Plain
+                };
+                fields.insert(
+                    (name.node.to_string(), field.name.node.to_string()),
+                    FieldInfo {
+                        type_name: named(&field.ty.node).to_owned(),
+                        shape,
+                    },
+                );
+            }
+        }
+        Ok(Self { fields })
+    }
+
+    /// The cost of the operation a request runs (`None` when the document
+    /// does not say which: async-graphql reports that error itself).
+    pub fn cost(
+        &self,
+        document: &ExecutableDocument,
+        operation_name: Option<&str>,
+        variables: &Variables,
+    ) -> Option<(OperationType, Cost)> {
+        let operation = select_operation(document, operation_name)?;
+        let root = match operation.ty {
+            OperationType::Query => "Query",
+            OperationType::Mutation => "Mutation",
+            OperationType::Subscription => "Subscription",
+        };
+        let mut walk = Walk {
+            index: self,
+            document,
+            operation,
+            variables,
+            cost: Cost::default(),
+            fragments: Vec::new(),
+        };
+        walk.selections(&operation.selection_set.node, root, 1);
+        Some((operation.ty, walk.cost))
+    }
+}
+
+/// The operation a request names, or its only one.
+pub fn select_operation<'a>(
+    document: &'a ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<&'a OperationDefinition> {
+    match operation_name {
+        Some(name) => document
+            .operations
+            .iter()
+            .find(|(n, _)| n.map(Name::as_str) == Some(name))
+            .map(|(_, op)| &op.node),
+        None => {
+            let mut operations = document.operations.iter();
+            let (_, only) = operations.next()?;
+            operations.next().is_none().then_some(&only.node)
+        }
+    }
+}
+
+struct Walk<'a> {
+    index: &'a SchemaIndex,
+    document: &'a ExecutableDocument,
+    operation: &'a OperationDefinition,
+    variables: &'a Variables,
+    cost: Cost,
+    /// Fragments being expanded (a cycle is a validation error reported
+    /// later; here it must only not loop).
+    fragments: Vec<&'a str>,
+}
+
+impl<'a> Walk<'a> {
+    fn selections(&mut self, set: &'a SelectionSet, type_name: &str, multiplier: u64) {
+        for selection in &set.items {
+            match &selection.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    let key = (type_name.to_owned(), field.name.node.to_string());
+                    // Unknown fields and introspection: validation's business.
+                    let Some(info) = self.index.fields.get(&key) else {
+                        continue;
+                    };
+                    let mut inner = multiplier;
+                    match info.shape {
+                        Shape::Plain => {}
+                        Shape::Connection => {
+                            let size = self
+                                .int_argument(field, "first")
+                                .or_else(|| self.int_argument(field, "last"))
+                                .unwrap_or(DEFAULT_PAGE_SIZE as u64);
+                            inner = multiplier.saturating_mul(size);
+                            self.add(multiplier, inner);
+                        }
+                        Shape::ById => {
+                            let count = self.list_length(field, "ids");
+                            inner = multiplier.saturating_mul(count);
+                            self.add(multiplier, inner);
+                        }
+                    }
+                    let child = info.type_name.clone();
+                    self.selections(&field.selection_set.node, &child, inner);
+                }
+                Selection::InlineFragment(fragment) => {
+                    let fragment = &fragment.node;
+                    let on = fragment
+                        .type_condition
+                        .as_ref()
+                        .map_or(type_name, |c| c.node.on.node.as_str());
+                    self.selections(&fragment.selection_set.node, on, multiplier);
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.as_str();
+                    if self.fragments.contains(&name) {
+                        continue;
+                    }
+                    let Some(fragment) = self.document.fragments.get(name) else {
+                        continue;
+                    };
+                    self.fragments.push(name);
+                    let on = fragment.node.type_condition.node.on.node.as_str();
+                    self.selections(&fragment.node.selection_set.node, on, multiplier);
+                    self.fragments.pop();
+                }
+            }
+        }
+    }
+
+    fn add(&mut self, requests: u64, nodes: u64) {
+        self.cost.requests = self.cost.requests.saturating_add(requests);
+        self.cost.nodes = self.cost.nodes.saturating_add(nodes);
+    }
+
+    /// An argument's value with variables (and their defaults) filled in.
+    fn argument(&self, field: &Field, name: &str) -> Option<Value> {
+        field
+            .get_argument(name)?
+            .node
+            .clone()
+            .into_const_with(|variable| {
+                self.variables
+                    .get(&variable)
+                    .cloned()
+                    .or_else(|| {
+                        self.operation
+                            .variable_definitions
+                            .iter()
+                            .find(|d| d.node.name.node == variable)
+                            .and_then(|d| d.node.default_value.as_ref())
+                            .map(|v| v.node.clone())
+                    })
+                    .ok_or(())
+            })
+            .ok()
+    }
+
+    fn int_argument(&self, field: &Field, name: &str) -> Option<u64> {
+        match self.argument(field, name)? {
+            Value::Number(n) => n.as_u64(),
+            _ => None,
+        }
+    }
+
+    fn list_length(&self, field: &Field, name: &str) -> u64 {
+        match self.argument(field, name) {
+            Some(Value::List(items)) => items.len() as u64,
+            Some(Value::Null) | None => 0,
+            Some(_) => 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cost(query: &str, variables: serde_json::Value) -> Cost {
+        let index = SchemaIndex::from_sdl(&crate::graphql::sdl()).expect("the SDL parses");
+        let document = async_graphql::parser::parse_query(query).expect("the query parses");
+        index
+            .cost(&document, None, &Variables::from_json(variables))
+            .expect("one operation")
+            .1
+    }
+
+    #[test]
+    fn nested_pages_multiply_and_sum() {
+        // 50 cities, 50 × 100 partnerships, 5,000 × 100 visits.
+        let q = "{ cities(first: 50) { nodes { partnerships(first: 100) { nodes {
+                   visits(first: 100) { nodes { key } } cities { key } } } } } }";
+        let c = cost(q, serde_json::json!({}));
+        assert_eq!(c.nodes, 50 + 5_000 + 500_000);
+        assert_eq!(c.requests, 1 + 50 + 5_000);
+        assert_eq!(c.points(), 51);
+    }
+
+    #[test]
+    fn variables_defaults_aliases_and_fragments_count() {
+        let q = "query($n: Int = 10, $m: Int) {
+                   a: cities(first: $n) { nodes { ...P } }
+                   b: cities(last: $m) { nodes { key } }
+                   nodes(ids: [\"x\", \"y\"]) { ... on City { partnerships { nodes { key } } } }
+                 }
+                 fragment P on City { partnerships(first: 3) { totalCount } }";
+        let c = cost(q, serde_json::json!({ "m": 5 }));
+        // a: 10 + 10×3; b: 5; nodes: 2 + 2×20 (the default page).
+        assert_eq!(c.nodes, 10 + 30 + 5 + 2 + 40);
+        assert_eq!(c.requests, 1 + 10 + 1 + 1 + 2);
+        assert_eq!(c.points(), 1);
+    }
+}

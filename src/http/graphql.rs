@@ -1,0 +1,427 @@
+//! GraphQL over HTTP, after the GraphQL-over-HTTP specification: a request
+//! from a POST body (one operation or a batch) or a GET query string, the
+//! response media type chosen by `Accept`, and a status code that says
+//! what happened.
+//!
+//! - `application/graphql-response+json`: a request that did not run (it
+//!   has no `data`) answers 4xx or 5xx.
+//! - `application/json` (the default, and what `*/*` gets): a well-formed
+//!   request answers 200 whatever its GraphQL errors.
+//! - In both, refusals before execution that HTTP has a word for keep it:
+//!   401 (bad key), 405 (a mutation over GET, with `Allow: POST`), 413, 415,
+//!   429 (with `Retry-After`).
+//! - Every response to a request that ran carries `X-RateLimit-Limit`,
+//!   `-Remaining`, `-Used` and `-Reset` when the caller has a budget.
+
+use crate::graphql::{Api, Caller, Client, CostReport, Executed, Transport};
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+/// The media types a GraphQL response is sent as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MediaType {
+    /// `application/graphql-response+json`.
+    GraphQLResponse,
+    /// `application/json`, the legacy type.
+    Json,
+}
+
+impl MediaType {
+    fn content_type(self) -> &'static str {
+        match self {
+            MediaType::GraphQLResponse => "application/graphql-response+json; charset=utf-8",
+            MediaType::Json => "application/json; charset=utf-8",
+        }
+    }
+
+    /// The first type `Accept` names that a GraphQL response can be sent
+    /// as; JSON when the header is missing. `None` when it names only
+    /// types this server cannot send.
+    pub fn negotiate(headers: &HeaderMap) -> Option<Self> {
+        let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+            return Some(MediaType::Json);
+        };
+        if accept.trim().is_empty() {
+            return Some(MediaType::Json);
+        }
+        accept.split(',').find_map(|range| {
+            let mut parts = range.split(';');
+            let media = parts.next()?.trim().to_ascii_lowercase();
+            let refused = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    == Some(0.0)
+            });
+            match media.as_str() {
+                _ if refused => None,
+                "application/graphql-response+json" => Some(MediaType::GraphQLResponse),
+                "application/json" | "application/*" | "*/*" => Some(MediaType::Json),
+                _ => None,
+            }
+        })
+    }
+}
+
+/// A request that cannot be read as GraphQL, answered before anything
+/// runs: a status, a code and a message that names what is wrong.
+#[derive(Debug)]
+pub struct BadRequest {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl BadRequest {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn invalid(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
+    }
+
+    /// The answer, as `media`.
+    pub fn into_response(self, media: MediaType) -> Response {
+        let body = serde_json::json!({
+            "errors": [{ "message": self.message, "extensions": { "code": self.code } }]
+        });
+        json_response(self.status, media, body.to_string().into_bytes())
+    }
+}
+
+fn json_response(status: StatusCode, media: MediaType, body: Vec<u8>) -> Response {
+    (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response()
+}
+
+/// What kind of JSON value this is, for messages.
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The parameters of one GraphQL request, checked: `query` a string,
+/// `operationName` a string, `variables` and `extensions` objects (each may
+/// be null or missing; `query` only when a persisted query's hash is in
+/// `extensions`).
+fn graphql_request(
+    query: Option<Value>,
+    operation_name: Option<Value>,
+    variables: Option<Value>,
+    extensions: Option<Value>,
+    at: &str,
+) -> Result<async_graphql::Request, BadRequest> {
+    let string = |name: &str, value: Option<Value>| match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(other) => Err(BadRequest::invalid(format!(
+            "{at}`{name}` must be a string, not {}",
+            kind(&other)
+        ))),
+    };
+    let object = |name: &str, value: Option<Value>| match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(map)) => Ok(Some(map)),
+        Some(other) => Err(BadRequest::invalid(format!(
+            "{at}`{name}` must be an object, not {}",
+            kind(&other)
+        ))),
+    };
+    let query = string("query", query)?;
+    let operation_name = string("operationName", operation_name)?;
+    let variables = object("variables", variables)?;
+    let extensions = object("extensions", extensions)?.unwrap_or_default();
+    if query.is_none() && !extensions.contains_key("persistedQuery") {
+        return Err(BadRequest::invalid(format!(
+            "{at}the request has no `query` (nor a persisted query's hash in `extensions`)"
+        )));
+    }
+    let mut request = async_graphql::Request::new(query.unwrap_or_default());
+    if let Some(name) = operation_name {
+        request = request.operation_name(name);
+    }
+    if let Some(variables) = variables {
+        request = request.variables(async_graphql::Variables::from_json(Value::Object(
+            variables,
+        )));
+    }
+    for (name, value) in extensions {
+        let value = async_graphql::Value::from_json(value).map_err(|e| {
+            BadRequest::invalid(format!(
+                "{at}`extensions.{name}` is not a GraphQL value: {e}"
+            ))
+        })?;
+        request.extensions.insert(name, value);
+    }
+    Ok(request)
+}
+
+fn from_object(
+    mut map: Map<String, Value>,
+    at: &str,
+) -> Result<async_graphql::Request, BadRequest> {
+    graphql_request(
+        map.remove("query"),
+        map.remove("operationName"),
+        map.remove("variables"),
+        map.remove("extensions"),
+        at,
+    )
+}
+
+/// The operations of a POST body: one object, or an array of at most
+/// `max_batch` of them.
+pub fn from_body(headers: &HeaderMap, body: &Bytes, max_batch: usize) -> Result<Batch, BadRequest> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            BadRequest::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "a POST needs `Content-Type: application/json`",
+            )
+        })?;
+    let mut parts = content_type.split(';');
+    let media = parts.next().unwrap_or_default().trim();
+    let charset_ok = parts.all(|p| match p.trim().split_once('=') {
+        Some((name, value)) if name.trim().eq_ignore_ascii_case("charset") => {
+            value.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+        }
+        _ => true,
+    });
+    if !media.eq_ignore_ascii_case("application/json") || !charset_ok {
+        return Err(BadRequest::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            format!("a POST body must be `application/json` in UTF-8, not `{content_type}`"),
+        ));
+    }
+    if body.is_empty() {
+        return Err(BadRequest::invalid("the POST has no body"));
+    }
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        BadRequest::invalid(format!(
+            "the body is not valid JSON: {e} (line {}, column {})",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    match value {
+        Value::Object(map) => Ok(Batch::Single(Box::new(from_object(map, "")?))),
+        Value::Array(items) => {
+            if items.is_empty() {
+                return Err(BadRequest::invalid("the batch is empty"));
+            }
+            if items.len() > max_batch {
+                return Err(BadRequest::new(
+                    StatusCode::BAD_REQUEST,
+                    "BATCH_LIMIT",
+                    format!(
+                        "the batch has {} operations; at most {max_batch} are allowed",
+                        items.len()
+                    ),
+                ));
+            }
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, item)| match item {
+                    Value::Object(map) => from_object(map, &format!("operation {i}: ")),
+                    other => Err(BadRequest::invalid(format!(
+                        "operation {i}: must be an object, not {}",
+                        kind(&other)
+                    ))),
+                })
+                .collect::<Result<_, _>>()
+                .map(Batch::Many)
+        }
+        other => Err(BadRequest::invalid(format!(
+            "the body must be a JSON object (or an array of them, a batch), not {}",
+            kind(&other)
+        ))),
+    }
+}
+
+/// The operation of a GET query string: `query`, `operationName`, and
+/// `variables` and `extensions` as JSON text.
+pub fn from_query_string(query: &str) -> Result<async_graphql::Request, BadRequest> {
+    let params: HashMap<String, String> = serde_urlencoded::from_str(query)
+        .map_err(|e| BadRequest::invalid(format!("the query string cannot be read: {e}")))?;
+    let json = |name: &str| -> Result<Option<Value>, BadRequest> {
+        params
+            .get(name)
+            .map(|text| {
+                serde_json::from_str(text)
+                    .map_err(|e| BadRequest::invalid(format!("`{name}` is not valid JSON: {e}")))
+            })
+            .transpose()
+    };
+    graphql_request(
+        params.get("query").cloned().map(Value::String),
+        params.get("operationName").cloned().map(Value::String),
+        json("variables")?,
+        json("extensions")?,
+        "",
+    )
+}
+
+/// One operation, or a batch.
+pub enum Batch {
+    Single(Box<async_graphql::Request>),
+    Many(Vec<async_graphql::Request>),
+}
+
+/// Runs `batch` for a client and answers it as `media`.
+pub async fn respond(
+    api: &Api,
+    batch: Batch,
+    media: MediaType,
+    headers: &HeaderMap,
+    address: Option<IpAddr>,
+    transport: Transport,
+) -> Response {
+    let caller = Caller {
+        authorization: headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+        client: Client { address, transport },
+    };
+    match batch {
+        Batch::Single(request) => {
+            let executed = api.execute(*request, caller).await;
+            single(executed, media)
+        }
+        Batch::Many(requests) => {
+            let executed = futures_util::future::join_all(
+                requests
+                    .into_iter()
+                    .map(|request| api.execute(request, caller)),
+            )
+            .await;
+            let responses: Result<Vec<Value>, _> =
+                executed.iter().map(|e| body(&e.response)).collect();
+            match responses.and_then(|r| serde_json::to_vec(&r)) {
+                Ok(body) => json_response(StatusCode::OK, media, body),
+                Err(error) => internal(media, &error),
+            }
+        }
+    }
+}
+
+fn internal(media: MediaType, error: &serde_json::Error) -> Response {
+    tracing::error!(%error, "serializing a response");
+    BadRequest::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "INTERNAL",
+        "internal error",
+    )
+    .into_response(media)
+}
+
+/// Whether the request never ran: it failed before execution (its errors
+/// have no path), so it has no `data` at all.
+fn did_not_run(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// The JSON of a response: without `data` when the request never ran, as
+/// the specification asks.
+fn body(response: &async_graphql::Response) -> Result<Value, serde_json::Error> {
+    let mut body = serde_json::to_value(response)?;
+    if did_not_run(response)
+        && let Some(object) = body.as_object_mut()
+    {
+        object.remove("data");
+    }
+    Ok(body)
+}
+
+/// The code of the first error, when the request did not run (an error
+/// with no path, and no data).
+fn refusal_code(response: &async_graphql::Response) -> Option<&str> {
+    if !did_not_run(response) {
+        return None;
+    }
+    match response.errors.first()?.extensions.as_ref()?.get("code")? {
+        async_graphql::Value::String(code) => Some(code.as_str()),
+        _ => None,
+    }
+}
+
+/// The status of one response.
+fn status(response: &async_graphql::Response, media: MediaType) -> StatusCode {
+    let ran = !did_not_run(response);
+    let code = refusal_code(response);
+    match (code, media) {
+        (Some("UNAUTHENTICATED"), _) => StatusCode::UNAUTHORIZED,
+        (Some("FORBIDDEN"), _) => StatusCode::FORBIDDEN,
+        (Some("METHOD_NOT_ALLOWED"), _) => StatusCode::METHOD_NOT_ALLOWED,
+        (Some("RATE_LIMITED"), _) => StatusCode::TOO_MANY_REQUESTS,
+        (_, MediaType::Json) => StatusCode::OK,
+        _ if ran => StatusCode::OK,
+        (Some("INTERNAL"), _) => StatusCode::INTERNAL_SERVER_ERROR,
+        (Some("SERVICE_UNAVAILABLE"), _) => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+fn single(executed: Executed, media: MediaType) -> Response {
+    let Executed { response, cost } = executed;
+    let status = status(&response, media);
+    let mut extra = response.http_headers.clone();
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        extra.insert(header::ALLOW, HeaderValue::from_static("POST"));
+    }
+    if let Some(cost) = &cost {
+        rate_limit_headers(cost, &mut extra);
+    }
+    if status == StatusCode::TOO_MANY_REQUESTS
+        && let Some(budget) = cost.as_ref().and_then(|c| c.budget)
+    {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        extra.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(budget.reset_at.saturating_sub(now).max(1)),
+        );
+    }
+    let mut answer = match body(&response).and_then(|b| serde_json::to_vec(&b)) {
+        Ok(body) => json_response(status, media, body),
+        Err(error) => return internal(media, &error),
+    };
+    answer.headers_mut().extend(extra);
+    answer
+}
+
+/// `X-RateLimit-*`: the caller's budget after this request.
+fn rate_limit_headers(cost: &CostReport, headers: &mut HeaderMap) {
+    let Some(budget) = cost.budget else {
+        return;
+    };
+    for (name, value) in [
+        ("x-ratelimit-limit", budget.limit),
+        ("x-ratelimit-remaining", budget.remaining),
+        ("x-ratelimit-used", budget.used),
+        ("x-ratelimit-reset", budget.reset_at),
+    ] {
+        headers.insert(HeaderName::from_static(name), HeaderValue::from(value));
+    }
+}

@@ -1,0 +1,145 @@
+//! The HTTP surface: `/graphql` (POST and GET queries, subscriptions over
+//! WebSocket, GraphiQL in a browser), `/health`, `/ready`, and the GraphiQL
+//! assets.
+
+use crate::graphql::{Api, Transport};
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts, RawQuery, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use std::net::{IpAddr, SocketAddr};
+
+mod graphql;
+
+/// What the handlers share: the API, the WebSocket limits, and the most
+/// operations one batch may hold.
+#[derive(Clone)]
+pub struct AppState {
+    pub api: Api,
+    pub ws: crate::ws::Settings,
+    pub max_batch: usize,
+}
+
+impl FromRef<AppState> for Api {
+    fn from_ref(state: &AppState) -> Api {
+        state.api.clone()
+    }
+}
+
+/// The routes, over the schema.
+pub fn routes(state: AppState) -> Router {
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .merge(crate::graphiql::routes())
+        .with_state(state)
+}
+
+/// The client's address, when the server knows it (it does when it
+/// serves with connect info, as `twinning serve` does).
+fn client_address(request: &Request) -> Option<IpAddr> {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip())
+}
+
+async fn graphql_post(State(state): State<AppState>, request: Request) -> Response {
+    let address = client_address(&request);
+    let (parts, body) = request.into_parts();
+    let Some(media) = graphql::MediaType::negotiate(&parts.headers) else {
+        return not_acceptable();
+    };
+    // The body limit layer has already refused a body over the limit.
+    let body = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(body) => body,
+        Err(error) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("cannot read the body: {error}"),
+            )
+                .into_response();
+        }
+    };
+    match graphql::from_body(&parts.headers, &body, state.max_batch) {
+        Ok(batch) => {
+            graphql::respond(
+                &state.api,
+                batch,
+                media,
+                &parts.headers,
+                address,
+                Transport::Post,
+            )
+            .await
+        }
+        Err(bad) => bad.into_response(media),
+    }
+}
+
+fn not_acceptable() -> Response {
+    let message = "send `Accept: application/graphql-response+json` or `application/json`";
+    (StatusCode::NOT_ACCEPTABLE, message).into_response()
+}
+
+/// A GET that asks to upgrade is a WebSocket for subscriptions; one with a
+/// query string is a GraphQL query; one without is a person with a
+/// browser, who gets GraphiQL.
+async fn graphql_get(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    request: Request,
+) -> Response {
+    let address = client_address(&request);
+    let (mut parts, _) = request.into_parts();
+    let headers = &parts.headers;
+    let upgrade = headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if upgrade {
+        let headers = parts.headers.clone();
+        return match axum::extract::ws::WebSocketUpgrade::from_request_parts(&mut parts, &()).await
+        {
+            Ok(ws) => crate::ws::upgrade(state.api, state.ws, ws, &headers, address),
+            Err(rejection) => rejection.into_response(),
+        };
+    }
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if query.is_none() && wants_html {
+        return Html(crate::graphiql::page()).into_response();
+    }
+    let Some(media) = graphql::MediaType::negotiate(headers) else {
+        return not_acceptable();
+    };
+    match graphql::from_query_string(query.as_deref().unwrap_or_default()) {
+        Ok(request) => {
+            let batch = graphql::Batch::Single(Box::new(request));
+            graphql::respond(&state.api, batch, media, headers, address, Transport::Get).await
+        }
+        Err(bad) => bad.into_response(media),
+    }
+}
+
+/// Readiness: the database answers and its migrations are current; 503
+/// with the reason otherwise (a load balancer sends no traffic then).
+async fn ready(State(api): State<Api>) -> Response {
+    match crate::db::readiness(api.db()).await {
+        Ok(()) => Json(serde_json::json!({ "status": "ready" })).into_response(),
+        Err(reason) => {
+            tracing::warn!(%reason, "not ready");
+            let body = Json(serde_json::json!({ "status": "unavailable", "reason": reason }));
+            (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
+        }
+    }
+}
+
+/// Liveness: the process answers.
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
