@@ -166,7 +166,16 @@ pub fn router(state: http::AppState, limits: &crate::cli::LimitArgs) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(allow_origin)
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT]);
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT])
+        // A browser app may read its budget and the request id.
+        .expose_headers([
+            HeaderName::from_static("x-ratelimit-limit"),
+            HeaderName::from_static("x-ratelimit-remaining"),
+            HeaderName::from_static("x-ratelimit-used"),
+            HeaderName::from_static("x-ratelimit-reset"),
+            header::RETRY_AFTER,
+            request_id.clone(),
+        ]);
     let trace = TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
         let id = request
             .headers()

@@ -91,20 +91,20 @@ impl CostReport {
             "nodes": self.requested.nodes,
             "limit": budget.map(|b| b.limit),
             "remaining": budget.map(|b| b.remaining),
-            "resetAt": budget.map(|b| reset_time(b.reset_at)),
+            // As the `DateTime` scalar writes it, so both read the same.
+            "resetAt": budget.map(|b| reset_at(&b).to_rfc3339()),
         })
         .try_into()
         .unwrap_or(Value::Null)
     }
 }
 
-/// A budget's reset as an RFC 3339 time.
-pub fn reset_time(epoch_seconds: u64) -> String {
-    i64::try_from(epoch_seconds)
+/// When a budget's window ends.
+pub fn reset_at(budget: &Budget) -> chrono::DateTime<chrono::Utc> {
+    i64::try_from(budget.reset_at)
         .ok()
         .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
         .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// The cost report of one request, shared between admission (which writes
@@ -148,7 +148,6 @@ impl ExtensionFactory for Admission {
 /// What one request's admission has learned so far.
 #[derive(Default)]
 struct State {
-    operation_name: Option<String>,
     operation_type: Option<OperationType>,
     cost: Cost,
 }
@@ -214,13 +213,52 @@ impl AdmissionOfOne {
 
 #[async_trait::async_trait]
 impl Extension for AdmissionOfOne {
+    /// Parses the query and costs it, before async-graphql sees it:
+    /// async-graphql's own measures (its recursion-depth check among them)
+    /// expand every fragment spread, so a fragment bomb would keep them
+    /// busy for hours. The cost walk counts the same fields in time linear
+    /// in the query's text, and refuses a query over the field limit
+    /// first.
     async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
-        request: Request,
+        mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        self.state().operation_name = request.operation_name.clone();
+        // Parsed once, here (or by the persisted-query extension before
+        // this one), and kept in the request for async-graphql.
+        let variables = std::mem::take(&mut request.variables);
+        let operation_name = request.operation_name.take();
+        let measured = request.parsed_query().map(|document| {
+            let cost = self
+                .admission
+                .index
+                .cost(document, operation_name.as_deref(), &variables);
+            (
+                cost,
+                is_dry_run(document, operation_name.as_deref(), &variables),
+            )
+        });
+        request.variables = variables;
+        request.operation_name = operation_name;
+        let (cost, dry_run) = measured.map_err(|e| with_code(e, "GRAPHQL_PARSE_FAILED"))?;
+        if let Some((ty, cost)) = cost {
+            let max_fields = self.admission.limits.max_fields as u64;
+            if cost.fields > max_fields {
+                return Err(refusal(
+                    "FIELD_LIMIT",
+                    format!(
+                        "the query selects {} fields (fragments expanded, aliases counted); at most {max_fields} are allowed",
+                        cost.fields
+                    ),
+                ));
+            }
+            self.dry_run
+                .store(ty == OperationType::Query && dry_run, Ordering::Relaxed);
+            let mut state = self.state();
+            state.cost = cost;
+            state.operation_type = Some(ty);
+        }
         next.run(ctx, request).await
     }
 
@@ -235,26 +273,10 @@ impl Extension for AdmissionOfOne {
             .run(ctx, query, variables)
             .await
             .map_err(|e| with_code(e, "GRAPHQL_PARSE_FAILED"))?;
-        let operation_name = self.state().operation_name.clone();
-        let Some((ty, cost)) =
-            self.admission
-                .index
-                .cost(&document, operation_name.as_deref(), variables)
-        else {
-            return Ok(document);
-        };
-        {
-            let mut state = self.state();
-            state.cost = cost;
-            state.operation_type = Some(ty);
-        }
-        self.dry_run.store(
-            ty == OperationType::Query
-                && is_dry_run(&document, operation_name.as_deref(), variables),
-            Ordering::Relaxed,
-        );
         let transport = ctx.data_opt::<Client>().map(|c| c.transport);
-        if ty == OperationType::Mutation && transport == Some(Transport::Get) {
+        if self.state().operation_type == Some(OperationType::Mutation)
+            && transport == Some(Transport::Get)
+        {
             return Err(refusal(
                 "METHOD_NOT_ALLOWED",
                 "a mutation must be sent with POST; GET may only run queries",
@@ -283,15 +305,6 @@ impl Extension for AdmissionOfOne {
                 format!(
                     "the query nests {} levels deep; at most {} are allowed",
                     result.depth, limits.max_depth
-                ),
-            ));
-        }
-        if result.complexity > limits.max_fields {
-            errors.push(refusal(
-                "FIELD_LIMIT",
-                format!(
-                    "the query selects {} fields (fragments expanded, aliases counted); at most {} are allowed",
-                    result.complexity, limits.max_fields
                 ),
             ));
         }

@@ -34,6 +34,9 @@ pub struct Cost {
     pub nodes: u64,
     /// Pages the server may fetch.
     pub requests: u64,
+    /// Fields selected, with fragments expanded and aliases counted (the
+    /// number async-graphql calls complexity).
+    pub fields: u64,
 }
 
 impl Cost {
@@ -45,6 +48,16 @@ impl Cost {
     /// The points the operation is charged.
     pub fn points(&self) -> u64 {
         Self::points_for(self.requests)
+    }
+
+    /// `self` plus `other` repeated `times` times (once per node of a
+    /// page); fields are counted once, whatever the page size.
+    fn add(&mut self, other: Cost, times: u64) {
+        self.nodes = self.nodes.saturating_add(other.nodes.saturating_mul(times));
+        self.requests = self
+            .requests
+            .saturating_add(other.requests.saturating_mul(times));
+        self.fields = self.fields.saturating_add(other.fields);
     }
 }
 
@@ -134,11 +147,12 @@ impl SchemaIndex {
             document,
             operation,
             variables,
-            cost: Cost::default(),
-            fragments: Vec::new(),
+            fragments: HashMap::new(),
         };
-        walk.selections(&operation.selection_set.node, root, 1);
-        Some((operation.ty, walk.cost))
+        Some((
+            operation.ty,
+            walk.selections(&operation.selection_set.node, root),
+        ))
     }
 }
 
@@ -161,47 +175,56 @@ pub fn select_operation<'a>(
     }
 }
 
+/// A walk over one operation. Every figure is linear in the number of
+/// parent nodes, so a fragment is costed once, for one parent, and scaled
+/// wherever it is spread: a fragment bomb (each fragment spreading the next
+/// several times) costs time in the size of its text, not of its expansion.
 struct Walk<'a> {
     index: &'a SchemaIndex,
     document: &'a ExecutableDocument,
     operation: &'a OperationDefinition,
     variables: &'a Variables,
-    cost: Cost,
-    /// Fragments being expanded (a cycle is a validation error reported
-    /// later; here it must only not loop).
-    fragments: Vec<&'a str>,
+    /// Each fragment's cost, once known; `None` while it is being
+    /// costed (a cycle is a validation error reported later; here it must
+    /// only not loop).
+    fragments: HashMap<&'a str, Option<Cost>>,
 }
 
 impl<'a> Walk<'a> {
-    fn selections(&mut self, set: &'a SelectionSet, type_name: &str, multiplier: u64) {
+    /// The cost of a selection set on `type_name`, for one parent node.
+    fn selections(&mut self, set: &'a SelectionSet, type_name: &str) -> Cost {
+        let mut cost = Cost::default();
         for selection in &set.items {
             match &selection.node {
                 Selection::Field(field) => {
                     let field = &field.node;
                     let key = (type_name.to_owned(), field.name.node.to_string());
-                    // Unknown fields and introspection: validation's business.
-                    let Some(info) = self.index.fields.get(&key) else {
-                        continue;
+                    // Unknown fields and introspection: validation's
+                    // business; their fields still count.
+                    let info = self.index.fields.get(&key).cloned();
+                    let child_type = info.as_ref().map_or("", |i| i.type_name.as_str());
+                    let children = self.selections(&field.selection_set.node, child_type);
+                    let per_parent = match info.map(|i| i.shape) {
+                        Some(Shape::Connection) => self
+                            .int_argument(field, "first")
+                            .or_else(|| self.int_argument(field, "last"))
+                            .unwrap_or(DEFAULT_PAGE_SIZE as u64),
+                        Some(Shape::ById) => self.list_length(field, "ids"),
+                        Some(Shape::Plain) | None => {
+                            cost.fields = cost.fields.saturating_add(1);
+                            cost.add(children, 1);
+                            continue;
+                        }
                     };
-                    let mut inner = multiplier;
-                    match info.shape {
-                        Shape::Plain => {}
-                        Shape::Connection => {
-                            let size = self
-                                .int_argument(field, "first")
-                                .or_else(|| self.int_argument(field, "last"))
-                                .unwrap_or(DEFAULT_PAGE_SIZE as u64);
-                            inner = multiplier.saturating_mul(size);
-                            self.add(multiplier, inner);
-                        }
-                        Shape::ById => {
-                            let count = self.list_length(field, "ids");
-                            inner = multiplier.saturating_mul(count);
-                            self.add(multiplier, inner);
-                        }
-                    }
-                    let child = info.type_name.clone();
-                    self.selections(&field.selection_set.node, &child, inner);
+                    cost.add(
+                        Cost {
+                            nodes: per_parent,
+                            requests: 1,
+                            fields: 1,
+                        },
+                        1,
+                    );
+                    cost.add(children, per_parent);
                 }
                 Selection::InlineFragment(fragment) => {
                     let fragment = &fragment.node;
@@ -209,28 +232,29 @@ impl<'a> Walk<'a> {
                         .type_condition
                         .as_ref()
                         .map_or(type_name, |c| c.node.on.node.as_str());
-                    self.selections(&fragment.selection_set.node, on, multiplier);
+                    let inner = self.selections(&fragment.selection_set.node, on);
+                    cost.add(inner, 1);
                 }
                 Selection::FragmentSpread(spread) => {
                     let name = spread.node.fragment_name.node.as_str();
-                    if self.fragments.contains(&name) {
-                        continue;
-                    }
-                    let Some(fragment) = self.document.fragments.get(name) else {
-                        continue;
+                    let inner = match self.fragments.get(name) {
+                        Some(known) => known.unwrap_or_default(),
+                        None => {
+                            let Some(fragment) = self.document.fragments.get(name) else {
+                                continue;
+                            };
+                            self.fragments.insert(name, None);
+                            let on = fragment.node.type_condition.node.on.node.as_str();
+                            let inner = self.selections(&fragment.node.selection_set.node, on);
+                            self.fragments.insert(name, Some(inner));
+                            inner
+                        }
                     };
-                    self.fragments.push(name);
-                    let on = fragment.node.type_condition.node.on.node.as_str();
-                    self.selections(&fragment.node.selection_set.node, on, multiplier);
-                    self.fragments.pop();
+                    cost.add(inner, 1);
                 }
             }
         }
-    }
-
-    fn add(&mut self, requests: u64, nodes: u64) {
-        self.cost.requests = self.cost.requests.saturating_add(requests);
-        self.cost.nodes = self.cost.nodes.saturating_add(nodes);
+        cost
     }
 
     /// An argument's value with variables (and their defaults) filled in.
@@ -294,6 +318,8 @@ mod tests {
         assert_eq!(c.nodes, 50 + 5_000 + 500_000);
         assert_eq!(c.requests, 1 + 50 + 5_000);
         assert_eq!(c.points(), 51);
+        // cities nodes partnerships nodes visits nodes key cities key
+        assert_eq!(c.fields, 9);
     }
 
     #[test]
@@ -309,5 +335,17 @@ mod tests {
         assert_eq!(c.nodes, 10 + 30 + 5 + 2 + 40);
         assert_eq!(c.requests, 1 + 10 + 1 + 1 + 2);
         assert_eq!(c.points(), 1);
+    }
+
+    #[test]
+    fn a_fragment_bomb_is_costed_without_expanding_it() {
+        let mut q = String::from("{ cities(first: 2) { nodes { ...F0 } } }");
+        for level in 0..30 {
+            let next = format!("...F{} ", level + 1).repeat(4);
+            q.push_str(&format!(" fragment F{level} on City {{ {next}}}"));
+        }
+        q.push_str(" fragment F30 on City { key }");
+        let c = cost(&q, serde_json::json!({}));
+        assert_eq!(c.fields, 2 + 4u64.pow(30));
     }
 }

@@ -31,7 +31,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Data, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
-pub use admission::{Client, CostLedger, CostReport, QueryLimits, Transport, reset_time};
+pub use admission::{Client, CostLedger, CostReport, QueryLimits, Transport};
 pub use mutation::Mutation;
 pub use query::Query;
 pub use subscription::Subscription;

@@ -2,7 +2,7 @@
 //! rate-limit budget: the same numbers as `extensions.cost` and the
 //! `X-RateLimit-*` headers, from the request's [`CostLedger`].
 
-use super::admission::CostLedger;
+use super::admission::{CostLedger, reset_at};
 use crate::error::{AppError, Result};
 use async_graphql::{Context, Object, SimpleObject};
 
@@ -57,8 +57,7 @@ impl RateLimitQuery {
             limit: budget.map(|b| int(b.limit)),
             used: budget.map(|b| int(b.used)),
             remaining: budget.map(|b| int(b.remaining)),
-            reset_at: budget
-                .and_then(|b| chrono::DateTime::from_timestamp(i64::try_from(b.reset_at).ok()?, 0)),
+            reset_at: budget.as_ref().map(reset_at),
         })
     }
 }

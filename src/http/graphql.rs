@@ -393,15 +393,11 @@ fn single(executed: Executed, media: MediaType) -> Response {
         rate_limit_headers(cost, &mut extra);
     }
     if status == StatusCode::TOO_MANY_REQUESTS
-        && let Some(budget) = cost.as_ref().and_then(|c| c.budget)
+        && let Some(extensions) = response.errors.first().and_then(|e| e.extensions.as_ref())
+        && let Some(async_graphql::Value::Number(seconds)) = extensions.get("retryAfter")
+        && let Ok(seconds) = HeaderValue::from_str(&seconds.to_string())
     {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        extra.insert(
-            header::RETRY_AFTER,
-            HeaderValue::from(budget.reset_at.saturating_sub(now).max(1)),
-        );
+        extra.insert(header::RETRY_AFTER, seconds);
     }
     let mut answer = match body(&response).and_then(|b| serde_json::to_vec(&b)) {
         Ok(body) => json_response(status, media, body),

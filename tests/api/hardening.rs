@@ -3,7 +3,7 @@
 //! body limit, request ids, CORS, compression, and readiness.
 
 use crate::helpers::{spawn_app, spawn_app_configured};
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// `{ topic(key: "rehabilitation") { parent { parent … { key } } } }` with
 /// `parents` levels of `parent`.
@@ -148,4 +148,74 @@ async fn ready_means_the_database_answers_and_is_migrated() {
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.expect("JSON");
     assert_eq!(body, json!({ "status": "ready" }));
+}
+
+#[tokio::test]
+async fn bombs_are_refused_before_they_run_and_the_server_stays_healthy() {
+    let app = spawn_app().await;
+    // A fragment bomb: each fragment spreads the next four times, 4^20
+    // fields once expanded.
+    let mut bomb = String::from(r#"{ topic(key: "rehabilitation") { ...F0 } }"#);
+    for level in 0..20 {
+        let next = format!("...F{} ", level + 1).repeat(4);
+        bomb.push_str(&format!(" fragment F{level} on Topic {{ {next}}}"));
+    }
+    bomb.push_str(" fragment F20 on Topic { key }");
+    let body = app.gql(&bomb, json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "FIELD_LIMIT",
+        "{body}"
+    );
+
+    // An alias bomb: 5,000 aliases of one field.
+    let aliases: String = (0..5_000).map(|i| format!("a{i}: __typename ")).collect();
+    let body = app.gql(&format!("{{ {aliases}}}"), json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "FIELD_LIMIT",
+        "{body}"
+    );
+
+    // Deeply nested lists: partnerships of cities of partnerships … 100 levels.
+    let deep = format!(
+        "{{ {}key{} }}",
+        "cities(first: 100) { nodes { partnerships(first: 100) { nodes { ".repeat(50),
+        " } } } }".repeat(50)
+    );
+    let body = app.gql(&deep, json!({})).await;
+    assert!(body.get("data").is_none_or(Value::is_null), "{body}");
+    assert!(
+        body["errors"][0]["extensions"]["code"].is_string(),
+        "{body}"
+    );
+
+    // Unknown fields and invalid variables are typed errors too.
+    let body = app.gql("{ cities { nodes { mayor } } }", json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("mayor"))
+    );
+    let body = app
+        .gql(
+            "query ($n: Int!) { cities(first: $n) { totalCount } }",
+            json!({ "n": "many" }),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("first")),
+        "{body}"
+    );
+
+    let data = app.data("{ __typename }", json!({})).await;
+    assert_eq!(data["__typename"], "Query");
 }

@@ -5,8 +5,10 @@
 mod helpers;
 
 mod cli;
+mod cost;
 mod graphql;
 mod hardening;
+mod http_spec;
 mod import_errors;
 mod interchange;
 mod migrations;
