@@ -25,6 +25,8 @@ pub enum StartError {
     },
     #[error("cannot load the example data: {0}")]
     ExampleData(#[from] ImportError),
+    #[error("cannot load the trusted documents: {0}")]
+    TrustedDocuments(String),
 }
 
 /// A server bound to its address, ready to run.
@@ -67,6 +69,15 @@ impl Application {
                 addr: args.listen,
                 source,
             })?;
+        let trusted_documents = match &args.trusted_documents {
+            Some(dir) => {
+                let documents =
+                    graphql::TrustedDocuments::load(dir).map_err(StartError::TrustedDocuments)?;
+                tracing::info!(count = documents.len(), dir = %dir.display(), "loaded trusted documents");
+                documents
+            }
+            None => graphql::TrustedDocuments::default(),
+        };
         let live = crate::live::Live::start(db.clone(), args.live.subscription_buffer);
         let options = graphql::ApiOptions {
             public_reads: args.public_reads,
@@ -78,6 +89,8 @@ impl Application {
                 max_nodes: args.limits.max_nodes,
             },
             rate_limits: args.rate_limits.budgets(),
+            trusted_documents: Arc::new(trusted_documents),
+            trust_policy: args.require_trusted_documents,
         };
         let api = graphql::Api::new(db.clone(), live.clone(), options);
         let ws = crate::ws::Settings::new(

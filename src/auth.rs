@@ -49,7 +49,12 @@ pub enum Principal {
     /// No key was sent.
     Anonymous,
     /// A valid key.
-    Key { name: String, role: Role },
+    Key {
+        name: String,
+        role: Role,
+        /// It may run only the server's trusted documents.
+        trusted_documents_only: bool,
+    },
 }
 
 impl Principal {
@@ -98,13 +103,28 @@ fn new_key() -> Result<(String, String, String), getrandom::Error> {
     Ok((key, prefix.to_owned(), hash))
 }
 
+/// A key to create.
+#[derive(Clone, Debug)]
+pub struct NewKey<'a> {
+    pub name: &'a str,
+    pub role: Role,
+    /// The key may run only the server's trusted documents.
+    pub trusted_documents_only: bool,
+}
+
 /// Creates a key; returns the key itself, which is shown this once only.
-pub async fn create_key(db: &DatabaseConnection, name: &str, role: Role) -> Result<String, String> {
+pub async fn create_key(db: &DatabaseConnection, new: NewKey<'_>) -> Result<String, String> {
+    let NewKey {
+        name,
+        role,
+        trusted_documents_only,
+    } = new;
     let (key, prefix, hash) = new_key().map_err(|e| format!("no randomness available: {e}"))?;
     let now = chrono::Utc::now();
     api_key::ActiveModel {
         name: Set(name.to_owned()),
         role: Set(role.as_str().to_owned()),
+        trusted_documents_only: Set(trusted_documents_only),
         prefix: Set(prefix),
         hash: Set(hash),
         created_at: Set(now),
@@ -183,6 +203,7 @@ pub async fn authenticate(
         (true, None, Some(role)) => Ok(Principal::Key {
             name: stored.name,
             role,
+            trusted_documents_only: stored.trusted_documents_only,
         }),
         _ => Err(AuthError::InvalidKey),
     }

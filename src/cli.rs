@@ -82,6 +82,10 @@ pub enum KeysAction {
         /// What the key may do.
         #[arg(long, value_enum)]
         role: crate::auth::Role,
+        /// The key may run only the server's trusted documents
+        /// (`serve --trusted-documents DIR`).
+        #[arg(long)]
+        trusted_documents_only: bool,
     },
     /// List keys (names, roles, state; never the keys themselves).
     List,
@@ -116,6 +120,16 @@ pub struct ServeArgs {
     /// query's CPU time, so it is off unless asked for.
     #[arg(long, env = "FIELD_SPANS", default_value_t = false)]
     pub field_spans: bool,
+    /// A directory of `.graphql` documents clients may run by their SHA-256
+    /// hash (as in automatic persisted queries); keys created with
+    /// `--trusted-documents-only` may run only these.
+    #[arg(long, env = "TRUSTED_DOCUMENTS")]
+    pub trusted_documents: Option<PathBuf>,
+    /// Who else may run only the trusted documents: `keys` (only keys
+    /// created so), `anonymous` (also clients without a key), `everyone`
+    /// (every client but admin keys).
+    #[arg(long, env = "REQUIRE_TRUSTED_DOCUMENTS", value_enum, default_value_t = crate::graphql::TrustPolicy::Keys)]
+    pub require_trusted_documents: crate::graphql::TrustPolicy,
     #[command(flatten)]
     pub live: LiveArgs,
     #[command(flatten)]

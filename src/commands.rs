@@ -154,8 +154,17 @@ async fn keys(action: KeysAction, database: &DatabaseArgs) -> CommandResult {
         .await
         .map_err(|e| format!("migration failed: {e}"))?;
     match action {
-        KeysAction::Create { name, role } => {
-            let key = crate::auth::create_key(&db, &name, role).await?;
+        KeysAction::Create {
+            name,
+            role,
+            trusted_documents_only,
+        } => {
+            let new = crate::auth::NewKey {
+                name: &name,
+                role,
+                trusted_documents_only,
+            };
+            let key = crate::auth::create_key(&db, new).await?;
             eprintln!("created key {name:?} with role {role:?}; it is shown this once:");
             println!("{key}");
         }

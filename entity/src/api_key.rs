@@ -16,6 +16,8 @@ pub struct Model {
     pub prefix: String,
     /// SHA-256 of the whole key, hex.
     pub hash: String,
+    /// The key may run only the server's trusted documents.
+    pub trusted_documents_only: bool,
     pub revoked_at: Option<DateTimeUtc>,
     pub last_used_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,

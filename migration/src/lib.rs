@@ -21,6 +21,7 @@ mod m20261129_000011_create_citations;
 mod m20261129_000012_create_search;
 mod m20261129_000013_create_api_key;
 mod m20261129_000014_create_change_history;
+mod m20261129_000015_api_key_trusted_documents_only;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000012_create_search::Migration),
             Box::new(m20261129_000013_create_api_key::Migration),
             Box::new(m20261129_000014_create_change_history::Migration),
+            Box::new(m20261129_000015_api_key_trusted_documents_only::Migration),
         ]
     }
 }

@@ -12,6 +12,7 @@ mod node;
 pub(crate) mod organization;
 mod page;
 pub(crate) mod partnership;
+mod persisted;
 pub(crate) mod protocol;
 mod query;
 mod rate_limit;
@@ -33,6 +34,7 @@ use sea_orm::DatabaseConnection;
 
 pub use admission::{Client, CostLedger, CostReport, QueryLimits, Transport};
 pub use mutation::Mutation;
+pub use persisted::{TrustPolicy, TrustedDocuments, document_hash};
 pub use query::Query;
 pub use subscription::Subscription;
 
@@ -114,7 +116,7 @@ pub struct Api {
 }
 
 /// How the API behaves.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct ApiOptions {
     /// Clients without a key may read.
     pub public_reads: bool,
@@ -128,6 +130,10 @@ pub struct ApiOptions {
     /// Cost points per window for each kind of client; `None` turns rate
     /// limiting off.
     pub rate_limits: Option<RateLimits>,
+    /// The documents trusted clients may run.
+    pub trusted_documents: std::sync::Arc<TrustedDocuments>,
+    /// Who besides keys created so may run only trusted documents.
+    pub trust_policy: TrustPolicy,
 }
 
 /// Rate-limit budgets and their window.
@@ -180,9 +186,22 @@ impl Api {
                 std::sync::Arc::new(crate::rate_limit::RateLimiter::new(r.budgets, r.window))
             }),
         };
+        // In this order: the trust check sees the hash a client sent, APQ
+        // turns a hash into a document, admission costs the document.
+        let trust = persisted::Trust {
+            documents: options.trusted_documents.clone(),
+            policy: options.trust_policy,
+        };
+        let store = persisted::DocumentStore::new(options.trusted_documents.clone());
         let mut schema = builder()
             .data(db.clone())
             .data(live.clone())
+            .extension(trust)
+            .extension(
+                async_graphql::extensions::apollo_persisted_queries::ApolloPersistedQueries::new(
+                    store,
+                ),
+            )
             .extension(admission);
         if options.field_spans {
             schema = schema.extension(async_graphql::extensions::Tracing);

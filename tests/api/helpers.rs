@@ -144,6 +144,8 @@ pub async fn spawn_app_configured(configure: impl FnOnce(&mut ServeArgs)) -> Tes
         batch_delay_ms: twinning::graphql::DEFAULT_BATCH_DELAY_MS,
         log_json: false,
         field_spans: false,
+        trusted_documents: None,
+        require_trusted_documents: Default::default(),
         live: LiveArgs::default(),
         limits: LimitArgs::default(),
         rate_limits: RateLimitArgs::default(),
@@ -213,7 +215,12 @@ impl TestApp {
     /// Creates an API key with a role and returns it.
     pub async fn key(&self, name: &str, role: twinning::auth::Role) -> String {
         let db = self.test_db.connect().await;
-        twinning::auth::create_key(&db, name, role)
+        let new = twinning::auth::NewKey {
+            name,
+            role,
+            trusted_documents_only: false,
+        };
+        twinning::auth::create_key(&db, new)
             .await
             .expect("create a key")
     }

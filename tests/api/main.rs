@@ -12,6 +12,7 @@ mod http_spec;
 mod import_errors;
 mod interchange;
 mod migrations;
+mod persisted;
 mod read_api;
 mod readme;
 mod schema;

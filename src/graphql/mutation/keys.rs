@@ -17,6 +17,8 @@ pub struct ApiKey {
     pub role: Option<Role>,
     /// The public prefix clients' keys start with (`tw_<prefix>_…`).
     pub prefix: String,
+    /// It may run only the server's trusted documents.
+    pub trusted_documents_only: bool,
     /// When it was created.
     pub created_at: chrono::DateTime<chrono::Utc>,
     /// When it was revoked, if it was.
@@ -32,6 +34,7 @@ impl From<entity::api_key::Model> for ApiKey {
             name: key.name,
             role,
             prefix: key.prefix,
+            trusted_documents_only: key.trusted_documents_only,
             created_at: key.created_at,
             revoked_at: key.revoked_at,
         }
@@ -45,6 +48,10 @@ pub struct CreateApiKeyInput {
     pub name: String,
     /// What it may do.
     pub role: Role,
+    /// It may run only the server's trusted documents (the `.graphql`
+    /// files of `twinning serve --trusted-documents DIR`).
+    #[graphql(default)]
+    pub trusted_documents_only: bool,
 }
 
 /// A key to revoke.
@@ -114,7 +121,12 @@ impl KeyMutation {
                 user_errors: vec![error],
             });
         }
-        match auth::create_key(db(ctx), &input.name, input.role).await {
+        let new = auth::NewKey {
+            name: &input.name,
+            role: input.role,
+            trusted_documents_only: input.trusted_documents_only,
+        };
+        match auth::create_key(db(ctx), new).await {
             Ok(key) => {
                 let record = auth::list_keys(db(ctx))
                     .await?
