@@ -53,6 +53,7 @@ impl Application {
         let counter = statements.clone();
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, AtomicOrdering::Relaxed);
+            crate::metrics::count_statement();
         });
         db::migrate(&db).await?;
         if args.example_data
@@ -102,6 +103,7 @@ impl Application {
             api,
             ws,
             max_batch: args.limits.max_batch,
+            metrics: Arc::new(crate::metrics::Metrics::new()),
         };
         let router = router(state, &args.limits);
         Ok(Self {

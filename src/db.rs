@@ -46,6 +46,23 @@ pub async fn readiness(db: &DatabaseConnection) -> Result<(), String> {
     }
 }
 
+/// Connections of the pool: (idle, in use).
+pub fn pool_usage(db: &DatabaseConnection) -> (u64, u64) {
+    let (size, idle) = match db.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        sea_orm::DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        _ => (0, 0),
+    };
+    let idle = idle as u64;
+    (idle, u64::from(size).saturating_sub(idle))
+}
+
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await

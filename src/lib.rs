@@ -14,6 +14,7 @@ pub mod history; // the change history of every write
 pub mod http; // routes: /graphql, /health
 pub mod interchange; // the JSON import/export format
 pub mod live; // live updates: change sets to subscribers, across servers
+pub mod metrics; // Prometheus metrics and per-request statement counts
 pub mod partial_date; // dates known to the year, month or day
 pub mod rate_limit; // cost budgets per key and client address
 pub mod store; // SQL for the API: pages, filters, search

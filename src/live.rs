@@ -129,6 +129,11 @@ impl Live {
         self.inner.changes.subscribe()
     }
 
+    /// How many subscriptions listen for changes now.
+    pub fn subscribers(&self) -> usize {
+        self.inner.changes.receiver_count()
+    }
+
     /// The names of keys revoked from now on.
     pub fn revocations(&self) -> broadcast::Receiver<Arc<str>> {
         self.inner.revoked.subscribe()

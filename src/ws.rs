@@ -32,6 +32,8 @@ pub struct Settings {
     /// Permits for open connections: a connection over the limit is
     /// refused with 503 before the upgrade.
     pub connections: Arc<Semaphore>,
+    /// The most connections open at once.
+    pub max_connections: usize,
     /// How often the server pings each connection.
     pub ping_interval: Duration,
     /// How long a `graphql-transport-ws` connection may stay silent (not
@@ -40,9 +42,16 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Connections open now.
+    pub fn open_connections(&self) -> usize {
+        self.max_connections
+            .saturating_sub(self.connections.available_permits())
+    }
+
     pub fn new(max_connections: usize, ping_interval: Duration, idle_timeout: Duration) -> Self {
         Self {
             connections: Arc::new(Semaphore::new(max_connections)),
+            max_connections,
             ping_interval,
             idle_timeout,
         }

@@ -56,7 +56,10 @@ pub const DEFAULT_BATCH_DELAY_MS: u64 = 5;
 
 /// A request's loader, batching for `delay`.
 fn local<T: Send + Sync + 'static>(loader: T, delay: std::time::Duration) -> DataLoader<T> {
-    DataLoader::new(loader, tokio::spawn).delay(delay)
+    // A batch runs in a task of its own; its statements still count for
+    // the request.
+    let spawn = |batch| tokio::spawn(crate::metrics::for_this_request(batch));
+    DataLoader::new(loader, spawn).delay(delay)
 }
 
 /// Adds a loader per record type (rows by id or key, nested pages) and the
@@ -156,6 +159,8 @@ pub struct Caller<'a> {
 pub struct Executed {
     pub response: async_graphql::Response,
     pub cost: Option<CostReport>,
+    /// SQL statements it ran.
+    pub statements: u64,
 }
 
 /// Why a request is refused before it runs: a code and a message.
@@ -280,6 +285,7 @@ impl Api {
                 return Executed {
                     response: error_response(refusal),
                     cost: None,
+                    statements: 0,
                 };
             }
         };
@@ -287,7 +293,11 @@ impl Api {
         let ledger = CostLedger::default();
         request.data.insert(ledger.clone());
         let schema = self.schema.clone();
-        let response = match tokio::spawn(async move { schema.execute(request).await }).await {
+        let statements = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let execution = crate::metrics::counting_statements(statements.clone(), async move {
+            schema.execute(request).await
+        });
+        let response = match tokio::spawn(execution).await {
             Ok(response) => response,
             Err(error) => {
                 tracing::error!(%error, "a request failed unexpectedly");
@@ -300,6 +310,7 @@ impl Api {
         Executed {
             response,
             cost: ledger.report(),
+            statements: statements.load(std::sync::atomic::Ordering::Relaxed),
         }
     }
 }

@@ -13,7 +13,9 @@
 //! - Every response to a request that ran carries `X-RateLimit-Limit`,
 //!   `-Remaining`, `-Used` and `-Reset` when the caller has a budget.
 
-use crate::graphql::{Api, Caller, Client, CostReport, Executed, Transport};
+use super::AppState;
+use crate::graphql::{Caller, Client, CostReport, Executed, Transport};
+use crate::metrics::{Outcome, RequestRecord};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -286,9 +288,10 @@ pub enum Batch {
     Many(Vec<async_graphql::Request>),
 }
 
-/// Runs `batch` for a client and answers it as `media`.
+/// Runs `batch` for a client and answers it as `media`; each operation is
+/// counted in the metrics and logged on one line.
 pub async fn respond(
-    api: &Api,
+    state: &AppState,
     batch: Batch,
     media: MediaType,
     headers: &HeaderMap,
@@ -301,18 +304,16 @@ pub async fn respond(
             .and_then(|v| v.to_str().ok()),
         client: Client { address, transport },
     };
+    let run = |request| async move {
+        let started = std::time::Instant::now();
+        let executed = state.api.execute(request, caller).await;
+        record(state, &executed, started.elapsed());
+        executed
+    };
     match batch {
-        Batch::Single(request) => {
-            let executed = api.execute(*request, caller).await;
-            single(executed, media)
-        }
+        Batch::Single(request) => single(run(*request).await, media),
         Batch::Many(requests) => {
-            let executed = futures_util::future::join_all(
-                requests
-                    .into_iter()
-                    .map(|request| api.execute(request, caller)),
-            )
-            .await;
+            let executed = futures_util::future::join_all(requests.into_iter().map(run)).await;
             let responses: Result<Vec<Value>, _> =
                 executed.iter().map(|e| body(&e.response)).collect();
             match responses.and_then(|r| serde_json::to_vec(&r)) {
@@ -321,6 +322,42 @@ pub async fn respond(
             }
         }
     }
+}
+
+/// How a request ended.
+fn outcome(response: &async_graphql::Response) -> Outcome {
+    match refusal_code(response) {
+        Some("RATE_LIMITED") => Outcome::RateLimited,
+        _ if did_not_run(response) => Outcome::Refused,
+        _ if response.errors.is_empty() => Outcome::Ok,
+        _ => Outcome::Errors,
+    }
+}
+
+/// The metrics and the log line of one operation.
+fn record(state: &AppState, executed: &Executed, took: std::time::Duration) {
+    let cost = executed.cost.as_ref();
+    let charged = cost
+        .filter(|c| !c.dry_run && !c.refused)
+        .map_or(0, CostReport::points);
+    let outcome = outcome(&executed.response);
+    let operation = cost.and_then(|c| c.operation.as_deref());
+    state.metrics.record(RequestRecord {
+        operation,
+        outcome,
+        seconds: took.as_secs_f64(),
+        statements: executed.statements,
+        cost: charged,
+    });
+    tracing::info!(
+        operation = operation.unwrap_or("-"),
+        outcome = outcome.as_str(),
+        duration_ms = took.as_secs_f64() * 1000.0,
+        cost = charged,
+        statements = executed.statements,
+        errors = executed.response.errors.len(),
+        "graphql"
+    );
 }
 
 fn internal(media: MediaType, error: &serde_json::Error) -> Response {
@@ -383,7 +420,7 @@ fn status(response: &async_graphql::Response, media: MediaType) -> StatusCode {
 }
 
 fn single(executed: Executed, media: MediaType) -> Response {
-    let Executed { response, cost } = executed;
+    let Executed { response, cost, .. } = executed;
     let status = status(&response, media);
     let mut extra = response.http_headers.clone();
     if status == StatusCode::METHOD_NOT_ALLOWED {

@@ -19,6 +19,7 @@ pub struct AppState {
     pub api: Api,
     pub ws: crate::ws::Settings,
     pub max_batch: usize,
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 impl FromRef<AppState> for Api {
@@ -33,6 +34,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/health", get(health))
         .route("/ready", get(ready))
+        .route("/metrics", get(metrics))
         .merge(crate::graphiql::routes())
         .with_state(state)
 }
@@ -66,7 +68,7 @@ async fn graphql_post(State(state): State<AppState>, request: Request) -> Respon
     match graphql::from_body(&parts.headers, &body, state.max_batch) {
         Ok(batch) => {
             graphql::respond(
-                &state.api,
+                &state,
                 batch,
                 media,
                 &parts.headers,
@@ -120,7 +122,7 @@ async fn graphql_get(
     match graphql::from_query_string(query.as_deref().unwrap_or_default()) {
         Ok(request) => {
             let batch = graphql::Batch::Single(Box::new(request));
-            graphql::respond(&state.api, batch, media, headers, address, Transport::Get).await
+            graphql::respond(&state, batch, media, headers, address, Transport::Get).await
         }
         Err(bad) => bad.into_response(media),
     }
@@ -137,6 +139,19 @@ async fn ready(State(api): State<Api>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
         }
     }
+}
+
+/// Prometheus metrics, in its text format.
+async fn metrics(State(state): State<AppState>) -> Response {
+    let (pool_idle, pool_in_use) = crate::db::pool_usage(state.api.db());
+    let text = state.metrics.render(crate::metrics::Gauges {
+        pool_idle,
+        pool_in_use,
+        websockets: state.ws.open_connections() as u64,
+        subscriptions: state.api.live().subscribers() as u64,
+    });
+    let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    ([(header::CONTENT_TYPE, content_type)], text).into_response()
 }
 
 /// Liveness: the process answers.

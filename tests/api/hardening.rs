@@ -219,3 +219,70 @@ async fn bombs_are_refused_before_they_run_and_the_server_stays_healthy() {
     let data = app.data("{ __typename }", json!({})).await;
     assert_eq!(data["__typename"], "Query");
 }
+
+/// The value of a metric line (`name{labels} value`) in Prometheus text.
+fn metric(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|value| value.split_whitespace().next()?.parse().ok())
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_operation_and_outcome_with_their_statements() {
+    let app = spawn_app_configured(|args| args.rate_limits.rate_limit_anonymous = 2).await;
+    let before = app.statements();
+    let probe =
+        "query MetricsProbe { cities(first: 5) { nodes { key partnerships { totalCount } } } }";
+    let data = app.data(probe, json!({})).await;
+    assert!(data["cities"]["nodes"].is_array());
+    let statements = app.statements() - before;
+    // An invalid query, then two more than the budget allows.
+    app.gql("query Broken { nope }", json!({})).await;
+    app.gql("{ __typename }", json!({})).await;
+    let limited = app.gql("{ __typename }", json!({})).await;
+    assert_eq!(limited["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+
+    let response = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.expect("text");
+    let value =
+        |series: &str| metric(&text, series).unwrap_or_else(|| panic!("{series} in:\n{text}"));
+    assert_eq!(
+        value(r#"twinning_graphql_requests_total{operation="MetricsProbe",outcome="ok"}"#),
+        1.0
+    );
+    assert_eq!(
+        value(r#"twinning_graphql_requests_total{operation="anonymous",outcome="refused"}"#),
+        1.0
+    );
+    assert_eq!(
+        value(r#"twinning_graphql_requests_total{operation="anonymous",outcome="rate_limited"}"#),
+        1.0
+    );
+    assert_eq!(
+        value(r#"twinning_graphql_request_duration_seconds_count{operation="MetricsProbe"}"#),
+        1.0
+    );
+    assert_eq!(value("twinning_rate_limited_requests_total"), 1.0);
+    assert_eq!(
+        value("twinning_cost_points_total"),
+        2.0,
+        "the probe and one __typename"
+    );
+    // The requests' statements: the probe's (the others ran none), which
+    // are all the server ran meanwhile but for the live-update feed's.
+    let counted = value("twinning_sql_statements_per_request_sum");
+    assert!(
+        counted >= 2.0 && counted <= statements as f64,
+        "{counted} of {statements}"
+    );
+    assert_eq!(value("twinning_sql_statements_per_request_count"), 4.0);
+    assert!(value(r#"twinning_db_pool_connections{state="idle"}"#) >= 1.0);
+    assert_eq!(value("twinning_active_subscriptions"), 0.0);
+    assert_eq!(value("twinning_websocket_connections"), 0.0);
+}

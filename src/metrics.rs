@@ -1,0 +1,246 @@
+//! What operators see at `/metrics` (the Prometheus text format), and the
+//! per-request count of SQL statements behind it and the request log line.
+//!
+//! Each server has a registry of its own (no process-wide state, so tests
+//! can run several servers in one process). Gauges of things that already
+//! count themselves (the connection pool, WebSockets, subscribers) are read
+//! when Prometheus scrapes.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+tokio::task_local! {
+    /// The statement counter of the request this task works for.
+    static STATEMENTS: Arc<AtomicU64>;
+}
+
+/// Runs `future` as a request whose SQL statements `counter` counts.
+pub async fn counting_statements<F: Future>(counter: Arc<AtomicU64>, future: F) -> F::Output {
+    STATEMENTS.scope(counter, future).await
+}
+
+/// `future`, counting its statements for the request that spawns it (a
+/// DataLoader's batch runs in a task of its own).
+pub fn for_this_request<F: Future>(future: F) -> impl Future<Output = F::Output> {
+    let counter = STATEMENTS.try_with(Arc::clone).ok();
+    async move {
+        match counter {
+            Some(counter) => STATEMENTS.scope(counter, future).await,
+            None => future.await,
+        }
+    }
+}
+
+/// Counts one statement for the current request, if there is one (called
+/// by the database driver's metric callback).
+pub fn count_statement() {
+    let _ = STATEMENTS.try_with(|counter| counter.fetch_add(1, Ordering::Relaxed));
+}
+
+/// How a GraphQL request ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// It ran without errors.
+    Ok,
+    /// It ran, with errors in some fields.
+    Errors,
+    /// It did not run: malformed, invalid, over a limit, unauthenticated.
+    Refused,
+    /// It did not run: over its rate-limit budget.
+    RateLimited,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Errors => "errors",
+            Outcome::Refused => "refused",
+            Outcome::RateLimited => "rate_limited",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    operation: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OperationLabels {
+    operation: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PoolLabels {
+    state: String,
+}
+
+/// Operation names become labels; clients choose them, so only this many
+/// distinct names are kept, and later ones count as `other`.
+const MAX_OPERATION_NAMES: usize = 200;
+
+/// One server's metrics.
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    duration: Family<OperationLabels, Histogram>,
+    statements: Histogram,
+    cost: Counter,
+    rate_limited: Counter,
+    pool: Family<PoolLabels, Gauge>,
+    websockets: Gauge,
+    subscriptions: Gauge,
+    operations: Mutex<HashSet<String>>,
+}
+
+/// What a request did, for the metrics.
+pub struct RequestRecord<'a> {
+    pub operation: Option<&'a str>,
+    pub outcome: Outcome,
+    pub seconds: f64,
+    pub statements: u64,
+    pub cost: u64,
+}
+
+/// Gauges read at scrape time.
+pub struct Gauges {
+    pub pool_idle: u64,
+    pub pool_in_use: u64,
+    pub websockets: u64,
+    pub subscriptions: u64,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("twinning");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "graphql_requests",
+            "GraphQL requests by operation name and outcome",
+            requests.clone(),
+        );
+        let duration = Family::<OperationLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.000_5, 2.0, 16))
+        });
+        registry.register(
+            "graphql_request_duration_seconds",
+            "Time to answer a GraphQL request",
+            duration.clone(),
+        );
+        let statements = Histogram::new([0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0]);
+        registry.register(
+            "sql_statements_per_request",
+            "SQL statements one GraphQL request ran",
+            statements.clone(),
+        );
+        let cost = Counter::default();
+        registry.register("cost_points", "Rate-limit points charged", cost.clone());
+        let rate_limited = Counter::default();
+        registry.register(
+            "rate_limited_requests",
+            "Requests refused for being over their budget",
+            rate_limited.clone(),
+        );
+        let pool = Family::<PoolLabels, Gauge>::default();
+        registry.register(
+            "db_pool_connections",
+            "Database connections by state (idle, in_use)",
+            pool.clone(),
+        );
+        let websockets = Gauge::default();
+        registry.register(
+            "websocket_connections",
+            "Open WebSocket connections",
+            websockets.clone(),
+        );
+        let subscriptions = Gauge::default();
+        registry.register(
+            "active_subscriptions",
+            "Subscriptions listening for changes",
+            subscriptions.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            duration,
+            statements,
+            cost,
+            rate_limited,
+            pool,
+            websockets,
+            subscriptions,
+            operations: Mutex::default(),
+        }
+    }
+
+    /// The label for an operation name.
+    fn operation_label(&self, operation: Option<&str>) -> String {
+        let Some(name) = operation else {
+            return "anonymous".to_owned();
+        };
+        let Ok(mut known) = self.operations.lock() else {
+            return "other".to_owned();
+        };
+        if known.contains(name)
+            || known.len() < MAX_OPERATION_NAMES && known.insert(name.to_owned())
+        {
+            name.to_owned()
+        } else {
+            "other".to_owned()
+        }
+    }
+
+    /// Records one GraphQL request.
+    pub fn record(&self, request: RequestRecord<'_>) {
+        let operation = self.operation_label(request.operation);
+        self.requests
+            .get_or_create(&RequestLabels {
+                operation: operation.clone(),
+                outcome: request.outcome.as_str().to_owned(),
+            })
+            .inc();
+        self.duration
+            .get_or_create(&OperationLabels { operation })
+            .observe(request.seconds);
+        self.statements.observe(request.statements as f64);
+        self.cost.inc_by(request.cost);
+        if request.outcome == Outcome::RateLimited {
+            self.rate_limited.inc();
+        }
+    }
+
+    /// The Prometheus text of every metric, with the gauges as given.
+    pub fn render(&self, gauges: Gauges) -> String {
+        let gauge = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
+        for (state, value) in [("idle", gauges.pool_idle), ("in_use", gauges.pool_in_use)] {
+            self.pool
+                .get_or_create(&PoolLabels {
+                    state: state.to_owned(),
+                })
+                .set(gauge(value));
+        }
+        self.websockets.set(gauge(gauges.websockets));
+        self.subscriptions.set(gauge(gauges.subscriptions));
+        let mut text = String::new();
+        if let Err(error) = prometheus_client::encoding::text::encode(&mut text, &self.registry) {
+            tracing::error!(%error, "encoding the metrics");
+        }
+        text
+    }
+}
