@@ -42,11 +42,13 @@ impl Application {
     /// Connects to and migrates the database, loads the example data into an
     /// empty one if asked, and binds the listener (port 0 picks a free port).
     pub async fn build(args: &ServeArgs) -> Result<Self, StartError> {
-        let mut db = db::connect(
-            &args.database.database_url,
-            args.database.database_max_connections,
-        )
-        .await?;
+        let pool = db::PoolSettings {
+            max_connections: args.database.database_max_connections,
+            acquire_timeout: Duration::from_secs(args.database_acquire_timeout_secs.max(1)),
+            statement_timeout: Some(Duration::from_secs(args.database_statement_timeout_secs))
+                .filter(|t| !t.is_zero()),
+        };
+        let mut db = db::connect_with(&args.database.database_url, pool).await?;
         // Counts every SQL statement the server runs (tests and benchmarks
         // read it to check that a query's statements do not grow with rows).
         let statements = Arc::new(AtomicU64::new(0));

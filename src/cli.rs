@@ -36,7 +36,7 @@ pub struct DatabaseArgs {
 pub enum Command {
     /// Migrate the database, then serve the GraphQL API over HTTP until
     /// Ctrl-C or SIGTERM.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply, revert or inspect schema migrations.
     Migrate {
         #[command(subcommand)]
@@ -115,6 +115,15 @@ pub struct ServeArgs {
     /// Log as JSON lines instead of human-readable text.
     #[arg(long, env = "LOG_JSON", default_value_t = false)]
     pub log_json: bool,
+    /// Seconds a request waits for a database connection (or for the
+    /// database to accept one) before failing with `SERVICE_UNAVAILABLE`.
+    #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_SECS", default_value_t = 3)]
+    pub database_acquire_timeout_secs: u64,
+    /// On PostgreSQL, seconds one SQL statement may run before it is
+    /// cancelled (`TIMEOUT`); below the request timeout, so the database
+    /// stops working on a request the client has been told has failed.
+    #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT_SECS", default_value_t = 25)]
+    pub database_statement_timeout_secs: u64,
     /// Trace a span for every GraphQL field resolved (async-graphql's
     /// tracing extension), for profiling: it costs a large share of a wide
     /// query's CPU time, so it is off unless asked for.

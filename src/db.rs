@@ -9,17 +9,46 @@ use std::time::Duration;
 /// first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://twinning.db?mode=rwc";
 
+/// How the server uses its database.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolSettings {
+    /// Most connections open at once.
+    pub max_connections: u32,
+    /// How long a request waits for a connection (or for the database to
+    /// accept a new one) before it fails with `SERVICE_UNAVAILABLE`.
+    pub acquire_timeout: Duration,
+    /// On PostgreSQL, the longest one statement may run.
+    pub statement_timeout: Option<Duration>,
+}
+
+impl PoolSettings {
+    /// `max_connections` with the defaults of the command-line tools.
+    pub fn with_max(max_connections: u32) -> Self {
+        Self {
+            max_connections,
+            acquire_timeout: Duration::from_secs(10),
+            statement_timeout: None,
+        }
+    }
+}
+
+/// Opens a connection pool with the command-line tools' settings.
+pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, PoolSettings::with_max(max_connections)).await
+}
+
 /// Opens a connection pool. On SQLite the file uses write-ahead logging and a
 /// busy timeout, so readers never block the writer and concurrent writers
 /// wait for each other instead of failing with "database is locked"; foreign
-/// keys are enforced.
-pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+/// keys are enforced. On PostgreSQL every session gets the statement
+/// timeout.
+pub async fn connect_with(url: &str, settings: PoolSettings) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
     options
-        .max_connections(max_connections)
+        .max_connections(settings.max_connections)
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+        .connect_timeout(settings.acquire_timeout)
+        .acquire_timeout(settings.acquire_timeout)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
@@ -27,7 +56,54 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
         });
+    if let Some(timeout) = settings.statement_timeout {
+        let milliseconds = timeout.as_millis().to_string();
+        options.map_sqlx_postgres_opts(move |opts| {
+            opts.options([("statement_timeout", milliseconds.as_str())])
+        });
+    }
     Database::connect(options).await
+}
+
+/// What a database error means for a client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The database cannot be reached (down, restarting, no connection
+    /// free in time): the request may succeed if tried again shortly.
+    Unavailable,
+    /// A statement ran longer than the statement timeout.
+    Timeout,
+    /// Anything else: a bug or a broken invariant.
+    Internal,
+}
+
+/// Classifies a database error.
+pub fn failure(error: &DbErr) -> Failure {
+    use sea_orm::{RuntimeErr, sqlx::Error};
+    let sqlx = match error {
+        DbErr::ConnectionAcquire(_) => return Failure::Unavailable,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        _ => return Failure::Internal,
+    };
+    match &**sqlx {
+        Error::Io(_)
+        | Error::Tls(_)
+        | Error::PoolTimedOut
+        | Error::PoolClosed
+        | Error::WorkerCrashed => Failure::Unavailable,
+        Error::Database(database) => match database.code().as_deref() {
+            // query_canceled: the statement timeout.
+            Some("57014") => Failure::Timeout,
+            // admin_shutdown, crash_shutdown, cannot_connect_now, and the
+            // connection exceptions (class 08).
+            Some("57P01" | "57P02" | "57P03") => Failure::Unavailable,
+            Some(code) if code.starts_with("08") => Failure::Unavailable,
+            _ => Failure::Internal,
+        },
+        _ => Failure::Internal,
+    }
 }
 
 /// Whether the database answers and every migration is applied: what a

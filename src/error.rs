@@ -24,11 +24,32 @@ pub enum AppError {
         "this subscription fell behind and missed {0} changes; read the data again and subscribe again"
     )]
     Lagged(u64),
-    /// `INTERNAL`: logged with its cause; the client gets the code and a
-    /// fixed message, never database text.
+    /// A database failure, logged with its cause; the client gets a code
+    /// and a fixed message, never database text: `SERVICE_UNAVAILABLE` when
+    /// the database cannot be reached (try again shortly), `TIMEOUT` when a
+    /// statement ran too long, `INTERNAL` otherwise.
     /// Shared (`Arc`) because a DataLoader hands one failure to every waiter.
-    #[error("internal error")]
+    #[error("{}", database_message(.0))]
     Database(std::sync::Arc<sea_orm::DbErr>),
+}
+
+/// What a client is told of a database failure, and its code.
+pub fn database_failure(error: &sea_orm::DbErr) -> (&'static str, &'static str) {
+    match crate::db::failure(error) {
+        crate::db::Failure::Unavailable => (
+            "SERVICE_UNAVAILABLE",
+            "the database is unavailable; try again shortly",
+        ),
+        crate::db::Failure::Timeout => (
+            "TIMEOUT",
+            "the request took longer than the database allows a statement to run",
+        ),
+        crate::db::Failure::Internal => ("INTERNAL", "internal error"),
+    }
+}
+
+fn database_message(error: &sea_orm::DbErr) -> &'static str {
+    database_failure(error).1
 }
 
 impl From<sea_orm::DbErr> for AppError {
@@ -52,8 +73,13 @@ impl ErrorExtensions for AppError {
             AppError::Forbidden(_) => "FORBIDDEN",
             AppError::Lagged(_) => "SUBSCRIBER_LAGGED",
             AppError::Database(cause) => {
-                tracing::error!(error = %cause, "database error while resolving a request");
-                "INTERNAL"
+                let (code, _) = database_failure(cause);
+                if code == "INTERNAL" {
+                    tracing::error!(error = %cause, "database error while resolving a request");
+                } else {
+                    tracing::warn!(error = %cause, code, "database failure while resolving a request");
+                }
+                code
             }
         };
         async_graphql::Error::new(self.to_string()).extend_with(|_, e| e.set("code", code))

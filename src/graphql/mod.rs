@@ -250,11 +250,9 @@ impl Api {
                 });
             }
             Err(crate::auth::AuthError::Database(error)) => {
-                tracing::error!(%error, "checking an API key");
-                return Err(Refusal {
-                    code: "INTERNAL",
-                    message: "internal error",
-                });
+                tracing::warn!(%error, "checking an API key");
+                let (code, message) = crate::error::database_failure(&error);
+                return Err(Refusal { code, message });
             }
         };
         if principal == crate::auth::Principal::Anonymous && !self.public_reads {

@@ -402,10 +402,23 @@ fn refusal_code(response: &async_graphql::Response) -> Option<&str> {
     }
 }
 
+/// Whether any error says the database is unavailable.
+fn unavailable(response: &async_graphql::Response) -> bool {
+    response.errors.iter().any(|e| {
+        e.extensions.as_ref().and_then(|x| x.get("code"))
+            == Some(&async_graphql::Value::from("SERVICE_UNAVAILABLE"))
+    })
+}
+
 /// The status of one response.
 fn status(response: &async_graphql::Response, media: MediaType) -> StatusCode {
     let ran = !did_not_run(response);
     let code = refusal_code(response);
+    if unavailable(response) {
+        // Whatever ran, the client should try again: tell it (and any
+        // load balancer) the way HTTP does.
+        return StatusCode::SERVICE_UNAVAILABLE;
+    }
     match (code, media) {
         (Some("UNAUTHENTICATED"), _) => StatusCode::UNAUTHORIZED,
         (Some("FORBIDDEN"), _) => StatusCode::FORBIDDEN,
@@ -414,7 +427,6 @@ fn status(response: &async_graphql::Response, media: MediaType) -> StatusCode {
         (_, MediaType::Json) => StatusCode::OK,
         _ if ran => StatusCode::OK,
         (Some("INTERNAL"), _) => StatusCode::INTERNAL_SERVER_ERROR,
-        (Some("SERVICE_UNAVAILABLE"), _) => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::BAD_REQUEST,
     }
 }
@@ -435,6 +447,9 @@ fn single(executed: Executed, media: MediaType) -> Response {
         && let Ok(seconds) = HeaderValue::from_str(&seconds.to_string())
     {
         extra.insert(header::RETRY_AFTER, seconds);
+    }
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        extra.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     }
     let mut answer = match body(&response).and_then(|b| serde_json::to_vec(&b)) {
         Ok(body) => json_response(status, media, body),

@@ -144,6 +144,8 @@ pub async fn spawn_app_configured(configure: impl FnOnce(&mut ServeArgs)) -> Tes
         batch_delay_ms: twinning::graphql::DEFAULT_BATCH_DELAY_MS,
         log_json: false,
         field_spans: false,
+        database_acquire_timeout_secs: 3,
+        database_statement_timeout_secs: 25,
         trusted_documents: None,
         require_trusted_documents: Default::default(),
         live: LiveArgs::default(),

@@ -6,6 +6,7 @@ mod helpers;
 
 mod cli;
 mod cost;
+mod faults;
 mod graphql;
 mod hardening;
 mod http_spec;
