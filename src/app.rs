@@ -36,6 +36,7 @@ pub struct Application {
     db: sea_orm::DatabaseConnection,
     live: crate::live::Live,
     statements: Arc<AtomicU64>,
+    shutdown_grace: Duration,
 }
 
 impl Application {
@@ -114,6 +115,7 @@ impl Application {
             db,
             live,
             statements,
+            shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
         })
     }
 
@@ -130,7 +132,7 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish
-    /// and closes the database pool.
+    /// (for at most the shutdown grace period) and closes the database pool.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -139,16 +141,32 @@ impl Application {
         // WebSockets outlive the HTTP exchange that opened them: on shutdown
         // they are closed with "going away" first, then HTTP drains.
         let live = self.live.clone();
+        let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
         let shutdown = async move {
             shutdown.await;
             live.shutdown();
+            let _ = stopping.send(());
         };
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
+        let serve = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
-            .await?;
+            .into_future();
+        let grace = self.shutdown_grace;
+        let deadline = async move {
+            if stopped.await.is_ok() {
+                tokio::time::sleep(grace).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            served = serve => served?,
+            () = deadline => {
+                tracing::warn!(seconds = grace.as_secs(), "in-flight requests did not finish in the shutdown grace period; stopping anyway");
+            }
+        }
         self.live.shutdown();
         if let Err(error) = self.db.close().await {
             tracing::warn!(%error, "closing the database pool");

@@ -115,6 +115,10 @@ pub struct ServeArgs {
     /// Log as JSON lines instead of human-readable text.
     #[arg(long, env = "LOG_JSON", default_value_t = false)]
     pub log_json: bool,
+    /// Seconds in-flight requests get to finish after Ctrl-C or SIGTERM
+    /// before the server stops anyway.
+    #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
     /// Seconds a request waits for a database connection (or for the
     /// database to accept one) before failing with `SERVICE_UNAVAILABLE`.
     #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_SECS", default_value_t = 3)]

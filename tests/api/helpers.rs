@@ -144,6 +144,7 @@ pub async fn spawn_app_configured(configure: impl FnOnce(&mut ServeArgs)) -> Tes
         batch_delay_ms: twinning::graphql::DEFAULT_BATCH_DELAY_MS,
         log_json: false,
         field_spans: false,
+        shutdown_grace_secs: 10,
         database_acquire_timeout_secs: 3,
         database_statement_timeout_secs: 25,
         trusted_documents: None,

@@ -36,6 +36,7 @@ import {
   stopServer,
   waitForHealth,
   withServerLog as withLogOf,
+  withoutCost,
 } from "../support/server.mjs";
 
 const SUITE_TIMEOUT_MS = 90_000; // the whole file, server start included
@@ -148,7 +149,7 @@ describe("graphql-ws client against Twinning's subscriptions", { timeout: SUITE_
     });
     const text = await res.text();
     assert.equal(res.status, 200, `POST /graphql answered ${res.status}: ${text}`);
-    return JSON.parse(text);
+    return withoutCost(JSON.parse(text));
   }
 
   async function createCity(cityKey, name, countryCode = "NO") {

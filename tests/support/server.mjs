@@ -164,3 +164,14 @@ export async function withServerLog(server, fn) {
     throw err;
   }
 }
+
+/**
+ * A GraphQL response body without the `extensions.cost` every response
+ * carries (its figures depend on the budget), for comparing whole bodies.
+ */
+export function withoutCost(body) {
+  if (!body || typeof body !== "object" || !body.extensions) return body;
+  const { cost, ...extensions } = body.extensions;
+  const { extensions: _, ...rest } = body;
+  return Object.keys(extensions).length ? { ...rest, extensions } : rest;
+}
