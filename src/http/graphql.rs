@@ -307,7 +307,7 @@ pub async fn respond(
     let run = |request| async move {
         let started = std::time::Instant::now();
         let executed = state.api.execute(request, caller).await;
-        record(state, &executed, started.elapsed());
+        record(state, &executed, media, started.elapsed());
         executed
     };
     match batch {
@@ -335,7 +335,7 @@ fn outcome(response: &async_graphql::Response) -> Outcome {
 }
 
 /// The metrics and the log line of one operation.
-fn record(state: &AppState, executed: &Executed, took: std::time::Duration) {
+fn record(state: &AppState, executed: &Executed, media: MediaType, took: std::time::Duration) {
     let cost = executed.cost.as_ref();
     let charged = cost
         .filter(|c| !c.dry_run && !c.refused)
@@ -352,6 +352,7 @@ fn record(state: &AppState, executed: &Executed, took: std::time::Duration) {
     tracing::info!(
         operation = operation.unwrap_or("-"),
         outcome = outcome.as_str(),
+        status = status(&executed.response, media).as_u16(),
         duration_ms = took.as_secs_f64() * 1000.0,
         cost = charged,
         statements = executed.statements,
