@@ -58,7 +58,15 @@ impl Application {
             counter.fetch_add(1, AtomicOrdering::Relaxed);
             crate::metrics::count_statement();
         });
-        db::migrate(&db).await?;
+        if pool.statement_timeout.is_some() {
+            // A migration may rightly run longer than any request's
+            // statement: it gets a connection without the timeout.
+            let unlimited = db::connect(&args.database.database_url, 1).await?;
+            db::migrate(&unlimited).await?;
+            unlimited.close().await?;
+        } else {
+            db::migrate(&db).await?;
+        }
         if args.example_data
             && let Some(report) = example_data::load_into_empty(&db).await?
         {

@@ -38,7 +38,8 @@ impl Budgets {
 pub enum Subject {
     /// A key, by its (unique) name.
     Key(String),
-    /// An anonymous client, by its address.
+    /// An anonymous client, by its address (an IPv6 address by its /64: one
+    /// host usually holds a whole /64).
     Address(IpAddr),
     /// An anonymous client whose address is unknown (tests, in-process use).
     Unknown,
@@ -49,6 +50,10 @@ impl Subject {
     pub fn of(principal: &Principal, address: Option<IpAddr>) -> Self {
         match (principal, address) {
             (Principal::Key { name, .. }, _) => Subject::Key(name.clone()),
+            (Principal::Anonymous, Some(IpAddr::V6(v6))) => {
+                let network = u128::from(v6) & !((1u128 << 64) - 1);
+                Subject::Address(IpAddr::V6(network.into()))
+            }
             (Principal::Anonymous, Some(address)) => Subject::Address(address),
             (Principal::Anonymous, None) => Subject::Unknown,
         }
@@ -75,6 +80,8 @@ pub enum Verdict {
     Unlimited,
     /// Charged; the budget after the charge.
     Charged(Budget),
+    /// The request costs more than the whole budget: it can never run.
+    TooCostly(Budget),
     /// Not enough points left; nothing was charged.
     Refused {
         budget: Budget,
@@ -92,7 +99,14 @@ struct Window {
 pub struct RateLimiter {
     budgets: Budgets,
     window: Duration,
-    windows: Mutex<HashMap<Subject, Window>>,
+    windows: Mutex<Windows>,
+}
+
+#[derive(Default)]
+struct Windows {
+    by_subject: HashMap<Subject, Window>,
+    /// When windows that had ended were last dropped.
+    pruned: Option<Instant>,
 }
 
 /// Above this many tracked clients, windows that have ended are dropped.
@@ -109,14 +123,18 @@ impl RateLimiter {
 
     /// Charges `points` to `subject` if its budget has them.
     pub fn charge(&self, subject: &Subject, role: Option<Role>, points: u64) -> Verdict {
-        self.with_window(subject, role, |window, limit| {
+        let verdict = self.with_window(subject, role, |window, limit| {
             if window.used.saturating_add(points) > limit {
                 false
             } else {
                 window.used += points;
                 true
             }
-        })
+        });
+        match verdict {
+            Verdict::Refused { budget, .. } if points > budget.limit => Verdict::TooCostly(budget),
+            verdict => verdict,
+        }
     }
 
     /// The budget of `subject`, charging nothing (a dry run).
@@ -141,10 +159,20 @@ impl RateLimiter {
             .windows
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if windows.len() > PRUNE_ABOVE {
-            windows.retain(|_, w| now.duration_since(w.started) < self.window);
+        // At most once a second, so that a flood of new addresses costs
+        // one sweep a second, not one per request.
+        if windows.by_subject.len() > PRUNE_ABOVE
+            && windows
+                .pruned
+                .is_none_or(|at| now.duration_since(at) >= Duration::from_secs(1))
+        {
+            let window = self.window;
+            windows
+                .by_subject
+                .retain(|_, w| now.duration_since(w.started) < window);
+            windows.pruned = Some(now);
         }
-        let window = windows.entry(subject.clone()).or_insert(Window {
+        let window = windows.by_subject.entry(subject.clone()).or_insert(Window {
             started: now,
             used: 0,
         });

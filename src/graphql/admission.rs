@@ -13,14 +13,14 @@
 //!   [`CostLedger`] keeps it for the HTTP headers, the log line and the
 //!   `rateLimit` field, so that all of them show the same numbers.
 
-use super::cost::{Cost, SchemaIndex};
+use super::cost::{Cost, MAX_NESTING, SchemaIndex, TooDeep};
 use crate::auth::Principal;
 use crate::rate_limit::{Budget, RateLimiter, Subject, Verdict};
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
     NextResolve, NextValidation, ResolveInfo,
 };
-use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection};
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{
     Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
 };
@@ -178,32 +178,63 @@ fn with_code(mut error: ServerError, code: &str) -> ServerError {
     error
 }
 
-/// Whether the operation asks `rateLimit(dryRun: true)` at its root.
-fn is_dry_run(
-    document: &ExecutableDocument,
-    operation_name: Option<&str>,
-    variables: &Variables,
-) -> bool {
-    let Some(operation) = super::cost::select_operation(document, operation_name) else {
-        return false;
-    };
-    operation.selection_set.node.items.iter().any(|item| {
-        let Selection::Field(field) = &item.node else {
-            return false;
-        };
-        field.node.name.node == "rateLimit"
-            && field.node.arguments.iter().any(|(name, value)| {
-                name.node == "dryRun"
-                    && value
-                        .node
-                        .clone()
-                        .into_const_with(|v| variables.get(&v).cloned().ok_or(()))
-                        .is_ok_and(|v| v == Value::Boolean(true))
-            })
-    })
-}
-
 impl AdmissionOfOne {
+    /// Charges `cost` to the caller (for a dry run, only looks at the
+    /// budget): the budget after, and the error refusing the request when
+    /// its budget cannot pay.
+    fn charge(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        cost: Cost,
+        dry_run: bool,
+    ) -> (Option<Budget>, Option<ServerError>) {
+        let Some(limiter) = &self.admission.limiter else {
+            return (None, None);
+        };
+        let principal = ctx
+            .data_opt::<Principal>()
+            .cloned()
+            .unwrap_or(Principal::Anonymous);
+        let address = ctx.data_opt::<Client>().and_then(|c| c.address);
+        let subject = Subject::of(&principal, address);
+        let verdict = if dry_run {
+            limiter.peek(&subject, principal.role())
+        } else {
+            limiter.charge(&subject, principal.role(), cost.points())
+        };
+        match verdict {
+            Verdict::Unlimited => (None, None),
+            Verdict::Charged(budget) => (Some(budget), None),
+            Verdict::TooCostly(budget) => {
+                let message = format!(
+                    "this request costs {} points, more than the whole budget of {} points per window; ask for smaller pages",
+                    cost.points(),
+                    budget.limit
+                );
+                (Some(budget), Some(refusal("COST_LIMIT", message)))
+            }
+            Verdict::Refused {
+                budget,
+                retry_after,
+            } => {
+                let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+                let mut error = refusal(
+                    "RATE_LIMITED",
+                    format!(
+                        "this request costs {} points and {} of the {} points of this window are left; retry in {seconds} s",
+                        cost.points(),
+                        budget.remaining,
+                        budget.limit
+                    ),
+                );
+                if let Some(extensions) = error.extensions.as_mut() {
+                    extensions.set("retryAfter", seconds);
+                }
+                (Some(budget), Some(error))
+            }
+        }
+    }
+
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state
             .lock()
@@ -230,34 +261,46 @@ impl Extension for AdmissionOfOne {
         let variables = std::mem::take(&mut request.variables);
         let operation_name = request.operation_name.take();
         let measured = request.parsed_query().map(|document| {
-            let cost = self
-                .admission
+            self.admission
                 .index
-                .cost(document, operation_name.as_deref(), &variables);
-            (
-                cost,
-                is_dry_run(document, operation_name.as_deref(), &variables),
-            )
+                .measure(document, operation_name.as_deref(), &variables)
         });
         request.variables = variables;
         request.operation_name = operation_name;
-        let (cost, dry_run) = measured.map_err(|e| with_code(e, "GRAPHQL_PARSE_FAILED"))?;
-        if let Some((ty, cost)) = cost {
-            let max_fields = self.admission.limits.max_fields as u64;
-            if cost.fields > max_fields {
-                return Err(refusal(
-                    "FIELD_LIMIT",
+        let measure = measured
+            .map_err(|e| with_code(e, "GRAPHQL_PARSE_FAILED"))?
+            .map_err(|TooDeep| {
+                refusal(
+                    "DEPTH_LIMIT",
                     format!(
-                        "the query selects {} fields (fragments expanded, aliases counted); at most {max_fields} are allowed",
-                        cost.fields
+                        "the query nests selections and fragment spreads more than {MAX_NESTING} levels deep"
                     ),
-                ));
-            }
-            self.dry_run
-                .store(ty == OperationType::Query && dry_run, Ordering::Relaxed);
+                )
+            })?;
+        let max_fields = self.admission.limits.max_fields as u64;
+        if measure.fields > max_fields {
+            return Err(refusal(
+                "FIELD_LIMIT",
+                format!(
+                    "the query selects {} fields (fragments expanded, aliases counted); at most {max_fields} are allowed",
+                    measure.fields
+                ),
+            ));
+        }
+        if let Some(operation) = measure.operation {
+            self.dry_run.store(
+                operation.ty == OperationType::Query && operation.dry_run,
+                Ordering::Relaxed,
+            );
             let mut state = self.state();
-            state.cost = cost;
-            state.operation_type = Some(ty);
+            state.cost = operation.cost;
+            state.operation_type = Some(operation.ty);
+        }
+        // Over WebSocket, the data the resolvers see is the connection's:
+        // each operation gets a ledger of its own.
+        let transport = ctx.data_opt::<Client>().map(|c| c.transport);
+        if transport == Some(Transport::WebSocket) {
+            request.data.insert(CostLedger::default());
         }
         next.run(ctx, request).await
     }
@@ -317,6 +360,13 @@ impl Extension for AdmissionOfOne {
                 ),
             ));
         }
+        if errors.is_empty() && self.state().operation_type == Some(OperationType::Subscription) {
+            // A subscription pays once, as it starts.
+            let cost = self.state().cost;
+            if let (_, Some(refused)) = self.charge(ctx, cost, false) {
+                errors.push(refused);
+            }
+        }
         if errors.is_empty() {
             Ok(result)
         } else {
@@ -335,60 +385,28 @@ impl Extension for AdmissionOfOne {
             (state.cost, state.operation_type)
         };
         if operation_type == Some(OperationType::Subscription) {
-            // Each event of a subscription executes again: charging it
-            // would bill the subscriber for the writes of others.
+            // Charged once, when it started (see `validation`); each event
+            // executes again, and charging those would bill the
+            // subscriber for the writes of others.
             return next.run(ctx, operation_name).await;
         }
         let dry_run = self.dry_run.load(Ordering::Relaxed);
-        let principal = ctx
-            .data_opt::<Principal>()
-            .cloned()
-            .unwrap_or(Principal::Anonymous);
-        let address = ctx.data_opt::<Client>().and_then(|c| c.address);
-        let subject = Subject::of(&principal, address);
-        let verdict = match &self.admission.limiter {
-            None => Verdict::Unlimited,
-            Some(limiter) if dry_run => limiter.peek(&subject, principal.role()),
-            Some(limiter) => limiter.charge(&subject, principal.role(), cost.points()),
-        };
-        let (budget, retry_after) = match verdict {
-            Verdict::Unlimited => (None, None),
-            Verdict::Charged(budget) => (Some(budget), None),
-            Verdict::Refused {
-                budget,
-                retry_after,
-            } => (Some(budget), Some(retry_after)),
-        };
+        let (budget, refused) = self.charge(ctx, cost, dry_run);
         let mut report = CostReport {
             operation: operation_name.map(str::to_owned),
             requested: cost,
             actual_requests: 0,
             budget,
             dry_run,
-            refused: retry_after.is_some(),
+            refused: refused.is_some(),
         };
         let ledger = ctx.data_opt::<CostLedger>();
         if let Some(ledger) = ledger {
             ledger.update(|r| *r = report.clone());
         }
-        let mut response = match (retry_after, budget) {
-            (Some(wait), Some(budget)) => {
-                let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-                let mut error = refusal(
-                    "RATE_LIMITED",
-                    format!(
-                        "this request costs {} points and {} of the {} points of this window are left; retry in {seconds} s",
-                        cost.points(),
-                        budget.remaining,
-                        budget.limit
-                    ),
-                );
-                if let Some(extensions) = error.extensions.as_mut() {
-                    extensions.set("retryAfter", seconds);
-                }
-                Response::from_errors(vec![error])
-            }
-            _ => next.run(ctx, operation_name).await,
+        let mut response = match refused {
+            Some(error) => Response::from_errors(vec![error]),
+            None => next.run(ctx, operation_name).await,
         };
         report.actual_requests = self.actual_requests.load(Ordering::Relaxed);
         if let Some(ledger) = ledger {

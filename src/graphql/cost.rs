@@ -12,8 +12,10 @@
 //! - **points** = `max(1, round(requests / 100))`: what the request is
 //!   charged against the rate-limit budget.
 //!
-//! Plain lists (a partnership's two cities, a record's source keys) are
-//! bounded by the record that holds them and cost nothing of their own.
+//! A list of objects that is not a connection (a city's sister cities)
+//! counts as a page of 100, the most a page may hold; the pairs the schema
+//! guarantees (a partnership's two cities, a protocol's two parties) as 2.
+//! Lists of scalars cost nothing of their own.
 
 use async_graphql::parser::types::{
     BaseType, ExecutableDocument, Field, OperationDefinition, OperationType, Selection,
@@ -22,7 +24,16 @@ use async_graphql::parser::types::{
 use async_graphql::{Name, Value, Variables};
 use std::collections::HashMap;
 
-use super::page::DEFAULT_PAGE_SIZE;
+use super::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+
+/// Lists of objects that hold exactly two: a partnership's cities and a
+/// protocol's parties.
+const PAIRS: [(&str, &str); 2] = [("Partnership", "cities"), ("Protocol", "parties")];
+
+/// How deep a walk may nest selections and fragment spreads. Deeper
+/// queries are refused (async-graphql refuses more than 32 levels anyway,
+/// but only after walking them, recursively, itself).
+pub const MAX_NESTING: usize = 64;
 
 /// Requests per point: a request that may fetch up to 100 pages costs 1.
 const REQUESTS_PER_POINT: u64 = 100;
@@ -42,7 +53,7 @@ pub struct Cost {
 impl Cost {
     /// Rate-limit points for this many page requests.
     pub fn points_for(requests: u64) -> u64 {
-        ((requests + REQUESTS_PER_POINT / 2) / REQUESTS_PER_POINT).max(1)
+        (requests.saturating_add(REQUESTS_PER_POINT / 2) / REQUESTS_PER_POINT).max(1)
     }
 
     /// The points the operation is charged.
@@ -62,12 +73,14 @@ impl Cost {
 }
 
 /// How a field grows the query: a connection multiplies what is under it by
-/// its page size; a list of ids by their number.
+/// its page size; a list of ids by their number; a list of objects by the
+/// most it may hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Shape {
     Plain,
     Connection,
     ById,
+    List(u64),
 }
 
 #[derive(Clone, Debug)]
@@ -91,10 +104,47 @@ fn named(ty: &Type) -> &str {
     }
 }
 
+/// What measuring a document found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Measure {
+    /// Fields of all the document's operations, fragments expanded: the
+    /// field limit applies to all of them, since async-graphql's own
+    /// checks walk them all.
+    pub fields: u64,
+    /// The operation the request runs, when the document says which.
+    pub operation: Option<Operation>,
+}
+
+/// The operation a request runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Operation {
+    pub ty: OperationType,
+    pub cost: Cost,
+    /// It asks `rateLimit(dryRun: true)` at its root.
+    pub dry_run: bool,
+}
+
+/// A document nesting selections and spreads deeper than [`MAX_NESTING`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TooDeep;
+
 impl SchemaIndex {
     /// Indexes a schema from its SDL.
     pub fn from_sdl(sdl: &str) -> Result<Self, async_graphql::parser::Error> {
         let document: ServiceDocument = async_graphql::parser::parse_schema(sdl)?;
+        let composite: std::collections::HashSet<String> = document
+            .definitions
+            .iter()
+            .filter_map(|d| match d {
+                TypeSystemDefinition::Type(ty) => match &ty.node.kind {
+                    TypeKind::Object(_) | TypeKind::Interface(_) | TypeKind::Union(_) => {
+                        Some(ty.node.name.node.to_string())
+                    }
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
         let mut fields = HashMap::new();
         for definition in document.definitions {
             let TypeSystemDefinition::Type(ty) = definition else {
@@ -109,17 +159,27 @@ impl SchemaIndex {
             for field in list {
                 let field = field.node;
                 let has = |arg: &str| field.arguments.iter().any(|a| a.node.name.node == arg);
+                let type_name = named(&field.ty.node);
+                let is_list = matches!(field.ty.node.base, BaseType::List(_));
                 let shape = if has("first") || has("last") {
                     Shape::Connection
                 } else if has("ids") {
                     Shape::ById
+                } else if is_list
+                    && composite.contains(type_name)
+                    // A connection's `nodes` and `edges` are its page,
+                    // already counted.
+                    && !name.node.ends_with("Connection")
+                {
+                    let pair = PAIRS.contains(&(name.node.as_str(), field.name.node.as_str()));
+                    Shape::List(if pair { 2 } else { MAX_PAGE_SIZE as u64 })
                 } else {
                     Shape::Plain
                 };
                 fields.insert(
                     (name.node.to_string(), field.name.node.to_string()),
                     FieldInfo {
-                        type_name: named(&field.ty.node).to_owned(),
+                        type_name: type_name.to_owned(),
                         shape,
                     },
                 );
@@ -128,31 +188,46 @@ impl SchemaIndex {
         Ok(Self { fields })
     }
 
-    /// The cost of the operation a request runs (`None` when the document
-    /// does not say which: async-graphql reports that error itself).
-    pub fn cost(
+    /// Measures a document: the fields of all its operations, and the
+    /// cost of the one a request runs. Time and stack are linear in the
+    /// document's text, however its fragments multiply.
+    pub fn measure(
         &self,
         document: &ExecutableDocument,
         operation_name: Option<&str>,
         variables: &Variables,
-    ) -> Option<(OperationType, Cost)> {
-        let operation = select_operation(document, operation_name)?;
-        let root = match operation.ty {
-            OperationType::Query => "Query",
-            OperationType::Mutation => "Mutation",
-            OperationType::Subscription => "Subscription",
+    ) -> Result<Measure, TooDeep> {
+        // Fields do not depend on variables: one walk over every operation,
+        // each fragment walked once for all of them.
+        let mut all = Walk::new(self, document, None, variables);
+        let mut fields = 0u64;
+        for (_, operation) in document.operations.iter() {
+            let root = root_type(operation.node.ty);
+            let cost = all.selections(&operation.node.selection_set.node, root, 0)?;
+            fields = fields.saturating_add(cost.fields);
+        }
+        let operation = match select_operation(document, operation_name) {
+            None => None,
+            Some(operation) => {
+                let mut walk = Walk::new(self, document, Some(operation), variables);
+                let root = root_type(operation.ty);
+                let cost = walk.selections(&operation.selection_set.node, root, 0)?;
+                Some(Operation {
+                    ty: operation.ty,
+                    cost,
+                    dry_run: walk.dry_run,
+                })
+            }
         };
-        let mut walk = Walk {
-            index: self,
-            document,
-            operation,
-            variables,
-            fragments: HashMap::new(),
-        };
-        Some((
-            operation.ty,
-            walk.selections(&operation.selection_set.node, root),
-        ))
+        Ok(Measure { fields, operation })
+    }
+}
+
+fn root_type(ty: OperationType) -> &'static str {
+    match ty {
+        OperationType::Query => "Query",
+        OperationType::Mutation => "Mutation",
+        OperationType::Subscription => "Subscription",
     }
 }
 
@@ -182,17 +257,46 @@ pub fn select_operation<'a>(
 struct Walk<'a> {
     index: &'a SchemaIndex,
     document: &'a ExecutableDocument,
-    operation: &'a OperationDefinition,
+    /// The operation whose variables (and their defaults) fill arguments;
+    /// none when only fields are counted.
+    operation: Option<&'a OperationDefinition>,
     variables: &'a Variables,
     /// Each fragment's cost, once known; `None` while it is being
     /// costed (a cycle is a validation error reported later; here it must
     /// only not loop).
     fragments: HashMap<&'a str, Option<Cost>>,
+    /// The operation asks `rateLimit(dryRun: true)` at its root.
+    dry_run: bool,
 }
 
 impl<'a> Walk<'a> {
-    /// The cost of a selection set on `type_name`, for one parent node.
-    fn selections(&mut self, set: &'a SelectionSet, type_name: &str) -> Cost {
+    fn new(
+        index: &'a SchemaIndex,
+        document: &'a ExecutableDocument,
+        operation: Option<&'a OperationDefinition>,
+        variables: &'a Variables,
+    ) -> Self {
+        Self {
+            index,
+            document,
+            operation,
+            variables,
+            fragments: HashMap::new(),
+            dry_run: false,
+        }
+    }
+
+    /// The cost of a selection set on `type_name`, for one parent node,
+    /// `depth` levels (of selections and spreads) down.
+    fn selections(
+        &mut self,
+        set: &'a SelectionSet,
+        type_name: &str,
+        depth: usize,
+    ) -> Result<Cost, TooDeep> {
+        if depth > MAX_NESTING {
+            return Err(TooDeep);
+        }
         let mut cost = Cost::default();
         for selection in &set.items {
             match &selection.node {
@@ -202,14 +306,22 @@ impl<'a> Walk<'a> {
                     // Unknown fields and introspection: validation's
                     // business; their fields still count.
                     let info = self.index.fields.get(&key).cloned();
+                    if type_name == "Query"
+                        && field.name.node == "rateLimit"
+                        && self.argument(field, "dryRun") == Some(Value::Boolean(true))
+                    {
+                        self.dry_run = true;
+                    }
                     let child_type = info.as_ref().map_or("", |i| i.type_name.as_str());
-                    let children = self.selections(&field.selection_set.node, child_type);
+                    let children =
+                        self.selections(&field.selection_set.node, child_type, depth + 1)?;
                     let per_parent = match info.map(|i| i.shape) {
                         Some(Shape::Connection) => self
                             .int_argument(field, "first")
                             .or_else(|| self.int_argument(field, "last"))
                             .unwrap_or(DEFAULT_PAGE_SIZE as u64),
                         Some(Shape::ById) => self.list_length(field, "ids"),
+                        Some(Shape::List(size)) => size,
                         Some(Shape::Plain) | None => {
                             cost.fields = cost.fields.saturating_add(1);
                             cost.add(children, 1);
@@ -232,7 +344,7 @@ impl<'a> Walk<'a> {
                         .type_condition
                         .as_ref()
                         .map_or(type_name, |c| c.node.on.node.as_str());
-                    let inner = self.selections(&fragment.selection_set.node, on);
+                    let inner = self.selections(&fragment.selection_set.node, on, depth + 1)?;
                     cost.add(inner, 1);
                 }
                 Selection::FragmentSpread(spread) => {
@@ -245,7 +357,8 @@ impl<'a> Walk<'a> {
                             };
                             self.fragments.insert(name, None);
                             let on = fragment.node.type_condition.node.on.node.as_str();
-                            let inner = self.selections(&fragment.node.selection_set.node, on);
+                            let inner =
+                                self.selections(&fragment.node.selection_set.node, on, depth + 1)?;
                             self.fragments.insert(name, Some(inner));
                             inner
                         }
@@ -254,7 +367,7 @@ impl<'a> Walk<'a> {
                 }
             }
         }
-        cost
+        Ok(cost)
     }
 
     /// An argument's value with variables (and their defaults) filled in.
@@ -268,7 +381,7 @@ impl<'a> Walk<'a> {
                     .get(&variable)
                     .cloned()
                     .or_else(|| {
-                        self.operation
+                        self.operation?
                             .variable_definitions
                             .iter()
                             .find(|d| d.node.name.node == variable)
@@ -304,9 +417,11 @@ mod tests {
         let index = SchemaIndex::from_sdl(&crate::graphql::sdl()).expect("the SDL parses");
         let document = async_graphql::parser::parse_query(query).expect("the query parses");
         index
-            .cost(&document, None, &Variables::from_json(variables))
+            .measure(&document, None, &Variables::from_json(variables))
+            .expect("not too deep")
+            .operation
             .expect("one operation")
-            .1
+            .cost
     }
 
     #[test]
@@ -315,9 +430,10 @@ mod tests {
         let q = "{ cities(first: 50) { nodes { partnerships(first: 100) { nodes {
                    visits(first: 100) { nodes { key } } cities { key } } } } } }";
         let c = cost(q, serde_json::json!({}));
-        assert_eq!(c.nodes, 50 + 5_000 + 500_000);
-        assert_eq!(c.requests, 1 + 50 + 5_000);
-        assert_eq!(c.points(), 51);
+        // … and each partnership's two cities.
+        assert_eq!(c.nodes, 50 + 5_000 + 500_000 + 10_000);
+        assert_eq!(c.requests, 1 + 50 + 5_000 + 5_000);
+        assert_eq!(c.points(), 101);
         // cities nodes partnerships nodes visits nodes key cities key
         assert_eq!(c.fields, 9);
     }

@@ -87,7 +87,6 @@ fn request_data(
     let mut data = Data::default();
     data.insert(principal);
     data.insert(client);
-    data.insert(CostLedger::default());
     add_loaders!(
         data,
         db,
@@ -114,6 +113,7 @@ pub struct Api {
     schema: AppSchema,
     db: DatabaseConnection,
     live: crate::live::Live,
+    trust: std::sync::Arc<persisted::Trust>,
     public_reads: bool,
     batch_delay: std::time::Duration,
 }
@@ -193,15 +193,15 @@ impl Api {
         };
         // In this order: the trust check sees the hash a client sent, APQ
         // turns a hash into a document, admission costs the document.
-        let trust = persisted::Trust {
+        let trust = std::sync::Arc::new(persisted::Trust {
             documents: options.trusted_documents.clone(),
             policy: options.trust_policy,
-        };
+        });
         let store = persisted::DocumentStore::new(options.trusted_documents.clone());
         let mut schema = builder()
             .data(db.clone())
             .data(live.clone())
-            .extension(trust)
+            .extension(persisted::TrustExtension(trust.clone()))
             .extension(
                 async_graphql::extensions::apollo_persisted_queries::ApolloPersistedQueries::new(
                     store,
@@ -215,6 +215,7 @@ impl Api {
             schema: schema.finish(),
             db,
             live,
+            trust,
             public_reads: options.public_reads,
             batch_delay: options.batch_delay,
         }
@@ -287,6 +288,13 @@ impl Api {
                 };
             }
         };
+        if let Err(error) = self.trust.check(&principal, &request) {
+            return Executed {
+                response: async_graphql::Response::from_errors(vec![error]),
+                cost: None,
+                statements: 0,
+            };
+        }
         request.data = self.request_data(principal, caller.client);
         let ledger = CostLedger::default();
         request.data.insert(ledger.clone());

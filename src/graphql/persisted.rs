@@ -13,17 +13,17 @@
 use crate::auth::{Principal, Role};
 use async_graphql::extensions::apollo_persisted_queries::{CacheStorage, LruCacheStorage};
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
 };
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{Request, ServerError, ServerResult, Variables};
+use async_graphql::{Request, ServerError, ServerResult};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// How many queries clients registered through APQ are kept.
-const APQ_CACHE_SIZE: usize = 1024;
+const APQ_CACHE_SIZE: usize = 512;
 
 /// The SHA-256 of a document's text, in hex, as APQ names documents.
 pub fn document_hash(text: &str) -> String {
@@ -132,40 +132,72 @@ impl TrustPolicy {
     }
 }
 
-/// The extension that holds clients to the trusted documents, and gives
-/// APQ's errors the codes clients look for. Registered before async-graphql's
-/// APQ extension, so it sees the hash a client sent.
+/// Who may run what: the trusted documents, and who is held to them.
 pub struct Trust {
     pub documents: Arc<TrustedDocuments>,
     pub policy: TrustPolicy,
 }
 
-impl ExtensionFactory for Trust {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(TrustOfOne {
-            documents: self.documents.clone(),
-            policy: self.policy,
-            hash: Mutex::default(),
+/// The hash of the document a request runs: the one it sends (APQ), or
+/// that of its text.
+fn request_hash(request: &Request) -> String {
+    let sent = request
+        .extensions
+        .get("persistedQuery")
+        .and_then(|p| match p {
+            async_graphql::Value::Object(fields) => fields.get("sha256Hash"),
+            _ => None,
         })
+        .and_then(|h| match h {
+            async_graphql::Value::String(hash) => Some(hash.clone()),
+            _ => None,
+        });
+    sent.unwrap_or_else(|| document_hash(&request.query))
+}
+
+impl Trust {
+    /// Refuses `request` if `principal` is held to the trusted documents
+    /// and it is not one. Checked before anything parses or caches the
+    /// request: by [`super::Api::execute`] over HTTP, by this extension
+    /// over WebSocket (where the principal is the connection's).
+    pub fn check(&self, principal: &Principal, request: &Request) -> Result<(), ServerError> {
+        if !self.policy.binds(principal) || self.documents.contains(&request_hash(request)) {
+            return Ok(());
+        }
+        Err(super::admission::refusal(
+            "UNTRUSTED_DOCUMENT",
+            "this client may run only the server's trusted documents, and this is not one (send a trusted document's SHA-256 in extensions.persistedQuery.sha256Hash)",
+        ))
     }
 }
 
-struct TrustOfOne {
-    documents: Arc<TrustedDocuments>,
-    policy: TrustPolicy,
-    /// The hash of the document this request runs.
-    hash: Mutex<Option<String>>,
+/// The extension around async-graphql's APQ (registered before it): it
+/// holds WebSocket clients to the trusted documents, keeps clients from
+/// registering large documents, and gives APQ's errors the codes clients
+/// look for.
+pub struct TrustExtension(pub Arc<Trust>);
+
+impl ExtensionFactory for TrustExtension {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(TrustExtension(self.0.clone()))
+    }
 }
 
-/// APQ's errors carry no code: these get the ones Apollo clients know (a
-/// malformed `persistedQuery` gets `BAD_REQUEST`); errors of the
-/// extensions after it keep theirs.
+/// The largest query text a client may register through APQ: the cache
+/// holds parsed documents, so this bounds its memory.
+pub const MAX_REGISTERED_QUERY_BYTES: usize = 16 * 1024;
+
+/// APQ's errors carry no code: these get the ones Apollo clients know, a
+/// query that does not parse gets `GRAPHQL_PARSE_FAILED`, and a malformed
+/// `persistedQuery` gets `BAD_REQUEST`.
 fn coded(mut error: ServerError) -> ServerError {
+    let parse_failure = !error.locations.is_empty();
     let extensions = error.extensions.get_or_insert_with(Default::default);
     if extensions.get("code").is_none() {
         let code = match error.message.as_str() {
             "PersistedQueryNotFound" => "PERSISTED_QUERY_NOT_FOUND",
             "provided sha does not match query" => "PERSISTED_QUERY_HASH_MISMATCH",
+            _ if parse_failure => "GRAPHQL_PARSE_FAILED",
             _ => "BAD_REQUEST",
         };
         extensions.set("code", code);
@@ -174,51 +206,28 @@ fn coded(mut error: ServerError) -> ServerError {
 }
 
 #[async_trait::async_trait]
-impl Extension for TrustOfOne {
+impl Extension for TrustExtension {
     async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
         request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        let sent = request
-            .extensions
-            .get("persistedQuery")
-            .and_then(|p| match p {
-                async_graphql::Value::Object(fields) => fields.get("sha256Hash"),
-                _ => None,
-            })
-            .and_then(|h| match h {
-                async_graphql::Value::String(hash) => Some(hash.to_ascii_lowercase()),
-                _ => None,
-            });
-        let hash = sent.unwrap_or_else(|| document_hash(&request.query));
-        if let Ok(mut slot) = self.hash.lock() {
-            *slot = Some(hash);
+        // Only a connection's data is visible this early: over HTTP the
+        // principal is checked before the request reaches the schema.
+        if let Some(principal) = ctx.data_opt::<Principal>() {
+            self.0.check(principal, &request)?;
+        }
+        if request.extensions.contains_key("persistedQuery")
+            && request.query.len() > MAX_REGISTERED_QUERY_BYTES
+        {
+            return Err(super::admission::refusal(
+                "PERSISTED_QUERY_TOO_LARGE",
+                format!(
+                    "a persisted query may be at most {MAX_REGISTERED_QUERY_BYTES} bytes; send this one without `extensions.persistedQuery`"
+                ),
+            ));
         }
         next.run(ctx, request).await.map_err(coded)
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let principal = ctx
-            .data_opt::<Principal>()
-            .cloned()
-            .unwrap_or(Principal::Anonymous);
-        if self.policy.binds(&principal) {
-            let hash = self.hash.lock().ok().and_then(|h| h.clone());
-            if !hash.is_some_and(|h| self.documents.contains(&h)) {
-                return Err(super::admission::refusal(
-                    "UNTRUSTED_DOCUMENT",
-                    "this client may run only the server's trusted documents, and this is not one (send a trusted document's SHA-256 in extensions.persistedQuery.sha256Hash)",
-                ));
-            }
-        }
-        next.run(ctx, query, variables).await
     }
 }

@@ -10,8 +10,10 @@
 //! - In both, refusals before execution that HTTP has a word for keep it:
 //!   401 (bad key), 405 (a mutation over GET, with `Allow: POST`), 413, 415,
 //!   429 (with `Retry-After`).
-//! - Every response to a request that ran carries `X-RateLimit-Limit`,
-//!   `-Remaining`, `-Used` and `-Reset` when the caller has a budget.
+//! - The response to a single operation that got as far as the rate
+//!   limiter carries `X-RateLimit-Limit`, `-Remaining`, `-Used` and
+//!   `-Reset` when the caller has a budget (a batch's operations report
+//!   theirs in their `extensions.cost`).
 
 use super::AppState;
 use crate::graphql::{Caller, Client, CostReport, Executed, Transport};
@@ -40,9 +42,9 @@ impl MediaType {
         }
     }
 
-    /// The first type `Accept` names that a GraphQL response can be sent
-    /// as; JSON when the header is missing. `None` when it names only
-    /// types this server cannot send.
+    /// The type `Accept` prefers (highest `q`, then first named) among
+    /// those a GraphQL response can be sent as; JSON when the header is
+    /// missing. `None` when it names only types this server cannot send.
     pub fn negotiate(headers: &HeaderMap) -> Option<Self> {
         let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
             return Some(MediaType::Json);
@@ -50,22 +52,23 @@ impl MediaType {
         if accept.trim().is_empty() {
             return Some(MediaType::Json);
         }
-        accept.split(',').find_map(|range| {
+        let mut best: Option<(f32, MediaType)> = None;
+        for range in accept.split(',') {
             let mut parts = range.split(';');
-            let media = parts.next()?.trim().to_ascii_lowercase();
-            let refused = parts.any(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    == Some(0.0)
-            });
-            match media.as_str() {
-                _ if refused => None,
-                "application/graphql-response+json" => Some(MediaType::GraphQLResponse),
-                "application/json" | "application/*" | "*/*" => Some(MediaType::Json),
-                _ => None,
+            let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let quality = parts
+                .find_map(|p| p.trim().strip_prefix("q=")?.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let candidate = match media.as_str() {
+                "application/graphql-response+json" => MediaType::GraphQLResponse,
+                "application/json" | "application/*" | "*/*" => MediaType::Json,
+                _ => continue,
+            };
+            if quality > 0.0 && best.is_none_or(|(q, _)| quality > q) {
+                best = Some((quality, candidate));
             }
-        })
+        }
+        best.map(|(_, media)| media)
     }
 }
 
@@ -428,6 +431,7 @@ fn status(response: &async_graphql::Response, media: MediaType) -> StatusCode {
         (_, MediaType::Json) => StatusCode::OK,
         _ if ran => StatusCode::OK,
         (Some("INTERNAL"), _) => StatusCode::INTERNAL_SERVER_ERROR,
+        (Some("TIMEOUT"), _) => StatusCode::GATEWAY_TIMEOUT,
         _ => StatusCode::BAD_REQUEST,
     }
 }
@@ -438,6 +442,9 @@ fn single(executed: Executed, media: MediaType) -> Response {
     let mut extra = response.http_headers.clone();
     if status == StatusCode::METHOD_NOT_ALLOWED {
         extra.insert(header::ALLOW, HeaderValue::from_static("POST"));
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        extra.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     if let Some(cost) = &cost {
         rate_limit_headers(cost, &mut extra);

@@ -54,16 +54,11 @@ async fn graphql_post(State(state): State<AppState>, request: Request) -> Respon
     let Some(media) = graphql::MediaType::negotiate(&parts.headers) else {
         return not_acceptable();
     };
-    // The body limit layer has already refused a body over the limit.
+    // The body limit layer refuses a body over the limit that says its
+    // length up front; one sent in chunks fails here as it passes it.
     let body = match axum::body::to_bytes(body, usize::MAX).await {
         Ok(body) => body,
-        Err(error) => {
-            return (
-                StatusCode::BAD_REQUEST,
-                format!("cannot read the body: {error}"),
-            )
-                .into_response();
-        }
+        Err(error) => return unreadable_body(&error),
     };
     match graphql::from_body(&parts.headers, &body, state.max_batch) {
         Ok(batch) => {
@@ -79,6 +74,27 @@ async fn graphql_post(State(state): State<AppState>, request: Request) -> Respon
         }
         Err(bad) => bad.into_response(media),
     }
+}
+
+/// The answer to a body that could not be read: 413 when it was too
+/// large, 400 otherwise.
+fn unreadable_body(error: &axum::Error) -> Response {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = cause {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the body is over the size limit",
+            )
+                .into_response();
+        }
+        cause = e.source();
+    }
+    (
+        StatusCode::BAD_REQUEST,
+        format!("cannot read the body: {error}"),
+    )
+        .into_response()
 }
 
 fn not_acceptable() -> Response {

@@ -155,6 +155,74 @@ async fn over_budget_a_request_is_refused_with_the_wait_and_runs_nothing() {
 }
 
 #[tokio::test]
+async fn a_query_costing_more_than_a_whole_budget_is_refused_as_such() {
+    let app = spawn_app_configured(|args| args.rate_limits.rate_limit_anonymous = 50).await;
+    let (headers, body) = post_as(&app, None, NESTED).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "COST_LIMIT",
+        "{body}"
+    );
+    assert!(
+        headers.get("retry-after").is_none(),
+        "waiting would not help"
+    );
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("costs 51 points, more than the whole budget of 50")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn subscriptions_pay_once_as_they_start() {
+    let app = spawn_app_configured(|args| args.rate_limits.rate_limit_anonymous = 2).await;
+    let mut client = crate::ws_client::Client::connect(&app, json!({})).await;
+    client
+        .subscribe("a", "subscription { recordChanged { recordKey } }")
+        .await;
+    client
+        .subscribe("b", "subscription { recordChanged { recordKey } }")
+        .await;
+    client.quiet(std::time::Duration::from_millis(300)).await;
+    // Two subscriptions spent the budget; a third is refused.
+    client
+        .subscribe("c", "subscription { recordChanged { recordKey } }")
+        .await;
+    let refused = client.next().await.expect("an answer");
+    assert_eq!(refused["id"], "c", "{refused}");
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "RATE_LIMITED",
+        "{refused}"
+    );
+    let ended = client.next().await.expect("the end of c");
+    assert_eq!(
+        (ended["id"].as_str(), ended["type"].as_str()),
+        (Some("c"), Some("complete"))
+    );
+    // Events are not charged: both live subscriptions hear a write.
+    let editor = app.key("writer", Role::Editor).await;
+    let (_, created) = post_as(
+        &app,
+        Some(&editor),
+        r#"mutation { createCity(input: { key: "paid", name: "Paid", countryCode: "NO" }) { city { key } } }"#,
+    )
+    .await;
+    assert!(created.get("errors").is_none(), "{created}");
+    let mut heard = Vec::new();
+    for _ in 0..2 {
+        let message = client.next().await.expect("an event");
+        assert_eq!(
+            message["payload"]["data"]["recordChanged"]["recordKey"], "paid",
+            "{message}"
+        );
+        heard.push(message["id"].as_str().unwrap_or_default().to_owned());
+    }
+    heard.sort();
+    assert_eq!(heard, ["a", "b"]);
+}
+
+#[tokio::test]
 async fn the_node_limit_refuses_a_query_before_it_runs() {
     let app = spawn_app_configured(|args| args.limits.max_nodes = 505_050).await;
     let fits = app.gql(NESTED, json!({})).await;

@@ -166,6 +166,37 @@ async fn bombs_are_refused_before_they_run_and_the_server_stays_healthy() {
         body["errors"][0]["extensions"]["code"], "FIELD_LIMIT",
         "{body}"
     );
+    // The same bomb in an operation the request does not run.
+    let hidden = bomb.replacen('{', "query Harmless { __typename } query Bomb {", 1);
+    let body: Value = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": hidden, "operationName": "Harmless" }))
+        .send()
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "FIELD_LIMIT",
+        "{body}"
+    );
+
+    // A chain of 5,000 fragments, each spreading the next.
+    let mut chain = String::from("{ ...C0 }");
+    for level in 0..5_000 {
+        chain.push_str(&format!(
+            " fragment C{level} on Query {{ ...C{} }}",
+            level + 1
+        ));
+    }
+    chain.push_str(" fragment C5000 on Query { __typename }");
+    let body = app.gql(&chain, json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "DEPTH_LIMIT",
+        "{body}"
+    );
 
     // An alias bomb: 5,000 aliases of one field.
     let aliases: String = (0..5_000).map(|i| format!("a{i}: __typename ")).collect();

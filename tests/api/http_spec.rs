@@ -170,6 +170,32 @@ async fn a_bad_key_is_401_and_an_accept_we_cannot_serve_is_406() {
     let response = app
         .client
         .post(app.url("/graphql"))
+        .bearer_auth("tw_nope_nope")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    // The preferred type wins, by quality, not by order.
+    let (_, content_type, _) = raw(
+        &app,
+        &[
+            JSON,
+            (
+                "accept",
+                "application/graphql-response+json;q=0.5, application/json",
+            ),
+        ],
+        r#"{"query": "{ __typename }"}"#,
+    )
+    .await;
+    assert!(
+        content_type.starts_with("application/json"),
+        "{content_type}"
+    );
+    let response = app
+        .client
+        .post(app.url("/graphql"))
         .header("content-type", "application/json")
         .header("accept", "application/xml")
         .body(r#"{"query": "{ __typename }"}"#)
