@@ -100,6 +100,10 @@ impl Application {
                 max_fields: args.limits.max_fields,
                 max_nodes: args.limits.max_nodes,
             },
+            page_limits: graphql::PageLimits {
+                max_page_size: args.limits.max_page_size.max(1),
+                max_ids: args.limits.max_ids,
+            },
             rate_limits: args.rate_limits.budgets(),
             trusted_documents: Arc::new(trusted_documents),
             trust_policy: args.require_trusted_documents,

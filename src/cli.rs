@@ -223,6 +223,12 @@ pub struct LimitArgs {
     /// along each path of connections multiplied, then summed).
     #[arg(long, env = "MAX_NODES", default_value_t = 100_000_000)]
     pub max_nodes: u64,
+    /// Largest page (`first`/`last`) a client may ask for.
+    #[arg(long, env = "MAX_PAGE_SIZE", default_value_t = 100)]
+    pub max_page_size: usize,
+    /// Most ids `nodes(ids:)` takes.
+    #[arg(long, env = "MAX_IDS", default_value_t = 100)]
+    pub max_ids: usize,
     /// Most operations in one batch (a JSON array of requests).
     #[arg(long, env = "MAX_BATCH", default_value_t = 10)]
     pub max_batch: usize,
@@ -242,6 +248,8 @@ impl Default for LimitArgs {
             max_depth: 16,
             max_fields: 500,
             max_nodes: 100_000_000,
+            max_page_size: 100,
+            max_ids: 100,
             max_batch: 10,
             request_timeout_secs: 30,
             cors_origins: Vec::new(),

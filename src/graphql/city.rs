@@ -62,8 +62,10 @@ impl City {
         ctx: &Context<'_>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<super::history::Change>> {
         super::history::history(
             ctx,
@@ -244,8 +246,10 @@ impl City {
         #[graphql(default)] order_by: PartnershipOrderBy,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Partnership>> {
         let args = PageArgs {
             after,
@@ -272,8 +276,10 @@ impl City {
         #[graphql(default)] order_by: VisitOrderBy,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Visit>> {
         let args = PageArgs {
             after,
@@ -300,8 +306,10 @@ impl City {
         #[graphql(default)] order_by: VisitOrderBy,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Visit>> {
         let args = PageArgs {
             after,
@@ -328,8 +336,10 @@ impl City {
         #[graphql(default)] order_by: EventOrderBy,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Event>> {
         let args = PageArgs {
             after,
@@ -355,8 +365,10 @@ impl City {
         #[graphql(desc = "Only items matching this filter.")] filter: Option<OrganizationFilter>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Organization>> {
         let args = PageArgs {
             after,
@@ -383,8 +395,10 @@ impl City {
         #[graphql(default)] order_by: ProtocolOrderBy,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Protocol>> {
         let args = PageArgs {
             after,
@@ -409,8 +423,10 @@ impl City {
         ctx: &Context<'_>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Source>> {
         let args = PageArgs {
             after,
@@ -654,8 +670,10 @@ impl CityQuery {
         #[graphql(default)] order_by: CityOrderBy,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<City>> {
         root_page(
             ctx,

@@ -32,8 +32,10 @@ impl Event {
         ctx: &Context<'_>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<super::history::Change>> {
         super::history::history(
             ctx,
@@ -86,8 +88,10 @@ impl Event {
         ctx: &Context<'_>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Visit>> {
         let args = PageArgs {
             after,
@@ -112,8 +116,10 @@ impl Event {
         ctx: &Context<'_>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Protocol>> {
         let args = PageArgs {
             after,
@@ -138,8 +144,10 @@ impl Event {
         ctx: &Context<'_>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Topic>> {
         let args = PageArgs {
             after,
@@ -164,8 +172,10 @@ impl Event {
         ctx: &Context<'_>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Source>> {
         let args = PageArgs {
             after,
@@ -297,8 +307,10 @@ impl EventQuery {
         #[graphql(default)] order_by: EventOrderBy,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Event>> {
         root_page(
             ctx,

@@ -34,6 +34,7 @@ use sea_orm::DatabaseConnection;
 
 pub use admission::{Client, CostLedger, CostReport, QueryLimits, Transport};
 pub use mutation::Mutation;
+pub use page::PageLimits;
 pub use persisted::{TrustPolicy, TrustedDocuments, document_hash};
 pub use query::Query;
 pub use subscription::Subscription;
@@ -130,6 +131,8 @@ pub struct ApiOptions {
     pub field_spans: bool,
     /// What one query may ask.
     pub limits: QueryLimits,
+    /// The largest page and the most ids of `nodes(ids:)`.
+    pub page_limits: page::PageLimits,
     /// Cost points per window for each kind of client; `None` turns rate
     /// limiting off.
     pub rate_limits: Option<RateLimits>,
@@ -201,6 +204,7 @@ impl Api {
         let mut schema = builder()
             .data(db.clone())
             .data(live.clone())
+            .data(options.page_limits)
             .extension(persisted::TrustExtension(trust.clone()))
             .extension(
                 async_graphql::extensions::apollo_persisted_queries::ApolloPersistedQueries::new(

@@ -20,9 +20,6 @@ use entity::{city, event, organization, partnership, protocol, source, topic, vi
 /// The version prefix of global ids; bump it if their shape ever changes.
 const ID_VERSION: &str = "1";
 
-/// The most ids `nodes(ids:)` resolves at once.
-pub const MAX_NODES: usize = 100;
-
 /// Anything with a global id.
 #[derive(Interface)]
 #[graphql(field(
@@ -110,16 +107,17 @@ impl NodeQuery {
         load(ctx, &id).await
     }
 
-    /// The records with these global ids (at most 100), in the same order;
+    /// The records with these global ids (at most 100 by default), in the same order;
     /// null where an id names no record. Ids of one type load in one batch.
     async fn nodes(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Global ids, at most 100.")] ids: Vec<ID>,
+        #[graphql(desc = "Global ids, at most 100 by default.")] ids: Vec<ID>,
     ) -> Result<Vec<Option<Node>>> {
-        if ids.len() > MAX_NODES {
+        let max = super::page::PageLimits::of(ctx).max_ids;
+        if ids.len() > max {
             return Err(AppError::bad_input(format!(
-                "`ids` must list at most {MAX_NODES} ids (got {})",
+                "`ids` must list at most {max} ids (got {})",
                 ids.len()
             )));
         }

@@ -27,8 +27,10 @@ impl Organization {
         ctx: &Context<'_>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<super::history::Change>> {
         super::history::history(
             ctx,
@@ -69,8 +71,10 @@ impl Organization {
         ctx: &Context<'_>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Visit>> {
         let args = PageArgs {
             after,
@@ -95,8 +99,10 @@ impl Organization {
         ctx: &Context<'_>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Source>> {
         let args = PageArgs {
             after,
@@ -184,8 +190,10 @@ impl OrganizationQuery {
         #[graphql(desc = "Only items matching this filter.")] filter: Option<OrganizationFilter>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Organization>> {
         root_page(
             ctx,

@@ -17,8 +17,32 @@ use std::sync::Arc;
 
 /// Page size when neither `first` nor `last` is given.
 pub const DEFAULT_PAGE_SIZE: usize = 20;
-/// The largest page a client may ask for.
+/// The largest page a client may ask for, unless configured.
 pub const MAX_PAGE_SIZE: usize = 100;
+
+/// The largest page, and the most ids `nodes(ids:)` takes, of one server
+/// (`--max-page-size`, `--max-ids`); in the schema's data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageLimits {
+    pub max_page_size: usize,
+    pub max_ids: usize,
+}
+
+impl Default for PageLimits {
+    fn default() -> Self {
+        Self {
+            max_page_size: MAX_PAGE_SIZE,
+            max_ids: MAX_PAGE_SIZE,
+        }
+    }
+}
+
+impl PageLimits {
+    /// The limits of the server answering `ctx`.
+    pub fn of(ctx: &Context<'_>) -> Self {
+        ctx.data_opt::<PageLimits>().copied().unwrap_or_default()
+    }
+}
 
 /// An opaque cursor: the sort key of a row, as base64url of a JSON array.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,15 +118,17 @@ pub struct Window {
 }
 
 impl PageArgs {
-    /// Checks the page size limit and decodes the cursors.
-    pub fn window(self) -> Result<Window> {
+    /// Checks the page size limit of the server answering `ctx` and
+    /// decodes the cursors.
+    pub fn window(self, ctx: &Context<'_>) -> Result<Window> {
+        let max = PageLimits::of(ctx).max_page_size;
         let size = |name: &str, value: i32| -> Result<usize> {
             let size = usize::try_from(value).map_err(|_| {
                 AppError::bad_input(format!("`{name}` must not be negative (got {value})"))
             })?;
-            if size > MAX_PAGE_SIZE {
+            if size > max {
                 return Err(AppError::bad_input(format!(
-                    "`{name}` must be at most {MAX_PAGE_SIZE} (got {value})"
+                    "`{name}` must be at most {max} (got {value})"
                 )));
             }
             Ok(size)
@@ -290,7 +316,7 @@ pub async fn root_page<M: Table, N: OutputType>(
     args: PageArgs,
     to_node: impl Fn(M) -> N,
 ) -> Result<Connection<N>> {
-    let window = args.window()?;
+    let window = args.window(ctx)?;
     let db = ctx.data_unchecked::<DatabaseConnection>();
     let mut sql = Sql::new(format!("SELECT t.* FROM {} t WHERE ", M::TABLE));
     sql.append(&filter)
@@ -333,7 +359,7 @@ pub async fn nested_page<M: Table, N: OutputType>(
     args: PageArgs,
     to_node: impl Fn(M) -> N,
 ) -> Result<Connection<N>> {
-    let window = args.window()?;
+    let window = args.window(ctx)?;
     let request = Arc::new(Request::new(
         M::TABLE,
         relation,

@@ -48,7 +48,8 @@ impl SearchQuery {
         #[graphql(desc = "Only these kinds of record (all when absent).")] types: Option<
             Vec<SearchType>,
         >,
-        #[graphql(desc = "The first n results (at most 100; default 20).")] first: Option<i32>,
+        #[graphql(desc = "The first n results (at most 100 by default; default 20).")]
+        first: Option<i32>,
         #[graphql(desc = "Results after this cursor.")] after: Option<String>,
     ) -> Result<Connection<SearchResult>> {
         let window = PageArgs {
@@ -56,7 +57,7 @@ impl SearchQuery {
             after,
             ..PageArgs::default()
         }
-        .window()?;
+        .window(ctx)?;
         let after = match &window.after {
             Some(cursor) => Some(search_cursor(cursor)?),
             None => None,

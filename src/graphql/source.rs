@@ -30,8 +30,10 @@ impl Source {
         ctx: &Context<'_>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<super::history::Change>> {
         super::history::history(
             ctx,
@@ -76,8 +78,10 @@ impl Source {
         ctx: &Context<'_>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<City>> {
         let args = PageArgs {
             after,
@@ -102,8 +106,10 @@ impl Source {
         ctx: &Context<'_>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Partnership>> {
         let args = PageArgs {
             after,
@@ -128,8 +134,10 @@ impl Source {
         ctx: &Context<'_>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Visit>> {
         let args = PageArgs {
             after,
@@ -154,8 +162,10 @@ impl Source {
         ctx: &Context<'_>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Protocol>> {
         let args = PageArgs {
             after,
@@ -180,8 +190,10 @@ impl Source {
         ctx: &Context<'_>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Event>> {
         let args = PageArgs {
             after,
@@ -206,8 +218,10 @@ impl Source {
         ctx: &Context<'_>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Organization>> {
         let args = PageArgs {
             after,
@@ -280,8 +294,10 @@ impl SourceQuery {
         #[graphql(desc = "Only items matching this filter.")] filter: Option<SourceFilter>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Source>> {
         root_page(
             ctx,

@@ -69,7 +69,7 @@ pub async fn timeline(
         after,
         ..PageArgs::default()
     }
-    .window()?;
+    .window(ctx)?;
     let all = Sql::new("1=1");
     let id = partnership.id;
     let mut items: Vec<TimelineItem> = Vec::new();

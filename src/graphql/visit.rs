@@ -33,8 +33,10 @@ impl Visit {
         ctx: &Context<'_>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<super::history::Change>> {
         super::history::history(
             ctx,
@@ -101,8 +103,10 @@ impl Visit {
         ctx: &Context<'_>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Topic>> {
         let args = PageArgs {
             after,
@@ -127,8 +131,10 @@ impl Visit {
         ctx: &Context<'_>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Event>> {
         let args = PageArgs {
             after,
@@ -153,8 +159,10 @@ impl Visit {
         ctx: &Context<'_>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Organization>> {
         let args = PageArgs {
             after,
@@ -179,8 +187,10 @@ impl Visit {
         ctx: &Context<'_>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Protocol>> {
         let args = PageArgs {
             after,
@@ -205,8 +215,10 @@ impl Visit {
         ctx: &Context<'_>,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Source>> {
         let args = PageArgs {
             after,
@@ -379,8 +391,10 @@ impl VisitQuery {
         #[graphql(default)] order_by: VisitOrderBy,
         #[graphql(desc = "Items after this cursor.")] after: Option<String>,
         #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100; default 20).")] first: Option<i32>,
-        #[graphql(desc = "The last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
     ) -> Result<Connection<Visit>> {
         root_page(
             ctx,

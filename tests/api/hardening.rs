@@ -67,6 +67,37 @@ async fn a_query_over_a_limit_is_refused_with_the_limit_and_its_value() {
 }
 
 #[tokio::test]
+async fn page_size_and_id_list_limits_are_the_servers_own() {
+    let app = spawn_app_configured(|args| {
+        args.limits.max_page_size = 5;
+        args.limits.max_ids = 2;
+    })
+    .await;
+    let fits = app
+        .gql("{ cities(first: 5) { totalCount } }", json!({}))
+        .await;
+    assert!(fits.get("errors").is_none(), "{fits}");
+    let over = app
+        .gql("{ cities(first: 6) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(
+        over["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{over}"
+    );
+    assert_eq!(
+        over["errors"][0]["message"],
+        "`first` must be at most 5 (got 6)"
+    );
+    let ids = app
+        .gql(r#"{ nodes(ids: ["a", "b", "c"]) { id } }"#, json!({}))
+        .await;
+    assert_eq!(
+        ids["errors"][0]["message"], "`ids` must list at most 2 ids (got 3)",
+        "{ids}"
+    );
+}
+
+#[tokio::test]
 async fn a_body_over_the_limit_gets_413_and_the_server_stays_up() {
     let app = spawn_app().await;
     let padding = "x".repeat(17 * 1024 * 1024);
