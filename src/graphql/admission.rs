@@ -148,6 +148,9 @@ impl ExtensionFactory for Admission {
 /// What one request's admission has learned so far.
 #[derive(Default)]
 struct State {
+    /// The largest page and the most ids the operation asks for.
+    largest_page: u64,
+    most_ids: u64,
     operation_type: Option<OperationType>,
     cost: Cost,
 }
@@ -295,6 +298,8 @@ impl Extension for AdmissionOfOne {
             let mut state = self.state();
             state.cost = operation.cost;
             state.operation_type = Some(operation.ty);
+            state.largest_page = operation.largest_page;
+            state.most_ids = operation.most_ids;
         }
         // Over WebSocket, the data the resolvers see is the connection's:
         // each operation gets a ledger of its own.
@@ -348,6 +353,32 @@ impl Extension for AdmissionOfOne {
                 format!(
                     "the query nests {} levels deep; at most {} are allowed",
                     result.depth, limits.max_depth
+                ),
+            ));
+        }
+        let (largest_page, most_ids) = {
+            let state = self.state();
+            (state.largest_page, state.most_ids)
+        };
+        let pages = ctx
+            .data_opt::<super::PageLimits>()
+            .copied()
+            .unwrap_or_default();
+        if largest_page > pages.max_page_size as u64 {
+            errors.push(refusal(
+                "PAGE_SIZE_LIMIT",
+                format!(
+                    "a page asks for {largest_page} items (`first` or `last`); at most {} are allowed",
+                    pages.max_page_size
+                ),
+            ));
+        }
+        if most_ids > pages.max_ids as u64 {
+            errors.push(refusal(
+                "ID_LIMIT",
+                format!(
+                    "`nodes(ids:)` lists {most_ids} ids; at most {} are allowed",
+                    pages.max_ids
                 ),
             ));
         }

@@ -122,6 +122,10 @@ pub struct Operation {
     pub cost: Cost,
     /// It asks `rateLimit(dryRun: true)` at its root.
     pub dry_run: bool,
+    /// The largest page it asks for (`first`/`last`).
+    pub largest_page: u64,
+    /// The most ids one `nodes(ids:)` of it lists.
+    pub most_ids: u64,
 }
 
 /// A document nesting selections and spreads deeper than [`MAX_NESTING`].
@@ -216,6 +220,8 @@ impl SchemaIndex {
                     ty: operation.ty,
                     cost,
                     dry_run: walk.dry_run,
+                    largest_page: walk.largest_page,
+                    most_ids: walk.most_ids,
                 })
             }
         };
@@ -267,6 +273,8 @@ struct Walk<'a> {
     fragments: HashMap<&'a str, Option<Cost>>,
     /// The operation asks `rateLimit(dryRun: true)` at its root.
     dry_run: bool,
+    largest_page: u64,
+    most_ids: u64,
 }
 
 impl<'a> Walk<'a> {
@@ -283,6 +291,8 @@ impl<'a> Walk<'a> {
             variables,
             fragments: HashMap::new(),
             dry_run: false,
+            largest_page: 0,
+            most_ids: 0,
         }
     }
 
@@ -316,11 +326,19 @@ impl<'a> Walk<'a> {
                     let children =
                         self.selections(&field.selection_set.node, child_type, depth + 1)?;
                     let per_parent = match info.map(|i| i.shape) {
-                        Some(Shape::Connection) => self
-                            .int_argument(field, "first")
-                            .or_else(|| self.int_argument(field, "last"))
-                            .unwrap_or(DEFAULT_PAGE_SIZE as u64),
-                        Some(Shape::ById) => self.list_length(field, "ids"),
+                        Some(Shape::Connection) => {
+                            let size = self
+                                .int_argument(field, "first")
+                                .or_else(|| self.int_argument(field, "last"))
+                                .unwrap_or(DEFAULT_PAGE_SIZE as u64);
+                            self.largest_page = self.largest_page.max(size);
+                            size
+                        }
+                        Some(Shape::ById) => {
+                            let count = self.list_length(field, "ids");
+                            self.most_ids = self.most_ids.max(count);
+                            count
+                        }
                         Some(Shape::List(size)) => size,
                         Some(Shape::Plain) | None => {
                             cost.fields = cost.fields.saturating_add(1);

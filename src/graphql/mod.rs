@@ -307,20 +307,28 @@ impl Api {
         let execution = crate::metrics::counting_statements(statements.clone(), async move {
             schema.execute(request).await
         });
-        let response = match tokio::spawn(execution).await {
-            Ok(response) => response,
-            Err(error) => {
-                tracing::error!(%error, "a request failed unexpectedly");
-                error_response(Refusal {
-                    code: "INTERNAL",
-                    message: "internal error",
-                })
-            }
-        };
+        let response = isolated(execution).await;
         Executed {
             response,
             cost: ledger.report(),
             statements: statements.load(std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+}
+
+/// Runs a request as a task of its own, so that a panic in a resolver fails
+/// that request only, with `INTERNAL`; the server goes on serving.
+async fn isolated(
+    execution: impl std::future::Future<Output = async_graphql::Response> + Send + 'static,
+) -> async_graphql::Response {
+    match tokio::spawn(execution).await {
+        Ok(response) => response,
+        Err(error) => {
+            tracing::error!(%error, "a request failed unexpectedly");
+            error_response(Refusal {
+                code: "INTERNAL",
+                message: "internal error",
+            })
         }
     }
 }
@@ -359,4 +367,27 @@ async fn by_key<M: Table>(ctx: &Context<'_>, key: String) -> Result<Option<M>> {
     ctx.data_unchecked::<DataLoader<loader::Rows<M>>>()
         .load_one(loader::Key(key))
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::isolated;
+
+    #[tokio::test]
+    async fn a_panicking_request_fails_alone_with_internal() {
+        let panicked = isolated(async { panic!("a resolver's bug") }).await;
+        let error = &panicked.errors[0];
+        assert_eq!(error.message, "internal error");
+        let code = error
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("code"))
+            .cloned();
+        assert_eq!(code, Some(async_graphql::Value::from("INTERNAL")));
+        // The next request runs as usual.
+        let next =
+            isolated(async { async_graphql::Response::new(async_graphql::Value::from(1)) }).await;
+        assert!(next.errors.is_empty());
+        assert_eq!(next.data, async_graphql::Value::from(1));
+    }
 }

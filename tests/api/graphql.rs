@@ -107,9 +107,9 @@ async fn a_page_larger_than_the_limit_is_an_error_not_a_silent_cap() {
         .await;
     assert_eq!(
         body["errors"][0]["message"],
-        "`first` must be at most 100 (got 101)"
+        "a page asks for 101 items (`first` or `last`); at most 100 are allowed"
     );
-    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "PAGE_SIZE_LIMIT");
 }
 
 #[tokio::test]

@@ -77,23 +77,29 @@ async fn page_size_and_id_list_limits_are_the_servers_own() {
         .gql("{ cities(first: 5) { totalCount } }", json!({}))
         .await;
     assert!(fits.get("errors").is_none(), "{fits}");
+    // Refused before anything runs, nested pages and variables included.
     let over = app
-        .gql("{ cities(first: 6) { totalCount } }", json!({}))
+        .gql(
+            "query ($n: Int!) { cities(first: 2) { nodes { partnerships(last: $n) { totalCount } } } }",
+            json!({ "n": 6 }),
+        )
         .await;
     assert_eq!(
-        over["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        over["errors"][0]["extensions"]["code"], "PAGE_SIZE_LIMIT",
         "{over}"
     );
     assert_eq!(
         over["errors"][0]["message"],
-        "`first` must be at most 5 (got 6)"
+        "a page asks for 6 items (`first` or `last`); at most 5 are allowed"
     );
+    assert!(over.get("data").is_none_or(Value::is_null), "{over}");
     let ids = app
         .gql(r#"{ nodes(ids: ["a", "b", "c"]) { id } }"#, json!({}))
         .await;
+    assert_eq!(ids["errors"][0]["extensions"]["code"], "ID_LIMIT", "{ids}");
     assert_eq!(
-        ids["errors"][0]["message"], "`ids` must list at most 2 ids (got 3)",
-        "{ids}"
+        ids["errors"][0]["message"],
+        "`nodes(ids:)` lists 3 ids; at most 2 are allowed"
     );
 }
 

@@ -386,8 +386,9 @@ async fn every_type_is_a_node_found_by_its_global_id() {
         .await;
     assert_eq!(
         rejected["errors"][0]["message"],
-        "`ids` must list at most 100 ids (got 101)"
+        "`nodes(ids:)` lists 101 ids; at most 100 are allowed"
     );
+    assert_eq!(rejected["errors"][0]["extensions"]["code"], "ID_LIMIT");
 }
 
 #[tokio::test]
