@@ -119,6 +119,7 @@ impl Application {
             ws,
             max_batch: args.limits.max_batch,
             metrics: Arc::new(crate::metrics::Metrics::new()),
+            forwarded_hops: args.rate_limits.forwarded_hops,
         };
         let router = router(state, &args.limits);
         Ok(Self {

@@ -176,6 +176,12 @@ pub struct RateLimitArgs {
     /// Points per window for each admin key (0: unlimited).
     #[arg(long, env = "RATE_LIMIT_ADMIN", default_value_t = 0)]
     pub rate_limit_admin: u64,
+    /// How many trusted proxies (load balancers) stand in front of the
+    /// server: an anonymous client is then known by the address the
+    /// outermost one saw, from `X-Forwarded-For`. 0: by the connection's
+    /// address.
+    #[arg(long, env = "FORWARDED_HOPS", default_value_t = 0)]
+    pub forwarded_hops: usize,
 }
 
 impl Default for RateLimitArgs {
@@ -187,6 +193,7 @@ impl Default for RateLimitArgs {
             rate_limit_reader: 100_000,
             rate_limit_editor: 100_000,
             rate_limit_admin: 0,
+            forwarded_hops: 0,
         }
     }
 }

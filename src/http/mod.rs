@@ -20,6 +20,8 @@ pub struct AppState {
     pub ws: crate::ws::Settings,
     pub max_batch: usize,
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
+    /// Trusted proxies in front of the server (`--forwarded-hops`).
+    pub forwarded_hops: usize,
 }
 
 impl FromRef<AppState> for Api {
@@ -40,16 +42,36 @@ pub fn routes(state: AppState) -> Router {
 }
 
 /// The client's address, when the server knows it (it does when it
-/// serves with connect info, as `twinning serve` does).
-fn client_address(request: &Request) -> Option<IpAddr> {
-    request
+/// serves with connect info, as `twinning serve` does). Behind
+/// `forwarded_hops` trusted proxies, it is the address the outermost of
+/// them saw, read from the right of `X-Forwarded-For` (each proxy appends
+/// the address it was called from; anything further left is the client's
+/// own word, and not trusted).
+fn client_address(request: &Request, forwarded_hops: usize) -> Option<IpAddr> {
+    let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip())
+        .map(|info| info.0.ip());
+    if forwarded_hops == 0 {
+        return peer;
+    }
+    let forwarded: Vec<&str> = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    forwarded
+        .len()
+        .checked_sub(forwarded_hops)
+        .and_then(|i| forwarded[i].parse().ok())
+        .or(peer)
 }
 
 async fn graphql_post(State(state): State<AppState>, request: Request) -> Response {
-    let address = client_address(&request);
+    let address = client_address(&request, state.forwarded_hops);
     let (parts, body) = request.into_parts();
     let Some(media) = graphql::MediaType::negotiate(&parts.headers) else {
         return not_acceptable();
@@ -110,7 +132,7 @@ async fn graphql_get(
     RawQuery(query): RawQuery,
     request: Request,
 ) -> Response {
-    let address = client_address(&request);
+    let address = client_address(&request, state.forwarded_hops);
     let (mut parts, _) = request.into_parts();
     let headers = &parts.headers;
     let upgrade = headers

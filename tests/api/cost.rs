@@ -223,6 +223,31 @@ async fn subscriptions_pay_once_as_they_start() {
 }
 
 #[tokio::test]
+async fn behind_a_trusted_proxy_anonymous_budgets_follow_the_forwarded_address() {
+    let app = spawn_app_configured(|args| {
+        args.rate_limits.rate_limit_anonymous = 1;
+        args.rate_limits.forwarded_hops = 1;
+    })
+    .await;
+    let ask = |forwarded: &'static str| {
+        let request = app
+            .client
+            .post(app.url("/graphql"))
+            .header("x-forwarded-for", forwarded);
+        app.post(request, "{ __typename }", json!({}))
+    };
+    let code = |body: &Value| body["errors"][0]["extensions"]["code"].clone();
+    // The proxy appended the client's address; what is left of it is the
+    // client's own word and changes nothing.
+    assert_eq!(code(&ask("198.51.100.1, 203.0.113.5").await.1), Value::Null);
+    assert_eq!(code(&ask("203.0.113.6").await.1), Value::Null);
+    assert_eq!(
+        code(&ask("192.0.2.99, 203.0.113.5").await.1),
+        "RATE_LIMITED"
+    );
+}
+
+#[tokio::test]
 async fn the_node_limit_refuses_a_query_before_it_runs() {
     let app = spawn_app_configured(|args| args.limits.max_nodes = 505_050).await;
     let fits = app.gql(NESTED, json!({})).await;
