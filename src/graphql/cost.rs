@@ -94,7 +94,8 @@ struct FieldInfo {
 /// what a walk over a query needs to know the type under each selection.
 #[derive(Debug, Default)]
 pub struct SchemaIndex {
-    fields: HashMap<(String, String), FieldInfo>,
+    /// Each type's fields, by name.
+    fields: HashMap<String, HashMap<String, FieldInfo>>,
 }
 
 fn named(ty: &Type) -> &str {
@@ -149,7 +150,7 @@ impl SchemaIndex {
                 _ => None,
             })
             .collect();
-        let mut fields = HashMap::new();
+        let mut fields: HashMap<String, HashMap<String, FieldInfo>> = HashMap::new();
         for definition in document.definitions {
             let TypeSystemDefinition::Type(ty) = definition else {
                 continue;
@@ -180,8 +181,8 @@ impl SchemaIndex {
                 } else {
                     Shape::Plain
                 };
-                fields.insert(
-                    (name.node.to_string(), field.name.node.to_string()),
+                fields.entry(name.node.to_string()).or_default().insert(
+                    field.name.node.to_string(),
                     FieldInfo {
                         type_name: type_name.to_owned(),
                         shape,
@@ -201,15 +202,6 @@ impl SchemaIndex {
         operation_name: Option<&str>,
         variables: &Variables,
     ) -> Result<Measure, TooDeep> {
-        // Fields do not depend on variables: one walk over every operation,
-        // each fragment walked once for all of them.
-        let mut all = Walk::new(self, document, None, variables);
-        let mut fields = 0u64;
-        for (_, operation) in document.operations.iter() {
-            let root = root_type(operation.node.ty);
-            let cost = all.selections(&operation.node.selection_set.node, root, 0)?;
-            fields = fields.saturating_add(cost.fields);
-        }
         let operation = match select_operation(document, operation_name) {
             None => None,
             Some(operation) => {
@@ -223,6 +215,22 @@ impl SchemaIndex {
                     largest_page: walk.largest_page,
                     most_ids: walk.most_ids,
                 })
+            }
+        };
+        // Fields do not depend on variables. A document of one operation
+        // has just counted them; otherwise one walk over every operation,
+        // each fragment walked once for all of them.
+        let fields = match operation {
+            Some(op) if document.operations.iter().count() == 1 => op.cost.fields,
+            _ => {
+                let mut all = Walk::new(self, document, None, variables);
+                let mut fields = 0u64;
+                for (_, operation) in document.operations.iter() {
+                    let root = root_type(operation.node.ty);
+                    let cost = all.selections(&operation.node.selection_set.node, root, 0)?;
+                    fields = fields.saturating_add(cost.fields);
+                }
+                fields
             }
         };
         Ok(Measure { fields, operation })
@@ -312,10 +320,13 @@ impl<'a> Walk<'a> {
             match &selection.node {
                 Selection::Field(field) => {
                     let field = &field.node;
-                    let key = (type_name.to_owned(), field.name.node.to_string());
                     // Unknown fields and introspection: validation's
                     // business; their fields still count.
-                    let info = self.index.fields.get(&key).cloned();
+                    let index = self.index;
+                    let info = index
+                        .fields
+                        .get(type_name)
+                        .and_then(|fields| fields.get(field.name.node.as_str()));
                     if type_name == "Query"
                         && field.name.node == "rateLimit"
                         && self.argument(field, "dryRun") == Some(Value::Boolean(true))
