@@ -13,7 +13,7 @@
 //!   [`CostLedger`] keeps it for the HTTP headers, the log line and the
 //!   `rateLimit` field, so that all of them show the same numbers.
 
-use super::cost::{Cost, MAX_NESTING, SchemaIndex, TooDeep};
+use super::cost::{Cost, MAX_NESTING, Operation, SchemaIndex, TooDeep};
 use crate::auth::Principal;
 use crate::rate_limit::{Budget, RateLimiter, Subject, Verdict};
 use async_graphql::extensions::{
@@ -25,8 +25,8 @@ use async_graphql::{
     Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
 };
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The limits of one server.
 #[derive(Clone, Copy, Debug)]
@@ -138,27 +138,17 @@ impl ExtensionFactory for Admission {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(AdmissionOfOne {
             admission: self.clone(),
-            state: Mutex::default(),
-            dry_run: AtomicBool::new(false),
+            operation: OnceLock::new(),
             actual_requests: AtomicU64::new(0),
         })
     }
 }
 
-/// What one request's admission has learned so far.
-#[derive(Default)]
-struct State {
-    /// The largest page and the most ids the operation asks for.
-    largest_page: u64,
-    most_ids: u64,
-    operation_type: Option<OperationType>,
-    cost: Cost,
-}
-
 struct AdmissionOfOne {
     admission: Admission,
-    state: Mutex<State>,
-    dry_run: AtomicBool,
+    /// The operation the request runs, as measured before async-graphql
+    /// parsed it (unset when the document does not say which).
+    operation: OnceLock<Operation>,
     actual_requests: AtomicU64,
 }
 
@@ -238,10 +228,8 @@ impl AdmissionOfOne {
         }
     }
 
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn operation_type(&self) -> Option<OperationType> {
+        self.operation.get().map(|o| o.ty)
     }
 }
 
@@ -291,15 +279,7 @@ impl Extension for AdmissionOfOne {
             ));
         }
         if let Some(operation) = measure.operation {
-            self.dry_run.store(
-                operation.ty == OperationType::Query && operation.dry_run,
-                Ordering::Relaxed,
-            );
-            let mut state = self.state();
-            state.cost = operation.cost;
-            state.operation_type = Some(operation.ty);
-            state.largest_page = operation.largest_page;
-            state.most_ids = operation.most_ids;
+            let _ = self.operation.set(operation);
         }
         // Over WebSocket, the data the resolvers see is the connection's:
         // each operation gets a ledger of its own.
@@ -322,7 +302,7 @@ impl Extension for AdmissionOfOne {
             .await
             .map_err(|e| with_code(e, "GRAPHQL_PARSE_FAILED"))?;
         let transport = ctx.data_opt::<Client>().map(|c| c.transport);
-        if self.state().operation_type == Some(OperationType::Mutation)
+        if self.operation_type() == Some(OperationType::Mutation)
             && transport == Some(Transport::Get)
         {
             return Err(refusal(
@@ -345,7 +325,18 @@ impl Extension for AdmissionOfOne {
                 .collect::<Vec<_>>()
         })?;
         let limits = self.admission.limits;
-        let nodes = self.state().cost.nodes;
+        let Some(operation) = self.operation.get().copied() else {
+            // async-graphql refuses a document that does not say which
+            // operation to run.
+            return Ok(result);
+        };
+        let Operation {
+            cost,
+            largest_page,
+            most_ids,
+            ..
+        } = operation;
+        let nodes = cost.nodes;
         let mut errors = Vec::new();
         if result.depth > limits.max_depth {
             errors.push(refusal(
@@ -356,10 +347,6 @@ impl Extension for AdmissionOfOne {
                 ),
             ));
         }
-        let (largest_page, most_ids) = {
-            let state = self.state();
-            (state.largest_page, state.most_ids)
-        };
         let pages = ctx
             .data_opt::<super::PageLimits>()
             .copied()
@@ -391,9 +378,8 @@ impl Extension for AdmissionOfOne {
                 ),
             ));
         }
-        if errors.is_empty() && self.state().operation_type == Some(OperationType::Subscription) {
+        if errors.is_empty() && operation.ty == OperationType::Subscription {
             // A subscription pays once, as it starts.
-            let cost = self.state().cost;
             if let (_, Some(refused)) = self.charge(ctx, cost, false) {
                 errors.push(refused);
             }
@@ -411,17 +397,15 @@ impl Extension for AdmissionOfOne {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
-        let (cost, operation_type) = {
-            let state = self.state();
-            (state.cost, state.operation_type)
-        };
-        if operation_type == Some(OperationType::Subscription) {
+        let operation = self.operation.get().copied();
+        let cost = operation.map(|o| o.cost).unwrap_or_default();
+        if operation.is_some_and(|o| o.ty == OperationType::Subscription) {
             // Charged once, when it started (see `validation`); each event
             // executes again, and charging those would bill the
             // subscriber for the writes of others.
             return next.run(ctx, operation_name).await;
         }
-        let dry_run = self.dry_run.load(Ordering::Relaxed);
+        let dry_run = operation.is_some_and(|o| o.dry_run);
         let (budget, refused) = self.charge(ctx, cost, dry_run);
         let mut report = CostReport {
             operation: operation_name.map(str::to_owned),
@@ -454,7 +438,7 @@ impl Extension for AdmissionOfOne {
         next: NextResolve<'_>,
     ) -> ServerResult<Option<Value>> {
         if info.path_node.parent.is_none()
-            && self.dry_run.load(Ordering::Relaxed)
+            && self.operation.get().is_some_and(|o| o.dry_run)
             && info.name != "rateLimit"
             && info.name != "__typename"
         {
