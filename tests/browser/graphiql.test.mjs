@@ -83,31 +83,28 @@ function launchChromium(profile) {
   });
 }
 
-test("GraphiQL runs a query in a real browser, with no request off 127.0.0.1", { timeout: TEST_TIMEOUT_MS }, async (t) => {
-  assert.ok(existsSync(TWINNING_BIN), `server binary not found: ${TWINNING_BIN} (build it: cargo build --bin twinning)`);
-  assert.ok(existsSync(CHROMIUM_BIN), `browser not found: ${CHROMIUM_BIN} (apt-get install -y chromium)`);
-
+/**
+ * Runs `body(run)` with a work directory and a Chromium profile in it, and
+ * stops whatever it starts (it sets `run.server` and `run.browser`) however
+ * it ends: on return, on failure, at a deadline of its own (a watchdog
+ * independent of the test runner, so that a hang still stops both before
+ * the runner's timeout), or when the process exits. On failure,
+ * `evidence(artifacts)` prints what the CI log should show; the server's
+ * log follows.
+ */
+async function withServerAndBrowser(prefix, body, evidence) {
   const started = Date.now();
   const deadline = started + TEST_TIMEOUT_MS - 5_000; // leave time to clean up
-  const work = await mkdtemp(path.join(tmpdir(), "twinning-browser-"));
+  const work = await mkdtemp(path.join(tmpdir(), prefix));
   const profile = path.join(work, "chromium-profile");
   await mkdir(profile);
+  const run = { work, profile, started, deadline, server: undefined, browser: undefined };
 
-  let server;
-  let browser;
-  let page;
-  const requests = []; // { method, url, postData }
-  const webSockets = [];
-  const pageErrors = [];
-  const consoleErrors = [];
-  const failedRequests = [];
-
-  // A hard stop independent of the test runner: whatever hangs, the server
-  // and the browser are ended before the runner's own timeout fires.
   let cleanedUp = false;
   const cleanup = async () => {
     if (cleanedUp) return;
     cleanedUp = true;
+    const { browser, server } = run;
     if (browser) await Promise.race([browser.close().catch(() => {}), timeout(5_000)]);
     if (browser?.process() && browser.process().exitCode === null) browser.process().kill("SIGKILL");
     await stopServer(server);
@@ -120,21 +117,54 @@ test("GraphiQL runs a query in a real browser, with no request off 127.0.0.1", {
   }, deadline - Date.now());
   // If the process dies some other way, do not leave the server behind.
   const onExit = () => {
-    server?.child.kill("SIGKILL");
-    browser?.process()?.kill("SIGKILL");
+    run.server?.child.kill("SIGKILL");
+    run.browser?.process()?.kill("SIGKILL");
   };
   process.once("exit", onExit);
 
   try {
+    return await body(run);
+  } catch (err) {
+    // Evidence for whoever reads the CI log.
+    const artifacts = process.env.TWINNING_BROWSER_ARTIFACTS || (await mkdtemp(path.join(tmpdir(), "twinning-browser-failure-")));
+    await mkdir(artifacts, { recursive: true }).catch(() => {});
+    await evidence(artifacts);
+    if (run.server) printServerLog(run.server);
+    if (timedOut) {
+      throw new Error(`the test ran out of time (${TEST_TIMEOUT_MS} ms); server and browser were stopped: ${err.message}`, {
+        cause: err,
+      });
+    }
+    throw err;
+  } finally {
+    clearTimeout(watchdog);
+    await cleanup();
+    process.removeListener("exit", onExit);
+  }
+}
+
+test("GraphiQL runs a query in a real browser, with no request off 127.0.0.1", { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  assert.ok(existsSync(TWINNING_BIN), `server binary not found: ${TWINNING_BIN} (build it: cargo build --bin twinning)`);
+  assert.ok(existsSync(CHROMIUM_BIN), `browser not found: ${CHROMIUM_BIN} (apt-get install -y chromium)`);
+
+  let page;
+  const requests = []; // { method, url, postData }
+  const webSockets = [];
+  const pageErrors = [];
+  const consoleErrors = [];
+  const failedRequests = [];
+
+  await withServerAndBrowser("twinning-browser-", async (run) => {
+    const { profile, work, started, deadline } = run;
     // 1. The server, on a free port, with a fresh database.
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    server = startServer(port, `sqlite://${path.join(work, "browser.db")}?mode=rwc`);
+    const server = (run.server = startServer(port, `sqlite://${path.join(work, "browser.db")}?mode=rwc`));
     await waitForHealth(base, server, Math.min(deadline, Date.now() + STEP_TIMEOUT_MS));
     t.diagnostic(`server up on ${base} after ${Date.now() - started} ms`);
 
     // 2. The browser: Debian's Chromium, headless, a throw-away profile.
-    browser = await launchChromium(profile);
+    const browser = (run.browser = await launchChromium(profile));
     page = await browser.newPage();
     page.setDefaultTimeout(STEP_TIMEOUT_MS);
     await page.setViewport({ width: 1280, height: 800 });
@@ -224,10 +254,7 @@ test("GraphiQL runs a query in a real browser, with no request off 127.0.0.1", {
     t.diagnostic(
       `${requests.length} requests, all to ${base}; ${webSockets.length} web sockets; ${Date.now() - started} ms in all`,
     );
-  } catch (err) {
-    // Evidence for whoever reads the CI log.
-    const artifacts = process.env.TWINNING_BROWSER_ARTIFACTS || (await mkdtemp(path.join(tmpdir(), "twinning-browser-failure-")));
-    await mkdir(artifacts, { recursive: true }).catch(() => {});
+  }, async (artifacts) => {
     if (page && !page.isClosed()) {
       const shot = path.join(artifacts, `graphiql-failure-${Date.now()}.png`);
       try {
@@ -242,18 +269,7 @@ test("GraphiQL runs a query in a real browser, with no request off 127.0.0.1", {
     if (failedRequests.length) console.error("# failed requests:\n" + failedRequests.map((s) => `#   ${s}`).join("\n"));
     if (pageErrors.length) console.error("# page errors:\n" + pageErrors.map((s) => `#   ${s}`).join("\n"));
     if (consoleErrors.length) console.error("# console errors:\n" + consoleErrors.map((s) => `#   ${s}`).join("\n"));
-    if (server) printServerLog(server);
-    if (timedOut) {
-      throw new Error(`the test ran out of time (${TEST_TIMEOUT_MS} ms); server and browser were stopped: ${err.message}`, {
-        cause: err,
-      });
-    }
-    throw err;
-  } finally {
-    clearTimeout(watchdog);
-    await cleanup();
-    process.removeListener("exit", onExit);
-  }
+  });
 });
 
 // ---------------------------------------------------------------------------
@@ -285,46 +301,19 @@ test("GraphiQL runs a subscription over a WebSocket, authenticated by the Header
   assert.ok(existsSync(TWINNING_BIN), `server binary not found: ${TWINNING_BIN} (build it: cargo build --bin twinning)`);
   assert.ok(existsSync(CHROMIUM_BIN), `browser not found: ${CHROMIUM_BIN} (apt-get install -y chromium)`);
 
-  const started = Date.now();
-  const deadline = started + TEST_TIMEOUT_MS - 5_000;
-  const work = await mkdtemp(path.join(tmpdir(), "twinning-browser-sub-"));
-  const profile = path.join(work, "chromium-profile");
-  await mkdir(profile);
-
-  let server;
-  let browser;
   let page;
   const requests = [];
   const sockets = new Map(); // requestId -> { url, sent: [], received: [], closed }
   const pageErrors = [];
   const consoleErrors = [];
 
-  let cleanedUp = false;
-  const cleanup = async () => {
-    if (cleanedUp) return;
-    cleanedUp = true;
-    if (browser) await Promise.race([browser.close().catch(() => {}), timeout(5_000)]);
-    if (browser?.process() && browser.process().exitCode === null) browser.process().kill("SIGKILL");
-    await stopServer(server);
-    await rm(work, { recursive: true, force: true }).catch(() => {});
-  };
-  let timedOut = false;
-  const watchdog = setTimeout(() => {
-    timedOut = true;
-    cleanup();
-  }, deadline - Date.now());
-  const onExit = () => {
-    server?.child.kill("SIGKILL");
-    browser?.process()?.kill("SIGKILL");
-  };
-  process.once("exit", onExit);
-
-  try {
+  await withServerAndBrowser("twinning-browser-sub-", async (run) => {
+    const { profile, work, started, deadline } = run;
     // 1. The server, a fresh database, an editor key from the CLI.
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const databaseUrl = `sqlite://${path.join(work, "browser.db")}?mode=rwc`;
-    server = startServer(port, databaseUrl);
+    const server = (run.server = startServer(port, databaseUrl));
     await waitForHealth(base, server, Math.min(deadline, Date.now() + STEP_TIMEOUT_MS));
     const key = await createKey(databaseUrl, "browser-test", "editor", STEP_TIMEOUT_MS);
 
@@ -344,7 +333,7 @@ test("GraphiQL runs a subscription over a WebSocket, authenticated by the Header
     };
 
     // 2. The browser, every request and WebSocket frame recorded.
-    browser = await launchChromium(profile);
+    const browser = (run.browser = await launchChromium(profile));
     page = await browser.newPage();
     page.setDefaultTimeout(STEP_TIMEOUT_MS);
     await page.setViewport({ width: 1280, height: 800 });
@@ -499,9 +488,7 @@ test("GraphiQL runs a subscription over a WebSocket, authenticated by the Header
     assert.deepEqual(offHost, [], "every request of the page should go to the server on 127.0.0.1");
     assert.deepEqual(pageErrors, [], "the page should raise no uncaught errors");
     t.diagnostic(`${sockets.size} web sockets; ${Date.now() - started} ms in all`);
-  } catch (err) {
-    const artifacts = process.env.TWINNING_BROWSER_ARTIFACTS || (await mkdtemp(path.join(tmpdir(), "twinning-browser-failure-")));
-    await mkdir(artifacts, { recursive: true }).catch(() => {});
+  }, async (artifacts) => {
     if (page && !page.isClosed()) {
       const shot = path.join(artifacts, `graphiql-subscription-failure-${Date.now()}.png`);
       await Promise.race([page.screenshot({ path: shot, fullPage: true }).catch(() => {}), timeout(5_000)]);
@@ -515,16 +502,5 @@ test("GraphiQL runs a subscription over a WebSocket, authenticated by the Header
     }
     if (pageErrors.length) console.error("# page errors:\n" + pageErrors.map((s) => `#   ${s}`).join("\n"));
     if (consoleErrors.length) console.error("# console errors:\n" + consoleErrors.map((s) => `#   ${s}`).join("\n"));
-    if (server) printServerLog(server);
-    if (timedOut) {
-      throw new Error(`the test ran out of time (${TEST_TIMEOUT_MS} ms); server and browser were stopped: ${err.message}`, {
-        cause: err,
-      });
-    }
-    throw err;
-  } finally {
-    clearTimeout(watchdog);
-    await cleanup();
-    process.removeListener("exit", onExit);
-  }
+  });
 });
