@@ -108,8 +108,9 @@ pub struct ServeArgs {
     /// Let clients without an API key read (writes always need a key).
     #[arg(long, env = "PUBLIC_READS", default_value_t = true, action = clap::ArgAction::Set)]
     pub public_reads: bool,
-    /// How long (ms) a DataLoader waits to collect the keys of one query
-    /// level into one SQL statement.
+    /// How long (ms) a WebSocket operation's DataLoader waits to collect the
+    /// keys of one query level into one SQL statement (HTTP requests run a
+    /// level as soon as its keys are in).
     #[arg(long, env = "BATCH_DELAY_MS", default_value_t = crate::graphql::DEFAULT_BATCH_DELAY_MS)]
     pub batch_delay_ms: u64,
     /// Log as JSON lines instead of human-readable text.

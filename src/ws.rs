@@ -138,7 +138,7 @@ async fn serve(
                     if let Principal::Key { name, .. } = &principal {
                         let _ = key_name.set(name.clone());
                     }
-                    Ok(api.request_data(
+                    Ok(api.connection_data(
                         principal,
                         Client {
                             address,

@@ -1,6 +1,7 @@
 //! The GraphQL API: schema assembly, shared helpers, and one module per type.
 
 mod admission;
+mod batches;
 pub(crate) mod city;
 mod cost;
 pub(crate) mod event;
@@ -47,33 +48,54 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query::default(), Mutation::default(), Subscription)
 }
 
-/// How long a loader waits for more keys before it runs its batch, unless
-/// configured (`--batch-delay-ms`): long enough that every sibling field of
+/// How long a WebSocket operation's loader waits for more keys before it
+/// runs its batch, unless configured (`--batch-delay-ms`); HTTP requests
+/// need no delay (see [`batches`]). Long enough that every sibling field of
 /// a level has registered its keys, so each level stays one statement, and
 /// short next to a statement's own time. A busy machine can stall a thread
 /// longer and split a level in two; a longer delay trades latency for
 /// certainty.
 pub const DEFAULT_BATCH_DELAY_MS: u64 = 5;
 
-/// A request's loader, batching for `delay`.
-fn local<T: Send + Sync + 'static>(loader: T, delay: std::time::Duration) -> DataLoader<T> {
-    // A batch runs in a task of its own; its statements still count for
-    // the request.
-    let spawn = |batch| tokio::spawn(crate::metrics::for_this_request(batch));
-    DataLoader::new(loader, spawn).delay(delay)
+/// How a request's loaders run their batches.
+#[derive(Clone)]
+pub enum Batching {
+    /// In the request's own task, as soon as it waits (HTTP requests, which
+    /// [`Api::execute`] drives).
+    InRequest(batches::Batches),
+    /// In tasks of their own after collecting keys this long (WebSocket
+    /// operations, which async-graphql drives).
+    Timed(std::time::Duration),
+}
+
+impl Batching {
+    /// A request's loader.
+    fn loader<T: Send + Sync + 'static>(&self, loader: T) -> DataLoader<T> {
+        match self {
+            Batching::InRequest(batches) => {
+                DataLoader::new(loader, batches.spawner()).delay(std::time::Duration::ZERO)
+            }
+            Batching::Timed(delay) => {
+                // A batch runs in a task of its own; its statements still
+                // count for the request.
+                let spawn = |batch| tokio::spawn(crate::metrics::for_this_request(batch));
+                DataLoader::new(loader, spawn).delay(*delay)
+            }
+        }
+    }
 }
 
 /// Adds a loader per record type (rows by id or key, nested pages) and the
 /// special ones to `data`.
 macro_rules! add_loaders {
-    ($data:expr, $db:expr, $delay:expr, [$($model:ty),+]) => {
+    ($data:expr, $db:expr, $batching:expr, [$($model:ty),+]) => {
         $(
-            $data.insert(local(loader::Rows::<$model>::new($db.clone()), $delay));
-            $data.insert(local(loader::Nested::<$model>::new($db.clone()), $delay));
+            $data.insert($batching.loader(loader::Rows::<$model>::new($db.clone())));
+            $data.insert($batching.loader(loader::Nested::<$model>::new($db.clone())));
         )+
-        $data.insert(local(loader::Counts::new($db.clone()), $delay));
-        $data.insert(local(loader::CityNames::new($db.clone()), $delay));
-        $data.insert(local(loader::Parties::new($db.clone()), $delay));
+        $data.insert($batching.loader(loader::Counts::new($db.clone())));
+        $data.insert($batching.loader(loader::CityNames::new($db.clone())));
+        $data.insert($batching.loader(loader::Parties::new($db.clone())));
     };
 }
 
@@ -81,7 +103,7 @@ macro_rules! add_loaders {
 /// cache, so they never serve stale rows) and who is asking.
 fn request_data(
     db: &DatabaseConnection,
-    delay: std::time::Duration,
+    batching: &Batching,
     principal: crate::auth::Principal,
     client: Client,
 ) -> Data {
@@ -91,7 +113,7 @@ fn request_data(
     add_loaders!(
         data,
         db,
-        delay,
+        batching,
         [
             entity::city::Model,
             entity::partnership::Model,
@@ -124,7 +146,8 @@ pub struct Api {
 pub struct ApiOptions {
     /// Clients without a key may read.
     pub public_reads: bool,
-    /// How long loaders collect keys (see [`DEFAULT_BATCH_DELAY_MS`]).
+    /// How long WebSocket operations' loaders collect keys (see
+    /// [`DEFAULT_BATCH_DELAY_MS`]).
     pub batch_delay: std::time::Duration,
     /// Trace a span for every field resolved (async-graphql's `Tracing`
     /// extension: detailed, and costly on wide queries).
@@ -269,10 +292,15 @@ impl Api {
         Ok(principal)
     }
 
-    /// What every operation of a principal's request or connection needs:
+    /// What every operation of a principal's WebSocket connection needs:
     /// its loaders and the principal.
-    pub fn request_data(&self, principal: crate::auth::Principal, client: Client) -> Data {
-        request_data(&self.db, self.batch_delay, principal, client)
+    pub fn connection_data(&self, principal: crate::auth::Principal, client: Client) -> Data {
+        request_data(
+            &self.db,
+            &Batching::Timed(self.batch_delay),
+            principal,
+            client,
+        )
     }
 
     /// Executes one request with loaders of its own. It runs as a task of
@@ -299,13 +327,19 @@ impl Api {
                 statements: 0,
             };
         }
-        request.data = self.request_data(principal, caller.client);
+        let batches = batches::Batches::default();
+        request.data = request_data(
+            &self.db,
+            &Batching::InRequest(batches.clone()),
+            principal,
+            caller.client,
+        );
         let ledger = CostLedger::default();
         request.data.insert(ledger.clone());
         let schema = self.schema.clone();
         let statements = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let execution = crate::metrics::counting_statements(statements.clone(), async move {
-            schema.execute(request).await
+            batches.drive(schema.execute(request)).await
         });
         let response = isolated(execution).await;
         Executed {

@@ -22,7 +22,7 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 /// The media types a GraphQL response is sent as.
@@ -317,9 +317,8 @@ pub async fn respond(
         Batch::Single(request) => single(run(*request).await, media),
         Batch::Many(requests) => {
             let executed = futures_util::future::join_all(requests.into_iter().map(run)).await;
-            let responses: Result<Vec<Value>, _> =
-                executed.iter().map(|e| body(&e.response)).collect();
-            match responses.and_then(|r| serde_json::to_vec(&r)) {
+            let bodies: Vec<Body<'_>> = executed.iter().map(|e| body(&e.response)).collect();
+            match serde_json::to_vec(&bodies) {
                 Ok(body) => json_response(StatusCode::OK, media, body),
                 Err(error) => internal(media, &error),
             }
@@ -382,16 +381,25 @@ fn did_not_run(response: &async_graphql::Response) -> bool {
         && response.errors.iter().all(|e| e.path.is_empty())
 }
 
-/// The JSON of a response: without `data` when the request never ran, as
+/// The JSON of a response, serialized straight from async-graphql's tree.
+#[derive(serde::Serialize)]
+struct Body<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [async_graphql::ServerError],
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    extensions: &'a BTreeMap<String, async_graphql::Value>,
+}
+
+/// The body of a response: without `data` when the request never ran, as
 /// the specification asks.
-fn body(response: &async_graphql::Response) -> Result<Value, serde_json::Error> {
-    let mut body = serde_json::to_value(response)?;
-    if did_not_run(response)
-        && let Some(object) = body.as_object_mut()
-    {
-        object.remove("data");
+fn body(response: &async_graphql::Response) -> Body<'_> {
+    Body {
+        data: (!did_not_run(response)).then_some(&response.data),
+        errors: &response.errors,
+        extensions: &response.extensions,
     }
-    Ok(body)
 }
 
 /// The code of the first error, when the request did not run (an error
@@ -459,7 +467,7 @@ fn single(executed: Executed, media: MediaType) -> Response {
     if status == StatusCode::SERVICE_UNAVAILABLE {
         extra.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     }
-    let mut answer = match body(&response).and_then(|b| serde_json::to_vec(&b)) {
+    let mut answer = match serde_json::to_vec(&body(&response)) {
         Ok(body) => json_response(status, media, body),
         Err(error) => return internal(media, &error),
     };
