@@ -160,36 +160,31 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn siblings_share_one_batch_and_levels_follow_each_other() {
+    async fn each_level_is_one_batch_even_when_a_long_list_yields_halfway() {
         let batches = Batches::default();
         let loader = DataLoader::new(Recording::default(), batches.spawner()).delay(Duration::ZERO);
+        let loader = &loader;
+        // 31 × 31 siblings: lists of more than 30 futures run in a
+        // `FuturesUnordered`, which yields after its first two such lists.
+        let grid = |level: i32| {
+            futures_util::future::join_all((0..31).map(move |row| {
+                futures_util::future::join_all((0..31).map(move |column| async move {
+                    let key = level * 10_000 + row * 100 + column;
+                    loader.load_one(key).await.unwrap().unwrap()
+                }))
+            }))
+        };
         let answers = batches
             .drive(async {
-                // Two levels of ten siblings each, the second asking for keys
-                // that only the first level's answers give.
-                let first = futures_util::future::join_all(
-                    (1..=10).map(|k| async { loader.load_one(k).await.unwrap().unwrap() }),
-                )
-                .await;
-                futures_util::future::join_all(
-                    first
-                        .iter()
-                        .map(|&v| async move { loader.load_one(v + 1).await.unwrap().unwrap() }),
-                )
-                .await
+                let first = grid(1).await;
+                // The second level starts from the first one's answers.
+                assert_eq!(first[30][30], (10_000 + 3_030) * 10);
+                grid(2).await
             })
             .await;
-        assert_eq!(
-            answers,
-            (1..=10).map(|k| (k * 10 + 1) * 10).collect::<Vec<_>>()
-        );
+        assert_eq!(answers[1][2], (20_000 + 102) * 10);
         let seen = loader.loader().0.lock().unwrap().clone();
-        assert_eq!(
-            seen,
-            vec![
-                (1..=10).collect::<Vec<_>>(),
-                (1..=10).map(|k| k * 10 + 1).collect::<Vec<_>>()
-            ]
-        );
+        let sizes: Vec<usize> = seen.iter().map(Vec::len).collect();
+        assert_eq!(sizes, vec![961, 961], "one batch per level");
     }
 }

@@ -2,9 +2,7 @@
 
 use super::by_key;
 use super::city::{City, city};
-use super::filter::{
-    Condition, DateRange, combinators, cond, condition, one_of, topic_and_descendants,
-};
+use super::filter::{Condition, DateRange, combinators, cond, condition, one_of, tagged_with};
 use super::node::global_id;
 use super::page::{Connection, OrderKey, Ordering, PageArgs, key, nested_page, root_page};
 use super::protocol::{Protocol, ProtocolOrderBy};
@@ -241,10 +239,7 @@ impl Condition for EventFilter {
             ));
         }
         if let Some(topic) = &self.topic {
-            let mut sql =
-                Sql::new("t.id IN (SELECT l.event_id FROM event_topic l WHERE l.topic_id IN ");
-            sql.append(&topic_and_descendants(topic)).push(")");
-            out.push(sql);
+            out.push(tagged_with("event_topic", "event_id", topic));
         }
     }
     combinators!();

@@ -82,13 +82,24 @@ pub fn cond<V: Into<sea_orm::Value>>(text: &str, values: impl IntoIterator<Item 
     sql
 }
 
-/// The ids of a topic (by key) and all its descendants, as a subquery.
-pub fn topic_and_descendants(key: &str) -> Sql {
-    cond(
+/// Records (`t`) tagged, through the link table `link` and its record
+/// column `column`, with a topic (by key) or one of its descendants.
+///
+/// The unary plus on `t.id` keeps SQLite from driving the query from the
+/// tags (reading every tagged record, then sorting them all) instead of
+/// walking the ordering's index and stopping once the page is full: Q3 of
+/// the benchmark runs 3× faster. PostgreSQL plans it as before.
+pub fn tagged_with(link: &str, column: &str, topic: &str) -> Sql {
+    let mut sql = Sql::new(format!(
+        "+t.id IN (SELECT l.{column} FROM {link} l WHERE l.topic_id IN "
+    ));
+    sql.append(&cond(
         "(WITH RECURSIVE d(id) AS (SELECT id FROM topic WHERE key = ? \
          UNION ALL SELECT c.id FROM topic c JOIN d ON c.parent_id = d.id) SELECT id FROM d)",
-        [key.to_owned()],
-    )
+        [topic.to_owned()],
+    ))
+    .push(")");
+    sql
 }
 
 /// A span of days between two partial dates, both ends inclusive and

@@ -191,12 +191,17 @@ fn by_request<K: Clone, R>(
         .collect()
 }
 
+/// A parent's page, shared: the DataLoader clones a value for each parent
+/// that asked, and an `Arc` makes that clone free (the one parent takes the
+/// rows out of it without copying them).
+pub type Page<M> = Arc<Vec<M>>;
+
 impl<M: Table> Loader<NestedKey> for Nested<M> {
-    type Value = Vec<M>;
+    type Value = Page<M>;
     type Error = AppError;
 
-    async fn load(&self, keys: &[NestedKey]) -> Result<HashMap<NestedKey, Vec<M>>, AppError> {
-        let mut pages: HashMap<NestedKey, Vec<M>> = HashMap::new();
+    async fn load(&self, keys: &[NestedKey]) -> Result<HashMap<NestedKey, Page<M>>, AppError> {
+        let mut pages: HashMap<NestedKey, Page<M>> = HashMap::new();
         for (request, parents, group) in by_request(keys, |k| {
             (k.request.signature.as_str(), k.request.clone(), k.parent)
         }) {
@@ -214,17 +219,13 @@ impl<M: Table> Loader<NestedKey> for Nested<M> {
                 ") x WHERE x.tw_rn <= {} ORDER BY x.tw_parent, x.tw_rn",
                 request.limit
             ));
+            let mut by_parent: HashMap<i32, Vec<M>> = HashMap::new();
             for (parent, row) in fetch::<M>(&self.db, &sql, Some("tw_parent")).await? {
-                pages
-                    .entry(NestedKey {
-                        parent,
-                        request: request.clone(),
-                    })
-                    .or_default()
-                    .push(row);
+                by_parent.entry(parent).or_default().push(row);
             }
             for key in group {
-                pages.entry(key).or_default();
+                let rows = by_parent.remove(&key.parent).unwrap_or_default();
+                pages.insert(key, Arc::new(rows));
             }
         }
         Ok(pages)

@@ -269,7 +269,12 @@ pub enum Totals {
     /// A root list: count the filtered table.
     Root(Sql),
     /// A nested list: counted per parent in one batch.
-    Nested(CountKey),
+    Nested {
+        parent: i32,
+        table: &'static str,
+        relation: &'static Relation,
+        filter: Sql,
+    },
     /// A list already counted while it was built.
     Fixed(u64),
     /// A list whose size is not known without running it whole (search).
@@ -296,9 +301,16 @@ impl Totals {
             Totals::Unknown => Err(AppError::bad_input(
                 "totalCount is not available for search results",
             )),
-            Totals::Nested(key) => {
+            Totals::Nested {
+                parent,
+                table,
+                relation,
+                filter,
+            } => {
+                // Built here, not with the page: most queries never ask.
+                let key = CountKey::new(*parent, table, relation, filter);
                 let loader = ctx.data_unchecked::<DataLoader<super::loader::Counts>>();
-                Ok(loader.load_one(key.clone()).await?.unwrap_or(0))
+                Ok(loader.load_one(key).await?.unwrap_or(0))
             }
         }
     }
@@ -372,8 +384,14 @@ pub async fn nested_page<M: Table, N: OutputType>(
     let rows = loader
         .load_one(NestedKey { parent, request })
         .await?
+        .map(Arc::unwrap_or_clone)
         .unwrap_or_default();
-    let totals = Totals::Nested(CountKey::new(parent, M::TABLE, relation, &filter));
+    let totals = Totals::Nested {
+        parent,
+        table: M::TABLE,
+        relation,
+        filter,
+    };
     Ok(window.connection(rows, ordering, totals, to_node))
 }
 
@@ -400,5 +418,6 @@ pub async fn children<M: Table>(
     Ok(loader
         .load_one(NestedKey { parent, request })
         .await?
+        .map(Arc::unwrap_or_clone)
         .unwrap_or_default())
 }

@@ -2,9 +2,7 @@
 
 use super::by_key;
 use super::city::{City, city};
-use super::filter::{
-    Condition, DateRange, combinators, cond, condition, one_of, topic_and_descendants,
-};
+use super::filter::{Condition, DateRange, combinators, cond, condition, one_of, tagged_with};
 use super::node::global_id;
 use super::page::{Connection, OrderKey, Ordering, PageArgs, key, nested_page, root_page};
 use super::protocol::{Protocol, ProtocolFilter, ProtocolOrderBy};
@@ -379,11 +377,7 @@ impl Condition for PartnershipFilter {
             out.push(range.overlaps_date("t.established_on"));
         }
         if let Some(topic) = &self.topic {
-            let mut sql = Sql::new(
-                "t.id IN (SELECT l.partnership_id FROM partnership_topic l WHERE l.topic_id IN ",
-            );
-            sql.append(&topic_and_descendants(topic)).push(")");
-            out.push(sql);
+            out.push(tagged_with("partnership_topic", "partnership_id", topic));
         }
     }
     combinators!();

@@ -3,9 +3,7 @@
 use super::by_key;
 use super::city::{City, optional_city};
 use super::event::{Event, optional_event};
-use super::filter::{
-    Condition, DateRange, combinators, cond, condition, one_of, topic_and_descendants,
-};
+use super::filter::{Condition, DateRange, combinators, cond, condition, one_of, tagged_with};
 use super::loader::{Parties, PartiesOf};
 use super::node::global_id;
 use super::page::{Connection, OrderKey, Ordering, PageArgs, key, nested_page, root_page};
@@ -207,11 +205,7 @@ impl Condition for ProtocolFilter {
             ));
         }
         if let Some(topic) = &self.topic {
-            let mut sql = Sql::new(
-                "t.id IN (SELECT l.protocol_id FROM protocol_topic l WHERE l.topic_id IN ",
-            );
-            sql.append(&topic_and_descendants(topic)).push(")");
-            out.push(sql);
+            out.push(tagged_with("protocol_topic", "protocol_id", topic));
         }
     }
     combinators!();

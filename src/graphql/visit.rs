@@ -3,9 +3,7 @@
 use super::by_key;
 use super::city::{City, city};
 use super::event::Event;
-use super::filter::{
-    Condition, DateRange, combinators, cond, condition, one_of, topic_and_descendants,
-};
+use super::filter::{Condition, DateRange, combinators, cond, condition, one_of, tagged_with};
 use super::node::global_id;
 use super::organization::Organization;
 use super::page::{Connection, OrderKey, Ordering, PageArgs, key, nested_page, root_page};
@@ -301,10 +299,7 @@ impl Condition for VisitFilter {
             ));
         }
         if let Some(topic) = &self.topic {
-            let mut sql =
-                Sql::new("t.id IN (SELECT l.visit_id FROM visit_topic l WHERE l.topic_id IN ");
-            sql.append(&topic_and_descendants(topic)).push(")");
-            out.push(sql);
+            out.push(tagged_with("visit_topic", "visit_id", topic));
         }
         if let Some(key) = &self.event {
             out.push(cond("t.id IN (SELECT l.visit_id FROM visit_event l JOIN event e ON e.id = l.event_id WHERE e.key = ?)", [key.clone()]));

@@ -258,3 +258,27 @@ async fn batches_run_in_order_up_to_their_limit() {
         Value::Null
     );
 }
+
+#[tokio::test]
+async fn an_answer_lists_fields_in_the_order_the_query_selects_them() {
+    // The specification's response map is ordered: a client reading the
+    // text (or a diff of two answers) sees the fields as it asked for them.
+    let app = spawn_app().await;
+    let answer = app
+        .client
+        .post(app.url("/graphql"))
+        .header(JSON.0, JSON.1)
+        .body(r#"{"query": "{ city(key: \"murmansk\") { name key countryCode } }"}"#)
+        .send()
+        .await
+        .expect("an answer")
+        .text()
+        .await
+        .expect("a body");
+    let city = answer.find(r#""city""#).expect(&answer);
+    let positions: Vec<usize> = [r#""name""#, r#""key""#, r#""countryCode""#]
+        .iter()
+        .map(|field| city + answer[city..].find(field).expect(&answer))
+        .collect();
+    assert!(positions.is_sorted(), "{answer}");
+}
