@@ -137,6 +137,15 @@ impl RateLimiter {
         }
     }
 
+    /// Gives back `points` charged to `subject` for a request that then did
+    /// not run.
+    pub fn refund(&self, subject: &Subject, role: Option<Role>, points: u64) {
+        self.with_window(subject, role, |window, _| {
+            window.used = window.used.saturating_sub(points);
+            true
+        });
+    }
+
     /// The budget of `subject`, charging nothing (a dry run).
     pub fn peek(&self, subject: &Subject, role: Option<Role>) -> Verdict {
         self.with_window(subject, role, |_, _| true)

@@ -13,6 +13,7 @@
 //!   [`CostLedger`] keeps it for the HTTP headers, the log line and the
 //!   `rateLimit` field, so that all of them show the same numbers.
 
+use super::PageLimits;
 use super::cost::{Cost, MAX_NESTING, Operation, SchemaIndex, TooDeep};
 use crate::auth::Principal;
 use crate::rate_limit::{Budget, RateLimiter, Subject, Verdict};
@@ -24,6 +25,7 @@ use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{
     Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
 };
+use std::future::Future;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -108,48 +110,45 @@ pub fn reset_at(budget: &Budget) -> chrono::DateTime<chrono::Utc> {
 }
 
 /// The cost report of one request, shared between admission (which writes
-/// it) and whoever reads it afterwards.
+/// it), the connections (which count the pages they fetch) and whoever reads
+/// it afterwards.
 #[derive(Clone, Debug, Default)]
-pub struct CostLedger(Arc<Mutex<Option<CostReport>>>);
+pub struct CostLedger {
+    report: Arc<Mutex<Option<CostReport>>>,
+    pages: Arc<AtomicU64>,
+}
 
 impl CostLedger {
     /// The report, once admission has made one.
     pub fn report(&self) -> Option<CostReport> {
-        self.0.lock().ok().and_then(|slot| slot.clone())
+        let mut report = self.report.lock().ok().and_then(|slot| slot.clone())?;
+        report.actual_requests = self.pages.load(Ordering::Relaxed);
+        Some(report)
     }
 
-    fn update(&self, f: impl FnOnce(&mut CostReport)) {
-        if let Ok(mut slot) = self.0.lock() {
-            f(slot.get_or_insert_with(CostReport::default));
+    /// Counts a connection page fetched for the request behind `ctx`.
+    pub fn count_page(ctx: &async_graphql::Context<'_>) {
+        if let Some(ledger) = ctx.data_opt::<CostLedger>() {
+            ledger.pages.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn record(&self, report: Option<CostReport>) {
+        if let Ok(mut slot) = self.report.lock() {
+            *slot = report;
         }
     }
 }
 
-/// The admission extension, over the schema's fields and the limiter
-/// (`None` when rate limits are off).
+/// Admission, over the schema's fields and the limiter (`None` when rate
+/// limits are off). Its steps are plain functions: [`super::Api::execute`]
+/// runs them itself for HTTP, and [`AdmissionOfOne`], an async-graphql
+/// extension, runs them for WebSocket operations and dry runs.
 #[derive(Clone)]
 pub struct Admission {
     pub limits: QueryLimits,
     pub index: Arc<SchemaIndex>,
     pub limiter: Option<Arc<RateLimiter>>,
-}
-
-impl ExtensionFactory for Admission {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AdmissionOfOne {
-            admission: self.clone(),
-            operation: OnceLock::new(),
-            actual_requests: AtomicU64::new(0),
-        })
-    }
-}
-
-struct AdmissionOfOne {
-    admission: Admission,
-    /// The operation the request runs, as measured before async-graphql
-    /// parsed it (unset when the document does not say which).
-    operation: OnceLock<Operation>,
-    actual_requests: AtomicU64,
 }
 
 /// An error with a code.
@@ -163,7 +162,7 @@ pub fn refusal(code: &str, message: impl Into<String>) -> ServerError {
 }
 
 /// Gives `error` a code unless it has one.
-fn with_code(mut error: ServerError, code: &str) -> ServerError {
+pub fn with_code(mut error: ServerError, code: &str) -> ServerError {
     let extensions = error.extensions.get_or_insert_with(Default::default);
     if extensions.get("code").is_none() {
         extensions.set("code", code);
@@ -171,25 +170,123 @@ fn with_code(mut error: ServerError, code: &str) -> ServerError {
     error
 }
 
-impl AdmissionOfOne {
+impl Admission {
+    /// Parses `request` (the document stays in it for async-graphql) and
+    /// measures it: the operation it runs, unless the document does not
+    /// say which. async-graphql's own measures (its recursion-depth check
+    /// among them) expand every fragment spread, so a fragment bomb would
+    /// keep them busy for hours; this walk counts the same fields in time
+    /// linear in the query's text, and refuses a query over the field limit
+    /// first.
+    pub fn measure(
+        &self,
+        request: &mut Request,
+        transport: Option<Transport>,
+    ) -> Result<Option<Operation>, ServerError> {
+        let variables = std::mem::take(&mut request.variables);
+        let operation_name = request.operation_name.take();
+        let measured = request.parsed_query().map(|document| {
+            self.index
+                .measure(document, operation_name.as_deref(), &variables)
+        });
+        request.variables = variables;
+        request.operation_name = operation_name;
+        let measure = measured
+            .map_err(|e| with_code(e, "GRAPHQL_PARSE_FAILED"))?
+            .map_err(|TooDeep| {
+                refusal(
+                    "DEPTH_LIMIT",
+                    format!(
+                        "the query nests selections and fragment spreads more than {MAX_NESTING} levels deep"
+                    ),
+                )
+            })?;
+        let max_fields = self.limits.max_fields as u64;
+        if measure.fields > max_fields {
+            return Err(refusal(
+                "FIELD_LIMIT",
+                format!(
+                    "the query selects {} fields (fragments expanded, aliases counted); at most {max_fields} are allowed",
+                    measure.fields
+                ),
+            ));
+        }
+        if measure
+            .operation
+            .is_some_and(|o| o.ty == OperationType::Mutation)
+            && transport == Some(Transport::Get)
+        {
+            return Err(refusal(
+                "METHOD_NOT_ALLOWED",
+                "a mutation must be sent with POST; GET may only run queries",
+            ));
+        }
+        Ok(measure.operation)
+    }
+
+    /// The limits `operation` exceeds, each as an error naming it.
+    pub fn limit_errors(&self, operation: &Operation, pages: PageLimits) -> Vec<ServerError> {
+        let limits = self.limits;
+        let Operation {
+            cost,
+            largest_page,
+            most_ids,
+            ..
+        } = *operation;
+        let mut errors = Vec::new();
+        if cost.depth > limits.max_depth as u64 {
+            errors.push(refusal(
+                "DEPTH_LIMIT",
+                format!(
+                    "the query nests {} levels deep; at most {} are allowed",
+                    cost.depth, limits.max_depth
+                ),
+            ));
+        }
+        if largest_page > pages.max_page_size as u64 {
+            errors.push(refusal(
+                "PAGE_SIZE_LIMIT",
+                format!(
+                    "a page asks for {largest_page} items (`first` or `last`); at most {} are allowed",
+                    pages.max_page_size
+                ),
+            ));
+        }
+        if most_ids > pages.max_ids as u64 {
+            errors.push(refusal(
+                "ID_LIMIT",
+                format!(
+                    "`nodes(ids:)` lists {most_ids} ids; at most {} are allowed",
+                    pages.max_ids
+                ),
+            ));
+        }
+        if cost.nodes > limits.max_nodes {
+            errors.push(refusal(
+                "NODE_LIMIT",
+                format!(
+                    "the query may return up to {} nodes (the page sizes along each path multiplied, then summed); at most {} are allowed",
+                    cost.nodes, limits.max_nodes
+                ),
+            ));
+        }
+        errors
+    }
+
     /// Charges `cost` to the caller (for a dry run, only looks at the
     /// budget): the budget after, and the error refusing the request when
     /// its budget cannot pay.
-    fn charge(
+    pub fn charge(
         &self,
-        ctx: &ExtensionContext<'_>,
+        principal: &Principal,
+        address: Option<IpAddr>,
         cost: Cost,
         dry_run: bool,
     ) -> (Option<Budget>, Option<ServerError>) {
-        let Some(limiter) = &self.admission.limiter else {
+        let Some(limiter) = &self.limiter else {
             return (None, None);
         };
-        let principal = ctx
-            .data_opt::<Principal>()
-            .cloned()
-            .unwrap_or(Principal::Anonymous);
-        let address = ctx.data_opt::<Client>().and_then(|c| c.address);
-        let subject = Subject::of(&principal, address);
+        let subject = Subject::of(principal, address);
         let verdict = if dry_run {
             limiter.peek(&subject, principal.role())
         } else {
@@ -228,62 +325,105 @@ impl AdmissionOfOne {
         }
     }
 
-    fn operation_type(&self) -> Option<OperationType> {
-        self.operation.get().map(|o| o.ty)
+    /// Charges a query or mutation and runs it with `run` unless refused:
+    /// its response, with `extensions.cost`, and the ledger's report. A
+    /// request async-graphql then refuses in validation did not run: it is
+    /// refunded and reports no cost.
+    pub async fn charge_and_run(
+        &self,
+        (principal, address): (&Principal, Option<IpAddr>),
+        operation: Option<Operation>,
+        operation_name: Option<&str>,
+        ledger: &CostLedger,
+        run: impl Future<Output = Response>,
+    ) -> Response {
+        let cost = operation.map(|o| o.cost).unwrap_or_default();
+        let dry_run = operation.is_some_and(|o| o.dry_run);
+        let (budget, refused) = self.charge(principal, address, cost, dry_run);
+        ledger.record(Some(CostReport {
+            operation: operation_name.map(str::to_owned),
+            requested: cost,
+            actual_requests: 0,
+            budget,
+            dry_run,
+            refused: refused.is_some(),
+        }));
+        let mut response = match refused {
+            Some(error) => {
+                return Response::from_errors(vec![error]).extension("cost", self.cost_of(ledger));
+            }
+            None => run.await,
+        };
+        if did_not_run(&response) {
+            if let (Some(limiter), false) = (&self.limiter, dry_run) {
+                limiter.refund(
+                    &Subject::of(principal, address),
+                    principal.role(),
+                    cost.points(),
+                );
+            }
+            ledger.record(None);
+            for error in &mut response.errors {
+                *error = with_code(error.clone(), "GRAPHQL_VALIDATION_FAILED");
+            }
+            return response;
+        }
+        response.extension("cost", self.cost_of(ledger))
     }
+
+    fn cost_of(&self, ledger: &CostLedger) -> Value {
+        ledger.report().map_or(Value::Null, |r| r.to_value())
+    }
+}
+
+/// Whether a response never ran: it failed before execution (its errors
+/// have no path), so it has no `data` at all.
+pub fn did_not_run(response: &Response) -> bool {
+    response.data == Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+impl ExtensionFactory for Admission {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(AdmissionOfOne {
+            admission: self.clone(),
+            operation: OnceLock::new(),
+        })
+    }
+}
+
+/// Admission as an extension, for the operations async-graphql drives.
+struct AdmissionOfOne {
+    admission: Admission,
+    /// The operation the request runs, as measured before async-graphql
+    /// parsed it (unset when the document does not say which).
+    operation: OnceLock<Operation>,
+}
+
+/// Who is calling, from an extension's view of the request's data.
+fn caller(ctx: &ExtensionContext<'_>) -> (Principal, Option<IpAddr>) {
+    let principal = ctx
+        .data_opt::<Principal>()
+        .cloned()
+        .unwrap_or(Principal::Anonymous);
+    (principal, ctx.data_opt::<Client>().and_then(|c| c.address))
 }
 
 #[async_trait::async_trait]
 impl Extension for AdmissionOfOne {
-    /// Parses the query and costs it, before async-graphql sees it:
-    /// async-graphql's own measures (its recursion-depth check among them)
-    /// expand every fragment spread, so a fragment bomb would keep them
-    /// busy for hours. The cost walk counts the same fields in time linear
-    /// in the query's text, and refuses a query over the field limit
-    /// first.
     async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        // Parsed once, here (or by the persisted-query extension before
-        // this one), and kept in the request for async-graphql.
-        let variables = std::mem::take(&mut request.variables);
-        let operation_name = request.operation_name.take();
-        let measured = request.parsed_query().map(|document| {
-            self.admission
-                .index
-                .measure(document, operation_name.as_deref(), &variables)
-        });
-        request.variables = variables;
-        request.operation_name = operation_name;
-        let measure = measured
-            .map_err(|e| with_code(e, "GRAPHQL_PARSE_FAILED"))?
-            .map_err(|TooDeep| {
-                refusal(
-                    "DEPTH_LIMIT",
-                    format!(
-                        "the query nests selections and fragment spreads more than {MAX_NESTING} levels deep"
-                    ),
-                )
-            })?;
-        let max_fields = self.admission.limits.max_fields as u64;
-        if measure.fields > max_fields {
-            return Err(refusal(
-                "FIELD_LIMIT",
-                format!(
-                    "the query selects {} fields (fragments expanded, aliases counted); at most {max_fields} are allowed",
-                    measure.fields
-                ),
-            ));
-        }
-        if let Some(operation) = measure.operation {
+        let transport = ctx.data_opt::<Client>().map(|c| c.transport);
+        if let Some(operation) = self.admission.measure(&mut request, transport)? {
             let _ = self.operation.set(operation);
         }
         // Over WebSocket, the data the resolvers see is the connection's:
         // each operation gets a ledger of its own.
-        let transport = ctx.data_opt::<Client>().map(|c| c.transport);
         if transport == Some(Transport::WebSocket) {
             request.data.insert(CostLedger::default());
         }
@@ -297,20 +437,9 @@ impl Extension for AdmissionOfOne {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let document = next
-            .run(ctx, query, variables)
+        next.run(ctx, query, variables)
             .await
-            .map_err(|e| with_code(e, "GRAPHQL_PARSE_FAILED"))?;
-        let transport = ctx.data_opt::<Client>().map(|c| c.transport);
-        if self.operation_type() == Some(OperationType::Mutation)
-            && transport == Some(Transport::Get)
-        {
-            return Err(refusal(
-                "METHOD_NOT_ALLOWED",
-                "a mutation must be sent with POST; GET may only run queries",
-            ));
-        }
-        Ok(document)
+            .map_err(|e| with_code(e, "GRAPHQL_PARSE_FAILED"))
     }
 
     async fn validation(
@@ -324,63 +453,23 @@ impl Extension for AdmissionOfOne {
                 .map(|e| with_code(e, "GRAPHQL_VALIDATION_FAILED"))
                 .collect::<Vec<_>>()
         })?;
-        let limits = self.admission.limits;
-        let Some(operation) = self.operation.get().copied() else {
+        let Some(operation) = self.operation.get() else {
             // async-graphql refuses a document that does not say which
             // operation to run.
             return Ok(result);
         };
-        let Operation {
-            cost,
-            largest_page,
-            most_ids,
-            ..
-        } = operation;
-        let nodes = cost.nodes;
-        let mut errors = Vec::new();
-        if result.depth > limits.max_depth {
-            errors.push(refusal(
-                "DEPTH_LIMIT",
-                format!(
-                    "the query nests {} levels deep; at most {} are allowed",
-                    result.depth, limits.max_depth
-                ),
-            ));
-        }
         let pages = ctx
             .data_opt::<super::PageLimits>()
             .copied()
             .unwrap_or_default();
-        if largest_page > pages.max_page_size as u64 {
-            errors.push(refusal(
-                "PAGE_SIZE_LIMIT",
-                format!(
-                    "a page asks for {largest_page} items (`first` or `last`); at most {} are allowed",
-                    pages.max_page_size
-                ),
-            ));
-        }
-        if most_ids > pages.max_ids as u64 {
-            errors.push(refusal(
-                "ID_LIMIT",
-                format!(
-                    "`nodes(ids:)` lists {most_ids} ids; at most {} are allowed",
-                    pages.max_ids
-                ),
-            ));
-        }
-        if nodes > limits.max_nodes {
-            errors.push(refusal(
-                "NODE_LIMIT",
-                format!(
-                    "the query may return up to {nodes} nodes (the page sizes along each path multiplied, then summed); at most {} are allowed",
-                    limits.max_nodes
-                ),
-            ));
-        }
+        let mut errors = self.admission.limit_errors(operation, pages);
         if errors.is_empty() && operation.ty == OperationType::Subscription {
             // A subscription pays once, as it starts.
-            if let (_, Some(refused)) = self.charge(ctx, cost, false) {
+            let (principal, address) = caller(ctx);
+            if let (_, Some(refused)) =
+                self.admission
+                    .charge(&principal, address, operation.cost, false)
+            {
                 errors.push(refused);
             }
         }
@@ -398,37 +487,23 @@ impl Extension for AdmissionOfOne {
         next: NextExecute<'_>,
     ) -> Response {
         let operation = self.operation.get().copied();
-        let cost = operation.map(|o| o.cost).unwrap_or_default();
+        let ledger = ctx.data_opt::<CostLedger>().cloned().unwrap_or_default();
         if operation.is_some_and(|o| o.ty == OperationType::Subscription) {
             // Charged once, when it started (see `validation`); each event
             // executes again, and charging those would bill the
             // subscriber for the writes of others.
             return next.run(ctx, operation_name).await;
         }
-        let dry_run = operation.is_some_and(|o| o.dry_run);
-        let (budget, refused) = self.charge(ctx, cost, dry_run);
-        let mut report = CostReport {
-            operation: operation_name.map(str::to_owned),
-            requested: cost,
-            actual_requests: 0,
-            budget,
-            dry_run,
-            refused: refused.is_some(),
-        };
-        let ledger = ctx.data_opt::<CostLedger>();
-        if let Some(ledger) = ledger {
-            ledger.update(|r| *r = report.clone());
-        }
-        let mut response = match refused {
-            Some(error) => Response::from_errors(vec![error]),
-            None => next.run(ctx, operation_name).await,
-        };
-        report.actual_requests = self.actual_requests.load(Ordering::Relaxed);
-        if let Some(ledger) = ledger {
-            ledger.update(|r| r.actual_requests = report.actual_requests);
-        }
-        response.extensions.insert("cost".into(), report.to_value());
-        response
+        let (principal, address) = caller(ctx);
+        self.admission
+            .charge_and_run(
+                (&principal, address),
+                operation,
+                operation_name,
+                &ledger,
+                next.run(ctx, operation_name),
+            )
+            .await
     }
 
     async fn resolve(
@@ -444,13 +519,6 @@ impl Extension for AdmissionOfOne {
         {
             // A dry run runs nothing but `rateLimit`.
             return Ok(None);
-        }
-        if info
-            .return_type
-            .trim_end_matches('!')
-            .ends_with("Connection")
-        {
-            self.actual_requests.fetch_add(1, Ordering::Relaxed);
         }
         next.run(ctx, info).await
     }

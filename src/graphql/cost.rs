@@ -48,6 +48,9 @@ pub struct Cost {
     /// Fields selected, with fragments expanded and aliases counted (the
     /// number async-graphql calls complexity).
     pub fields: u64,
+    /// The deepest nesting of fields (fragments add none), as async-graphql
+    /// measures depth.
+    pub depth: u64,
 }
 
 impl Cost {
@@ -69,6 +72,7 @@ impl Cost {
             .requests
             .saturating_add(other.requests.saturating_mul(times));
         self.fields = self.fields.saturating_add(other.fields);
+        self.depth = self.depth.max(other.depth);
     }
 }
 
@@ -336,6 +340,7 @@ impl<'a> Walk<'a> {
                     let child_type = info.as_ref().map_or("", |i| i.type_name.as_str());
                     let children =
                         self.selections(&field.selection_set.node, child_type, depth + 1)?;
+                    cost.depth = cost.depth.max(children.depth + 1);
                     let per_parent = match info.map(|i| i.shape) {
                         Some(Shape::Connection) => {
                             let size = self
@@ -362,6 +367,7 @@ impl<'a> Walk<'a> {
                             nodes: per_parent,
                             requests: 1,
                             fields: 1,
+                            depth: 0,
                         },
                         1,
                     );
@@ -465,6 +471,7 @@ mod tests {
         assert_eq!(c.points(), 101);
         // cities nodes partnerships nodes visits nodes key cities key
         assert_eq!(c.fields, 9);
+        assert_eq!(c.depth, 7);
     }
 
     #[test]
@@ -480,6 +487,8 @@ mod tests {
         assert_eq!(c.nodes, 10 + 30 + 5 + 2 + 40);
         assert_eq!(c.requests, 1 + 10 + 1 + 1 + 2);
         assert_eq!(c.points(), 1);
+        // Fragments add no depth: cities nodes (…P: partnerships totalCount).
+        assert_eq!(c.depth, 4);
     }
 
     #[test]

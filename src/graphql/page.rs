@@ -329,6 +329,7 @@ pub async fn root_page<M: Table, N: OutputType>(
     to_node: impl Fn(M) -> N,
 ) -> Result<Connection<N>> {
     let window = args.window(ctx)?;
+    super::CostLedger::count_page(ctx);
     let db = ctx.data_unchecked::<DatabaseConnection>();
     let mut sql = Sql::new(format!("SELECT t.* FROM {} t WHERE ", M::TABLE));
     sql.append(&filter)
@@ -372,6 +373,7 @@ pub async fn nested_page<M: Table, N: OutputType>(
     to_node: impl Fn(M) -> N,
 ) -> Result<Connection<N>> {
     let window = args.window(ctx)?;
+    super::CostLedger::count_page(ctx);
     let request = Arc::new(Request::new(
         M::TABLE,
         relation,

@@ -58,6 +58,7 @@ impl SearchQuery {
             ..PageArgs::default()
         }
         .window(ctx)?;
+        super::CostLedger::count_page(ctx);
         let after = match &window.after {
             Some(cursor) => Some(search_cursor(cursor)?),
             None => None,

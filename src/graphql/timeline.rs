@@ -70,6 +70,7 @@ pub async fn timeline(
         ..PageArgs::default()
     }
     .window(ctx)?;
+    super::CostLedger::count_page(ctx);
     let all = Sql::new("1=1");
     let id = partnership.id;
     let mut items: Vec<TimelineItem> = Vec::new();

@@ -16,7 +16,7 @@
 //!   theirs in their `extensions.cost`).
 
 use super::AppState;
-use crate::graphql::{Caller, Client, CostReport, Executed, Transport};
+use crate::graphql::{Caller, Client, CostReport, Executed, Transport, did_not_run};
 use crate::metrics::{Outcome, RequestRecord};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
@@ -371,14 +371,6 @@ fn internal(media: MediaType, error: &serde_json::Error) -> Response {
         "internal error",
     )
     .into_response(media)
-}
-
-/// Whether the request never ran: it failed before execution (its errors
-/// have no path), so it has no `data` at all.
-fn did_not_run(response: &async_graphql::Response) -> bool {
-    response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty())
 }
 
 /// The JSON of a response, serialized straight from async-graphql's tree.
