@@ -105,6 +105,7 @@ impl Application {
                 max_ids: args.limits.max_ids,
             },
             rate_limits: args.rate_limits.budgets(),
+            concurrent_points: args.limits.concurrent_points,
             trusted_documents: Arc::new(trusted_documents),
             trust_policy: args.require_trusted_documents,
         };

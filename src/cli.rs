@@ -240,6 +240,12 @@ pub struct LimitArgs {
     /// Most operations in one batch (a JSON array of requests).
     #[arg(long, env = "MAX_BATCH", default_value_t = 10)]
     pub max_batch: usize,
+    /// Cost points of the HTTP operations executing at once. Each holds its
+    /// points while it runs (at least 1, at most a quarter of these), and
+    /// the others wait their turn: this bounds the memory of heavy queries
+    /// under load without slowing cheap ones.
+    #[arg(long, env = "CONCURRENT_POINTS", default_value_t = 64)]
+    pub concurrent_points: u32,
     /// Seconds a request may take before it is answered 408.
     #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
@@ -259,6 +265,7 @@ impl Default for LimitArgs {
             max_page_size: 100,
             max_ids: 100,
             max_batch: 10,
+            concurrent_points: 64,
             request_timeout_secs: 30,
             cors_origins: Vec::new(),
         }

@@ -100,6 +100,8 @@ pub struct Metrics {
     pool: Family<PoolLabels, Gauge>,
     websockets: Gauge,
     subscriptions: Gauge,
+    executing_points: Gauge,
+    waiting: Gauge,
     operations: Mutex<HashSet<String>>,
 }
 
@@ -118,6 +120,10 @@ pub struct Gauges {
     pub pool_in_use: u64,
     pub websockets: u64,
     pub subscriptions: u64,
+    /// Cost points of the operations executing now.
+    pub executing_points: u64,
+    /// Operations waiting for their turn to execute.
+    pub waiting: u64,
 }
 
 impl Default for Metrics {
@@ -175,6 +181,18 @@ impl Metrics {
             "Subscriptions listening for changes",
             subscriptions.clone(),
         );
+        let executing_points = Gauge::default();
+        registry.register(
+            "graphql_executing_points",
+            "Cost points of the GraphQL operations executing now (see --concurrent-points)",
+            executing_points.clone(),
+        );
+        let waiting = Gauge::default();
+        registry.register(
+            "graphql_waiting_operations",
+            "GraphQL operations waiting for their turn to execute",
+            waiting.clone(),
+        );
         Self {
             registry,
             requests,
@@ -185,6 +203,8 @@ impl Metrics {
             pool,
             websockets,
             subscriptions,
+            executing_points,
+            waiting,
             operations: Mutex::default(),
         }
     }
@@ -237,6 +257,8 @@ impl Metrics {
         }
         self.websockets.set(gauge(gauges.websockets));
         self.subscriptions.set(gauge(gauges.subscriptions));
+        self.executing_points.set(gauge(gauges.executing_points));
+        self.waiting.set(gauge(gauges.waiting));
         let mut text = String::new();
         if let Err(error) = prometheus_client::encoding::text::encode(&mut text, &self.registry) {
             tracing::error!(%error, "encoding the metrics");

@@ -3,6 +3,7 @@
 mod admission;
 mod batches;
 pub(crate) mod city;
+mod concurrency;
 mod cost;
 pub(crate) mod event;
 mod filter;
@@ -140,6 +141,7 @@ pub struct Api {
     /// [`Api::execute`]).
     plain: AppSchema,
     admission: admission::Admission,
+    concurrency: concurrency::Concurrency,
     page_limits: page::PageLimits,
     field_spans: bool,
     db: DatabaseConnection,
@@ -171,6 +173,9 @@ pub struct ApiOptions {
     pub trusted_documents: std::sync::Arc<TrustedDocuments>,
     /// Who besides keys created so may run only trusted documents.
     pub trust_policy: TrustPolicy,
+    /// Cost points of HTTP operations executing at once (see
+    /// [`concurrency`]).
+    pub concurrent_points: u32,
 }
 
 /// Rate-limit budgets and their window.
@@ -255,6 +260,7 @@ impl Api {
             schema: schema.finish(),
             plain,
             admission,
+            concurrency: concurrency::Concurrency::new(options.concurrent_points),
             page_limits: options.page_limits,
             field_spans: options.field_spans,
             db,
@@ -268,6 +274,11 @@ impl Api {
     /// The executable schema (for subscriptions over WebSocket).
     pub fn schema(&self) -> &AppSchema {
         &self.schema
+    }
+
+    /// Cost points executing now, and operations waiting their turn.
+    pub fn concurrency(&self) -> (u64, u64) {
+        (self.concurrency.running(), self.concurrency.waiting())
     }
 
     /// The database.
@@ -355,6 +366,16 @@ impl Api {
         let ledger = CostLedger::default();
         request.data.insert(ledger.clone());
         let path = self.path(&mut request, caller.client.transport);
+        let points = match &path {
+            Path::Refused(_) => None,
+            // A persisted query is measured only once it is looked up.
+            Path::Extensions => Some(1),
+            Path::Plain(operation) => Some(operation.map_or(1, |o| o.cost.points())),
+        };
+        let _running = match points {
+            Some(points) => Some(self.concurrency.admit(points).await),
+            None => None,
+        };
         let statements = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let run = {
             let (admission, ledger) = (self.admission.clone(), ledger.clone());

@@ -182,11 +182,14 @@ async fn ready(State(api): State<Api>) -> Response {
 /// Prometheus metrics, in its text format.
 async fn metrics(State(state): State<AppState>) -> Response {
     let (pool_idle, pool_in_use) = crate::db::pool_usage(state.api.db());
+    let (executing_points, waiting) = state.api.concurrency();
     let text = state.metrics.render(crate::metrics::Gauges {
         pool_idle,
         pool_in_use,
         websockets: state.ws.open_connections() as u64,
         subscriptions: state.api.live().subscribers() as u64,
+        executing_points,
+        waiting,
     });
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
     ([(header::CONTENT_TYPE, content_type)], text).into_response()

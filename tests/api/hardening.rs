@@ -354,3 +354,95 @@ async fn metrics_count_requests_by_operation_and_outcome_with_their_statements()
     assert_eq!(value("twinning_active_subscriptions"), 0.0);
     assert_eq!(value("twinning_websocket_connections"), 0.0);
 }
+
+#[tokio::test]
+async fn operations_beyond_the_concurrent_points_wait_their_turn() {
+    // Four points: every operation holds one (at most a quarter), so four
+    // run at once.
+    let app = spawn_app_configured(|args| args.limits.concurrent_points = 4).await;
+    let editor = app.key("editor", twinning::auth::Role::Editor).await;
+    let gauges = || async {
+        let text = app
+            .client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .expect("an answer")
+            .text()
+            .await
+            .expect("text");
+        let executing = metric(&text, "twinning_graphql_executing_points").expect(&text);
+        let waiting = metric(&text, "twinning_graphql_waiting_operations").expect(&text);
+        (executing, waiting)
+    };
+    let send = |body: Value, key: Option<&str>| {
+        let mut request = app.client.post(app.url("/graphql")).json(&body);
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        tokio::spawn(async move {
+            let response = request.send().await.expect("an answer");
+            response.json::<Value>().await.expect("a JSON body")
+        })
+    };
+
+    // Hold the database's write lock from outside, so that four writes
+    // stop mid-execution, each holding its point.
+    let db = app.test_db.connect().await;
+    let lock = sea_orm::TransactionTrait::begin(&db).await.expect("begin");
+    let hold = if app.test_db.url.starts_with("postgres") {
+        "LOCK TABLE change_set IN EXCLUSIVE MODE"
+    } else {
+        "UPDATE city SET name = name WHERE key = 'murmansk'"
+    };
+    sea_orm::ConnectionTrait::execute_unprepared(&lock, hold)
+        .await
+        .expect("lock");
+    let create = "mutation ($input: CityInput!) { createCity(input: $input) { city { key } userErrors { code } } }";
+    let writes: Vec<_> = (0..4)
+        .map(|i| {
+            let city = json!({ "key": format!("waiting-{i}"), "name": "W", "countryCode": "NO" });
+            send(
+                json!({ "query": create, "variables": { "input": city } }),
+                Some(&editor),
+            )
+        })
+        .collect();
+    let soon = std::time::Duration::from_secs(10);
+    let four_running = async {
+        while gauges().await.0 < 4.0 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(soon, four_running)
+        .await
+        .expect("four writes running, blocked on the lock");
+    // A fifth operation, however cheap, waits for a point.
+    let read = send(
+        json!({ "query": "{ city(key: \"murmansk\") { name } }" }),
+        None,
+    );
+    let one_waiting = async {
+        while gauges().await.1 < 1.0 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(soon, one_waiting)
+        .await
+        .expect("the read waiting for a point");
+    assert!(!read.is_finished());
+    assert_eq!(gauges().await, (4.0, 1.0));
+
+    lock.commit().await.expect("commit");
+    for (i, write) in writes.into_iter().enumerate() {
+        let body = write.await.expect("the write's task");
+        assert_eq!(
+            body["data"]["createCity"]["city"]["key"],
+            format!("waiting-{i}"),
+            "{body}"
+        );
+    }
+    let body = read.await.expect("the read's task");
+    assert_eq!(body["data"]["city"]["name"], "Murmansk", "{body}");
+    assert_eq!(gauges().await, (0.0, 0.0));
+}
