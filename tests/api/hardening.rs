@@ -375,6 +375,20 @@ async fn operations_beyond_the_concurrent_points_wait_their_turn() {
         let waiting = metric(&text, "twinning_graphql_waiting_operations").expect(&text);
         (executing, waiting)
     };
+    // Polls the gauges until `done` holds, for ten seconds at most.
+    let wait_until = |what: &'static str, done: fn((f64, f64)) -> bool| {
+        let gauges = &gauges;
+        async move {
+            let poll = async {
+                while !done(gauges().await) {
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+            };
+            tokio::time::timeout(std::time::Duration::from_secs(10), poll)
+                .await
+                .unwrap_or_else(|_| panic!("{what}"));
+        }
+    };
     let send = |body: Value, key: Option<&str>| {
         let mut request = app.client.post(app.url("/graphql")).json(&body);
         if let Some(key) = key {
@@ -408,28 +422,20 @@ async fn operations_beyond_the_concurrent_points_wait_their_turn() {
             )
         })
         .collect();
-    let soon = std::time::Duration::from_secs(10);
-    let four_running = async {
-        while gauges().await.0 < 4.0 {
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-    };
-    tokio::time::timeout(soon, four_running)
-        .await
-        .expect("four writes running, blocked on the lock");
+    wait_until(
+        "four writes running, blocked on the lock",
+        |(executing, _)| executing >= 4.0,
+    )
+    .await;
     // A fifth operation, however cheap, waits for a point.
     let read = send(
         json!({ "query": "{ city(key: \"murmansk\") { name } }" }),
         None,
     );
-    let one_waiting = async {
-        while gauges().await.1 < 1.0 {
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-    };
-    tokio::time::timeout(soon, one_waiting)
-        .await
-        .expect("the read waiting for a point");
+    wait_until("the read waiting for a point", |(_, waiting)| {
+        waiting >= 1.0
+    })
+    .await;
     assert!(!read.is_finished());
     assert_eq!(gauges().await, (4.0, 1.0));
 
