@@ -154,7 +154,7 @@ pub async fn spawn_app_configured(configure: impl FnOnce(&mut ServeArgs)) -> Tes
         rate_limits: RateLimitArgs::default(),
         database: DatabaseArgs {
             database_url: test_db.url.clone(),
-            database_max_connections: 4,
+            database_max_connections: Some(4),
         },
     };
     configure(&mut args);
