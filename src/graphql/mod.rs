@@ -355,6 +355,22 @@ impl Api {
                 statements: 0,
             };
         }
+        // Admission first: a refused request needs no loaders and no turn.
+        let route = match self.route(&mut request, caller.client.transport) {
+            Ok(route) => route,
+            Err(errors) => {
+                return Executed {
+                    response: async_graphql::Response::from_errors(errors),
+                    cost: None,
+                    statements: 0,
+                };
+            }
+        };
+        let points = match route {
+            // A persisted query is measured only once it is looked up.
+            Route::Extensions => 1,
+            Route::Plain(operation) => operation.map_or(1, |o| o.cost.points()),
+        };
         let batches = batches::Batches::default();
         let address = caller.client.address;
         request.data = request_data(
@@ -365,26 +381,15 @@ impl Api {
         );
         let ledger = CostLedger::default();
         request.data.insert(ledger.clone());
-        let path = self.path(&mut request, caller.client.transport);
-        let points = match &path {
-            Path::Refused(_) => None,
-            // A persisted query is measured only once it is looked up.
-            Path::Extensions => Some(1),
-            Path::Plain(operation) => Some(operation.map_or(1, |o| o.cost.points())),
-        };
-        let _running = match points {
-            Some(points) => Some(self.concurrency.admit(points).await),
-            None => None,
-        };
+        let _running = self.concurrency.admit(points).await;
         let statements = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let run = {
             let (admission, ledger) = (self.admission.clone(), ledger.clone());
             let (schema, plain) = (self.schema.clone(), self.plain.clone());
             async move {
-                match path {
-                    Path::Refused(errors) => async_graphql::Response::from_errors(errors),
-                    Path::Extensions => batches.drive(schema.execute(request)).await,
-                    Path::Plain(operation) => {
+                match route {
+                    Route::Extensions => batches.drive(schema.execute(request)).await,
+                    Route::Plain(operation) => {
                         let name = operation_name(&mut request);
                         admission
                             .charge_and_run(
@@ -408,40 +413,46 @@ impl Api {
         }
     }
 
-    /// Which schema runs an HTTP request. Any extension makes async-graphql
+    /// Which schema runs an HTTP request, or the errors refusing it. Any extension makes async-graphql
     /// resolve every field through the extensions' chain (with a type
     /// lookup and allocations per field): about 12 % of Q2's CPU and a
     /// quarter of its memory. So queries and mutations run on the plain
     /// schema, with admission's steps run here; what needs an extension
     /// (persisted queries, dry runs, field spans, subscriptions) runs on the
     /// full one.
-    fn path(&self, request: &mut async_graphql::Request, transport: Transport) -> Path {
+    fn route(
+        &self,
+        request: &mut async_graphql::Request,
+        transport: Transport,
+    ) -> Result<Route, Vec<async_graphql::ServerError>> {
         if self.field_spans || request.extensions.contains_key("persistedQuery") {
-            return Path::Extensions;
+            return Ok(Route::Extensions);
         }
-        let operation = match self.admission.measure(request, Some(transport)) {
-            Ok(operation) => operation,
-            Err(error) => return Path::Refused(vec![error]),
-        };
-        let Some(operation) = operation else {
-            return Path::Plain(None);
+        let Some(operation) = self
+            .admission
+            .measure(request, Some(transport))
+            .map_err(|error| vec![error])?
+        else {
+            return Ok(Route::Plain(None));
         };
         if operation.dry_run
             || operation.ty == async_graphql::parser::types::OperationType::Subscription
         {
-            return Path::Extensions;
+            return Ok(Route::Extensions);
         }
         match self.admission.limit_errors(&operation, self.page_limits) {
-            errors if errors.is_empty() => Path::Plain(Some(operation)),
-            errors => Path::Refused(errors),
+            errors if errors.is_empty() => Ok(Route::Plain(Some(operation))),
+            errors => Err(errors),
         }
     }
 }
 
-/// How an HTTP request runs (see [`Api::path`]).
-enum Path {
-    Refused(Vec<async_graphql::ServerError>),
+/// Which schema runs an admitted HTTP request (see [`Api::route`]).
+#[derive(Clone, Copy)]
+enum Route {
+    /// The one with the extensions, which run admission themselves.
     Extensions,
+    /// The plain one, after admission here.
     Plain(Option<cost::Operation>),
 }
 
