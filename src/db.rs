@@ -49,6 +49,12 @@ pub async fn connect_with(url: &str, settings: PoolSettings) -> Result<DatabaseC
         .min_connections(1)
         .connect_timeout(settings.acquire_timeout)
         .acquire_timeout(settings.acquire_timeout)
+        // sqlx pings every connection it hands out by default: one more
+        // round trip per statement, a third of PostgreSQL's work in a small
+        // query. A connection in use moments ago is alive; one idle for a
+        // second may have been dropped (a restart, a proxy), so only that
+        // one is pinged.
+        .test_before_acquire_if_idle_for(Duration::from_secs(1))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(SqliteJournalMode::Wal)

@@ -1,5 +1,6 @@
-//! Faults: concurrent writers, a statement over the timeout, and the
-//! PostgreSQL server stopped and started under a stream of writes.
+//! Faults: concurrent writers, a statement over the timeout, connections
+//! the database dropped, and the PostgreSQL server stopped and started
+//! under a stream of writes.
 
 use crate::helpers::{TestDb, spawn_app};
 use serde_json::{Value, json};
@@ -63,6 +64,33 @@ async fn a_statement_over_the_timeout_is_cancelled_as_a_timeout() {
     db.execute_unprepared("SELECT 1")
         .await
         .expect("a quick statement runs");
+}
+
+#[tokio::test]
+async fn connections_the_database_dropped_while_idle_do_not_fail_the_next_requests() {
+    if !on_postgres() {
+        return; // SQLite's connections live in the server's process.
+    }
+    let app = spawn_app().await;
+    let query = r#"{ city(key: "murmansk") { partnerships(first: 10) { nodes { key } } } }"#;
+    let burst = || futures_util::future::join_all((0..8).map(|_| app.gql(query, json!({}))));
+    for answer in burst().await {
+        assert!(answer.get("errors").is_none(), "{answer}");
+    }
+    // What a restart, a failover or a proxy's idle timeout does to a pool.
+    let killed = app
+        .scalar(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid() \
+             AND query NOT LIKE 'LISTEN%'",
+        )
+        .await;
+    assert!(killed > 0, "the server's pooled connections");
+    // Idle longer than the pool trusts a connection without a ping.
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    for answer in burst().await {
+        assert!(answer.get("errors").is_none(), "{answer}");
+    }
 }
 
 /// Runs `pg_ctlcluster` on the local cluster (the one `.ci/run` starts).
