@@ -7,7 +7,8 @@ use crate::store::{Sql, Table};
 use async_graphql::dataloader::Loader;
 use entity::city_name;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder,
 };
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -191,6 +192,45 @@ fn by_request<K: Clone, R>(
         .collect()
 }
 
+/// Every parent's page in one statement: number each parent's rows in page
+/// order, keep the first `limit`, and list them by parent in page order.
+fn pages_statement(backend: DbBackend, request: &Request, parents: &[i32]) -> Sql {
+    let numbered = |columns: &str| {
+        let mut sql = Sql::new(format!(
+            "SELECT {columns}, ROW_NUMBER() OVER (PARTITION BY e.parent ORDER BY {}) AS tw_rn \
+             FROM {} t JOIN (",
+            request.order_by, request.table
+        ));
+        sql.append(&edge(request.relation, parents))
+            .push(") e ON e.child = t.id WHERE ")
+            .append(&request.condition);
+        sql
+    };
+    let limit = request.limit;
+    match backend {
+        // SQLite's window copies every column of every row into a temporary
+        // table, twice: numbering only (parent, child) pairs and joining
+        // the rows back takes a third less time (Q2 of the benchmark).
+        DbBackend::Sqlite => {
+            let mut sql = Sql::new("SELECT t.*, x.parent AS tw_parent FROM (");
+            sql.append(&numbered("e.parent, e.child")).push(&format!(
+                ") x JOIN {} t ON t.id = x.child WHERE x.tw_rn <= {limit} ORDER BY x.parent, x.tw_rn",
+                request.table
+            ));
+            sql
+        }
+        // PostgreSQL numbers whole rows faster than it looks them up twice.
+        _ => {
+            let mut sql = Sql::new("SELECT * FROM (");
+            sql.append(&numbered("t.*, e.parent AS tw_parent"))
+                .push(&format!(
+                    ") x WHERE x.tw_rn <= {limit} ORDER BY x.tw_parent, x.tw_rn"
+                ));
+            sql
+        }
+    }
+}
+
 /// A parent's page, shared: the DataLoader clones a value for each parent
 /// that asked, and an `Arc` makes that clone free (the one parent takes the
 /// rows out of it without copying them).
@@ -205,20 +245,7 @@ impl<M: Table> Loader<NestedKey> for Nested<M> {
         for (request, parents, group) in by_request(keys, |k| {
             (k.request.signature.as_str(), k.request.clone(), k.parent)
         }) {
-            // Every parent's page in one statement: number each parent's rows
-            // in page order and keep the first `limit`.
-            let mut sql = Sql::new(format!(
-                "SELECT * FROM (SELECT t.*, e.parent AS tw_parent, ROW_NUMBER() OVER (PARTITION BY e.parent ORDER BY {}) AS tw_rn \
-                 FROM {} t JOIN (",
-                request.order_by, request.table
-            ));
-            sql.append(&edge(request.relation, &parents))
-                .push(") e ON e.child = t.id WHERE ");
-            sql.append(&request.condition);
-            sql.push(&format!(
-                ") x WHERE x.tw_rn <= {} ORDER BY x.tw_parent, x.tw_rn",
-                request.limit
-            ));
+            let sql = pages_statement(self.db.get_database_backend(), &request, &parents);
             let mut by_parent: HashMap<i32, Vec<M>> = HashMap::new();
             for (parent, row) in fetch::<M>(&self.db, &sql, Some("tw_parent")).await? {
                 by_parent.entry(parent).or_default().push(row);
