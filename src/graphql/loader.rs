@@ -195,18 +195,30 @@ fn by_request<K: Clone, R>(
 /// Every parent's page in one statement: number each parent's rows in page
 /// order, keep the first `limit`, and list them by parent in page order.
 fn pages_statement(backend: DbBackend, request: &Request, parents: &[i32]) -> Sql {
-    let numbered = |columns: &str| {
-        let mut sql = Sql::new(format!(
-            "SELECT {columns}, ROW_NUMBER() OVER (PARTITION BY e.parent ORDER BY {}) AS tw_rn \
-             FROM {} t JOIN (",
-            request.order_by, request.table
-        ));
+    let limit = request.limit;
+    let joined = || {
+        let mut sql = Sql::new(format!(" FROM {} t JOIN (", request.table));
         sql.append(&edge(request.relation, parents))
             .push(") e ON e.child = t.id WHERE ")
             .append(&request.condition);
         sql
     };
-    let limit = request.limit;
+    // One parent (a record's own page, the commonest case) needs no
+    // numbering: its first rows are the page.
+    if let [_] = parents {
+        let mut sql = Sql::new("SELECT t.*, e.parent AS tw_parent");
+        sql.append(&joined())
+            .push(&format!(" ORDER BY {} LIMIT {limit}", request.order_by));
+        return sql;
+    }
+    let numbered = |columns: &str| {
+        let mut sql = Sql::new(format!(
+            "SELECT {columns}, ROW_NUMBER() OVER (PARTITION BY e.parent ORDER BY {}) AS tw_rn",
+            request.order_by
+        ));
+        sql.append(&joined());
+        sql
+    };
     match backend {
         // SQLite's window copies every column of every row into a temporary
         // table, twice: numbering only (parent, child) pairs and joining
