@@ -2,10 +2,10 @@
 //! resolvers' state and its whole answer in memory (Q2 of the benchmark,
 //! 3,300 objects, about 7 MB), and past a few operations per core more at
 //! once is no faster, only bigger. So each HTTP operation holds as many
-//! permits as its cost points while it runs, at most a quarter of them: a
-//! cheap query (1 point) never waits for another cheap one, while at most
-//! four of the heaviest run at once and the others queue, holding nothing
-//! but their request.
+//! permits as its cost points while it runs, up to a share that lets only a
+//! few of the heaviest run at once: a cheap query (1 point) never waits for
+//! another cheap one, while the heaviest take turns and the others queue,
+//! holding nothing but their request.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,7 +16,25 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 pub struct Concurrency {
     permits: Arc<Semaphore>,
     capacity: u32,
+    /// The most permits one operation holds.
+    most: u32,
     waiting: Arc<AtomicU64>,
+}
+
+/// How many of the heaviest operations run at once on a database. On
+/// PostgreSQL an operation spends much of its time waiting for the
+/// database, so four overlap usefully. On SQLite every statement runs in the
+/// server's own threads: past one per core, more at once is no faster, only
+/// bigger (Q2 of the benchmark on two cores ran as fast two at a time as
+/// four, in 20–50 MB less memory).
+pub fn heaviest_at_once(backend: sea_orm::DbBackend) -> u32 {
+    match backend {
+        sea_orm::DbBackend::Sqlite => {
+            let cores = std::thread::available_parallelism().map_or(1, usize::from);
+            u32::try_from(cores).unwrap_or(u32::MAX).clamp(2, 4)
+        }
+        _ => 4,
+    }
 }
 
 /// Permits an operation holds while it runs.
@@ -25,20 +43,25 @@ pub struct Running {
 }
 
 impl Concurrency {
-    /// `capacity` cost points executing at once (at least 4).
-    pub fn new(capacity: u32) -> Self {
-        let capacity = capacity.max(4);
+    /// `capacity` cost points executing at once (at least one per heavy
+    /// operation), of which `heaviest` of the heaviest operations may hold
+    /// all.
+    pub fn new(capacity: u32, heaviest: u32) -> Self {
+        let heaviest = heaviest.max(1);
+        let capacity = capacity.max(heaviest);
         Self {
             permits: Arc::new(Semaphore::new(capacity as usize)),
             capacity,
+            most: capacity / heaviest,
             waiting: Arc::default(),
         }
     }
 
     /// The permits an operation of `points` holds.
     pub fn share(&self, points: u64) -> u32 {
-        let most = self.capacity / 4;
-        u32::try_from(points).unwrap_or(u32::MAX).clamp(1, most)
+        u32::try_from(points)
+            .unwrap_or(u32::MAX)
+            .clamp(1, self.most)
     }
 
     /// Waits until an operation of `points` may run.
@@ -72,19 +95,29 @@ mod tests {
 
     #[test]
     fn cheap_operations_take_one_permit_and_heavy_ones_a_quarter() {
-        let concurrency = Concurrency::new(64);
+        let concurrency = Concurrency::new(64, 4);
         assert_eq!(concurrency.share(0), 1);
         assert_eq!(concurrency.share(1), 1);
         assert_eq!(concurrency.share(9), 9);
         assert_eq!(concurrency.share(5_101), 16);
-        assert_eq!(Concurrency::new(1).share(100), 1, "at least 4 permits");
+        assert_eq!(Concurrency::new(64, 2).share(5_101), 32);
+        assert_eq!(Concurrency::new(1, 4).share(100), 1, "at least 4 permits");
     }
 
     #[tokio::test]
     async fn a_fifth_heavy_operation_waits_for_one_of_four_to_finish() {
-        let concurrency = Concurrency::new(64);
+        one_more_heavy_operation_waits(4).await;
+    }
+
+    #[tokio::test]
+    async fn where_two_heavy_operations_run_at_once_a_third_waits() {
+        one_more_heavy_operation_waits(2).await;
+    }
+
+    async fn one_more_heavy_operation_waits(heaviest: u32) {
+        let concurrency = Concurrency::new(64, heaviest);
         let mut running = Vec::new();
-        for _ in 0..4 {
+        for _ in 0..heaviest {
             running.push(concurrency.admit(5_101).await);
         }
         assert_eq!(concurrency.running(), 64);

@@ -260,7 +260,10 @@ impl Api {
             schema: schema.finish(),
             plain,
             admission,
-            concurrency: concurrency::Concurrency::new(options.concurrent_points),
+            concurrency: concurrency::Concurrency::new(
+                options.concurrent_points,
+                concurrency::heaviest_at_once(db.get_database_backend()),
+            ),
             page_limits: options.page_limits,
             field_spans: options.field_spans,
             db,
