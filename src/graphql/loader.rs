@@ -192,8 +192,9 @@ fn by_request<K: Clone, R>(
         .collect()
 }
 
-/// Every parent's page in one statement: number each parent's rows in page
-/// order, keep the first `limit`, and list them by parent in page order.
+/// Every parent's page in one statement: each parent's first `limit` rows,
+/// listed by parent in page order (numbered per parent when there are
+/// several).
 fn pages_statement(backend: DbBackend, request: &Request, parents: &[i32]) -> Sql {
     let limit = request.limit;
     let joined = || {
