@@ -2,11 +2,11 @@
 //! record (editors and admins).
 
 use super::filter::{Condition, combinators, cond, condition};
-use super::page::{Connection, OrderKey, PageArgs, Relation, key, nested_page, root_page};
+use super::page::{Connection, Link, OrderKey, PageArgs, Relation, key, nested_page, root_page};
 use crate::auth::{Role, RoleGuard};
 use crate::error::Result;
 use crate::history::{Action, ChangeRow};
-use crate::store::Sql;
+use crate::store::{Sql, Table};
 use async_graphql::{Context, InputObject, Json, Object};
 
 /// One write's effect on one record.
@@ -134,13 +134,14 @@ macro_rules! history_relation {
     ($name:ident, $table:literal, $type_name:literal) => {
         pub static $name: Relation = Relation {
             name: stringify!($name),
-            edge: concat!(
+            table: <ChangeRow as Table>::TABLE,
+            link: Link::Edge(concat!(
                 "SELECT r.id AS parent, c.id AS child FROM ",
                 $table,
                 " r JOIN change c ON c.record_type = '",
                 $type_name,
                 "' AND c.record_key = r.key WHERE r.id IN ({parents})"
-            ),
+            )),
         };
     };
 }

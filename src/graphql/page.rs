@@ -271,7 +271,6 @@ pub enum Totals {
     /// A nested list: counted per parent in one batch.
     Nested {
         parent: i32,
-        table: &'static str,
         relation: &'static Relation,
         filter: Sql,
     },
@@ -303,12 +302,11 @@ impl Totals {
             )),
             Totals::Nested {
                 parent,
-                table,
                 relation,
                 filter,
             } => {
                 // Built here, not with the page: most queries never ask.
-                let key = CountKey::new(*parent, table, relation, filter);
+                let key = CountKey::new(*parent, relation, filter);
                 let loader = ctx.data_unchecked::<DataLoader<super::loader::Counts>>();
                 Ok(loader.load_one(key).await?.unwrap_or(0))
             }
@@ -353,12 +351,21 @@ pub async fn root_page<M: Table, N: OutputType>(
     Ok(window.connection(rows, ordering, Totals::Root(count), to_node))
 }
 
-/// A nested list: which rows of `M` belong to a parent. `edge` lists
-/// `(parent, child)` id pairs for given parents: SQL that selects columns
-/// named `parent` and `child`, with `{parents}` where the parent ids go.
+/// A nested list: which rows of the child table `table` belong to a parent.
 pub struct Relation {
     pub name: &'static str,
-    pub edge: &'static str,
+    pub table: &'static str,
+    pub link: Link,
+}
+
+/// How a parent finds its children.
+pub enum Link {
+    /// The child table holds the parent's id in one of these columns.
+    Columns(&'static [&'static str]),
+    /// `(parent, child)` id pairs for given parents: SQL that selects
+    /// columns named `parent` and `child`, with `{parents}` where the parent
+    /// ids go.
+    Edge(&'static str),
 }
 
 /// One page of a nested list for one parent; the loader fetches the pages
@@ -374,8 +381,13 @@ pub async fn nested_page<M: Table, N: OutputType>(
 ) -> Result<Connection<N>> {
     let window = args.window(ctx)?;
     super::CostLedger::count_page(ctx);
-    let request = Arc::new(Request::new(
+    debug_assert_eq!(
+        relation.table,
         M::TABLE,
+        "{} lists another table",
+        relation.name
+    );
+    let request = Arc::new(Request::new(
         relation,
         &filter,
         &window.keyset(ordering)?,
@@ -390,7 +402,6 @@ pub async fn nested_page<M: Table, N: OutputType>(
         .unwrap_or_default();
     let totals = Totals::Nested {
         parent,
-        table: M::TABLE,
         relation,
         filter,
     };
@@ -408,8 +419,13 @@ pub async fn children<M: Table>(
     order_by: &str,
     limit: usize,
 ) -> Result<Vec<M>> {
-    let request = Arc::new(Request::new(
+    debug_assert_eq!(
+        relation.table,
         M::TABLE,
+        "{} lists another table",
+        relation.name
+    );
+    let request = Arc::new(Request::new(
         relation,
         filter,
         &Sql::new("1=1"),

@@ -2,7 +2,7 @@
 //! a partnership as one list in date order.
 
 use super::event::Event;
-use super::page::{Connection, Cursor, PageArgs, Relation, Totals, children};
+use super::page::{Connection, Cursor, Link, PageArgs, Relation, Totals, children};
 use super::partnership::StatusChange;
 use super::protocol::Protocol;
 use super::relations::*;
@@ -25,10 +25,13 @@ pub enum TimelineItem {
 /// Events of a partnership: attended by its visits or hosting its signings.
 static PARTNERSHIP_EVENTS: Relation = Relation {
     name: "PARTNERSHIP_EVENTS",
-    edge: "SELECT DISTINCT v.partnership_id AS parent, l.event_id AS child FROM visit v JOIN visit_event l ON l.visit_id = v.id \
+    table: "event",
+    link: Link::Edge(
+        "SELECT DISTINCT v.partnership_id AS parent, l.event_id AS child FROM visit v JOIN visit_event l ON l.visit_id = v.id \
            WHERE v.partnership_id IN ({parents}) \
            UNION SELECT p.partnership_id AS parent, p.event_id AS child FROM protocol p \
            WHERE p.event_id IS NOT NULL AND p.partnership_id IN ({parents})",
+    ),
 };
 
 /// The most items of each kind a timeline merges.

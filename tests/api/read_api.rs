@@ -281,6 +281,70 @@ async fn nested_lists_are_connections_with_their_own_pages_and_counts() {
 }
 
 #[tokio::test]
+async fn a_nested_page_is_the_same_batched_with_other_parents_as_alone() {
+    // Alone, a parent's page is a plain ORDER BY ... LIMIT; batched, pages
+    // are numbered per parent and come back from the database in no set
+    // order, for the loader to sort.
+    let app = spawn_app().await;
+    let visits = "visits(last: 2) { totalCount nodes { key } }";
+    let page = format!(
+        "partnerships(first: 3, orderBy: ESTABLISHED) {{ totalCount nodes {{ key {visits} }} }}"
+    );
+    let all = app
+        .data(
+            &format!("{{ cities(first: 100) {{ nodes {{ key {page} }} }} }}"),
+            json!({}),
+        )
+        .await;
+    let cities = all["cities"]["nodes"].as_array().expect("cities");
+    let murmansk = cities
+        .iter()
+        .find(|c| c["key"] == "murmansk")
+        .expect("murmansk");
+    assert_eq!(murmansk["partnerships"]["totalCount"], 16);
+    assert_eq!(
+        keys(&murmansk["partnerships"]["nodes"]),
+        ["murmansk-rovaniemi", "murmansk-lulea", "murmansk-tromso"]
+    );
+    let mut partnerships_seen = 0;
+    for city in cities {
+        let alone = app
+            .data(
+                &format!("{{ city(key: {}) {{ {page} }} }}", city["key"]),
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            alone["city"]["partnerships"], city["partnerships"],
+            "{}",
+            city["key"]
+        );
+        for partnership in city["partnerships"]["nodes"].as_array().expect("nodes") {
+            let alone = app
+                .data(
+                    &format!(
+                        "{{ partnership(key: {}) {{ {visits} }} }}",
+                        partnership["key"]
+                    ),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(
+                alone["partnership"]["visits"], partnership["visits"],
+                "{}",
+                partnership["key"]
+            );
+            partnerships_seen += 1;
+        }
+    }
+    // Each partnership is on both its cities' pages.
+    assert!(
+        partnerships_seen > 20,
+        "only {partnerships_seen} partnerships"
+    );
+}
+
+#[tokio::test]
 async fn pages_stay_consistent_across_inserts_and_at_the_edges() {
     let app = spawn_app().await;
     let first = app
