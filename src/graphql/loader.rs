@@ -123,43 +123,84 @@ impl Request {
     }
 }
 
-/// The children of `parents` as the derived table `t`: every column of the
-/// child table, and the parent's id as `tw_parent` (a child of several
-/// parents comes once for each).
-fn children_of(relation: &Relation, parents: &[i32]) -> Sql {
-    let table = relation.table;
-    let mut sql = Sql::new("(");
-    match relation.link {
-        // Straight from the child table: joining it to itself by id made
-        // PostgreSQL hash the whole table (visits of Q2: 17 -> 6 ms).
-        Link::Columns(columns) => {
-            for (i, column) in columns.iter().enumerate() {
-                if i > 0 {
-                    sql.push(" UNION ALL ");
+/// Where the children of `parents` come from: a `FROM` clause with the
+/// child table's rows as `t`, and the SQL of each row's parent id (a child
+/// of several parents comes once for each).
+struct Children {
+    from: Sql,
+    parent: &'static str,
+    /// Whether `t.*` already holds the parent's id as `tw_parent`.
+    in_rows: bool,
+}
+
+impl Children {
+    fn of(backend: DbBackend, relation: &Relation, parents: &[i32]) -> Self {
+        let table = relation.table;
+        match (backend, relation.link) {
+            // Straight from the child table: joined to itself by id, it made
+            // PostgreSQL hash the whole table (Q2's visits: 17 -> 6 ms).
+            // SQLite looks the ids up one by one, as fast either way.
+            (DbBackend::Postgres, Link::Columns(columns)) => {
+                let mut from = Sql::new("(");
+                for (i, column) in columns.iter().enumerate() {
+                    if i > 0 {
+                        from.push(" UNION ALL ");
+                    }
+                    from.push(&format!(
+                        "SELECT t.*, t.{column} AS tw_parent FROM {table} t WHERE t.{column} IN ("
+                    ))
+                    .bind_list(parents.iter().copied())
+                    .push(")");
                 }
-                sql.push(&format!(
-                    "SELECT t.*, t.{column} AS tw_parent FROM {table} t WHERE t.{column} IN ("
-                ))
-                .bind_list(parents.iter().copied())
-                .push(")");
+                from.push(") t");
+                Self {
+                    from,
+                    parent: "t.tw_parent",
+                    in_rows: true,
+                }
             }
-        }
-        Link::Edge(edge) => {
-            sql.push(&format!(
-                "SELECT t.*, e.parent AS tw_parent FROM {table} t JOIN ("
-            ));
-            let mut parts = edge.split("{parents}");
-            if let Some(first) = parts.next() {
-                sql.push(first);
+            (_, link) => {
+                let mut from = Sql::new(format!("{table} t JOIN ("));
+                let mut edge = |text: &str| {
+                    let mut parts = text.split("{parents}");
+                    if let Some(first) = parts.next() {
+                        from.push(first);
+                    }
+                    for part in parts {
+                        from.bind_list(parents.iter().copied()).push(part);
+                    }
+                };
+                match link {
+                    Link::Edge(text) => edge(text),
+                    Link::Columns(columns) => {
+                        let pairs: Vec<String> = columns
+                            .iter()
+                            .map(|column| {
+                                format!(
+                                    "SELECT {column} AS parent, id AS child FROM {table} WHERE {column} IN ({{parents}})"
+                                )
+                            })
+                            .collect();
+                        edge(&pairs.join(" UNION ALL "));
+                    }
+                }
+                from.push(") e ON e.child = t.id");
+                Self {
+                    from,
+                    parent: "e.parent",
+                    in_rows: false,
+                }
             }
-            for part in parts {
-                sql.bind_list(parents.iter().copied()).push(part);
-            }
-            sql.push(") e ON e.child = t.id");
         }
     }
-    sql.push(") t");
-    sql
+
+    /// `t.*`, and the parent's id as `tw_parent`.
+    fn columns(&self) -> String {
+        match self.in_rows {
+            true => "t.*".to_owned(),
+            false => format!("t.*, {} AS tw_parent", self.parent),
+        }
+    }
 }
 
 /// One parent's page of a nested list.
@@ -222,16 +263,24 @@ fn by_request<K: Clone, R>(
         .collect()
 }
 
+/// Whether a page statement's rows come in no set order. On PostgreSQL,
+/// several parents' rows come numbered in page order (`tw_rn`) and the
+/// loader sorts them, in far less time than PostgreSQL's final sort took
+/// (Q2: 1-2 ms per statement); on SQLite, leaving the sort out made Q2
+/// slower.
+fn rows_unsorted(backend: DbBackend, parents: &[i32]) -> bool {
+    backend == DbBackend::Postgres && parents.len() > 1
+}
+
 /// Every parent's page in one statement: each parent's first `limit` rows,
-/// with the parent's id as `tw_parent`. One parent's rows come in page
-/// order; several parents' rows come numbered in page order (`tw_rn`) but in
-/// no set order, which the loader sorts out in far less time than the
-/// database's final sort took (Q2: 1-2 ms per statement on PostgreSQL).
+/// with the parent's id as `tw_parent`, by parent in page order unless
+/// [`rows_unsorted`].
 fn pages_statement(backend: DbBackend, request: &Request, parents: &[i32]) -> Sql {
     let limit = request.limit;
-    let children = || {
-        let mut sql = Sql::new(" FROM ");
-        sql.append(&children_of(request.relation, parents))
+    let children = Children::of(backend, request.relation, parents);
+    let rows = |columns: &str| {
+        let mut sql = Sql::new(format!("SELECT {columns} FROM "));
+        sql.append(&children.from)
             .push(" WHERE ")
             .append(&request.condition);
         sql
@@ -239,36 +288,34 @@ fn pages_statement(backend: DbBackend, request: &Request, parents: &[i32]) -> Sq
     // One parent (a record's own page, the commonest case) needs no
     // numbering: its first rows are the page.
     if let [_] = parents {
-        let mut sql = Sql::new("SELECT t.*");
-        sql.append(&children())
-            .push(&format!(" ORDER BY {} LIMIT {limit}", request.order_by));
+        let mut sql = rows(&children.columns());
+        sql.push(&format!(" ORDER BY {} LIMIT {limit}", request.order_by));
         return sql;
     }
-    let numbered = |columns: &str| {
-        let mut sql = Sql::new(format!(
-            "SELECT {columns}, ROW_NUMBER() OVER (PARTITION BY t.tw_parent ORDER BY {}) AS tw_rn",
-            request.order_by
-        ));
-        sql.append(&children());
-        sql
-    };
+    let number = format!(
+        "ROW_NUMBER() OVER (PARTITION BY {} ORDER BY {}) AS tw_rn",
+        children.parent, request.order_by
+    );
     match backend {
         // SQLite's window copies every column of every row into a temporary
         // table, twice: numbering only (parent, child) pairs and joining
         // the rows back takes a third less time (Q2 of the benchmark).
         DbBackend::Sqlite => {
             let mut sql = Sql::new("SELECT t.*, x.tw_parent, x.tw_rn FROM (");
-            sql.append(&numbered("t.tw_parent, t.id AS tw_child"))
-                .push(&format!(
-                    ") x JOIN {} t ON t.id = x.tw_child WHERE x.tw_rn <= {limit}",
-                    request.relation.table
-                ));
+            sql.append(&rows(&format!(
+                "{} AS tw_parent, t.id AS tw_child, {number}",
+                children.parent
+            )))
+            .push(&format!(
+                ") x JOIN {} t ON t.id = x.tw_child WHERE x.tw_rn <= {limit} ORDER BY x.tw_parent, x.tw_rn",
+                request.relation.table
+            ));
             sql
         }
         // PostgreSQL numbers whole rows faster than it looks them up twice.
         _ => {
             let mut sql = Sql::new("SELECT * FROM (");
-            sql.append(&numbered("t.*"))
+            sql.append(&rows(&format!("{}, {number}", children.columns())))
                 .push(&format!(") x WHERE x.tw_rn <= {limit}"));
             sql
         }
@@ -310,7 +357,7 @@ impl<M: Table> Loader<NestedKey> for Nested<M> {
         }) {
             let backend = self.db.get_database_backend();
             let sql = pages_statement(backend, &request, &parents);
-            let numbered = parents.len() > 1;
+            let numbered = rows_unsorted(backend, &parents);
             let rows = self.db.query_all_raw(sql.statement(backend)).await?;
             let mut by_parent = pages_by_parent(rows.iter().map(|row| {
                 let parent = row.try_get::<i32>("", "tw_parent")?;
@@ -380,15 +427,14 @@ impl Loader<CountKey> for Counts {
             (k.request.0.as_str(), k.request.clone(), k.parent)
         }) {
             let (_, relation, filter) = request.as_ref();
-            let mut sql = Sql::new("SELECT t.tw_parent, COUNT(*) FROM ");
-            sql.append(&children_of(relation, &parents))
+            let backend = self.db.get_database_backend();
+            let children = Children::of(backend, relation, &parents);
+            let mut sql = Sql::new(format!("SELECT {}, COUNT(*) FROM ", children.parent));
+            sql.append(&children.from)
                 .push(" WHERE ")
                 .append(filter)
-                .push(" GROUP BY t.tw_parent");
-            let rows = self
-                .db
-                .query_all_raw(sql.statement(self.db.get_database_backend()))
-                .await?;
+                .push(&format!(" GROUP BY {}", children.parent));
+            let rows = self.db.query_all_raw(sql.statement(backend)).await?;
             let mut found: HashMap<i32, u64> = HashMap::new();
             for row in rows {
                 let parent: i32 = row.try_get_by_index(0)?;

@@ -359,6 +359,7 @@ pub struct Relation {
 }
 
 /// How a parent finds its children.
+#[derive(Clone, Copy)]
 pub enum Link {
     /// The child table holds the parent's id in one of these columns.
     Columns(&'static [&'static str]),
