@@ -269,7 +269,7 @@ fn by_request<K: Clone, R>(
 /// (Q2: 1-2 ms per statement); on SQLite, leaving the sort out made Q2
 /// slower.
 fn rows_unsorted(backend: DbBackend, parents: &[i32]) -> bool {
-    backend == DbBackend::Postgres && parents.len() > 1
+    backend != DbBackend::Sqlite && parents.len() > 1
 }
 
 /// Every parent's page in one statement: each parent's first `limit` rows,
