@@ -101,7 +101,11 @@ mod tests {
         assert_eq!(concurrency.share(9), 9);
         assert_eq!(concurrency.share(5_101), 16);
         assert_eq!(Concurrency::new(64, 2).share(5_101), 32);
-        assert_eq!(Concurrency::new(1, 4).share(100), 1, "at least 4 permits");
+        assert_eq!(
+            Concurrency::new(1, 4).share(100),
+            1,
+            "at least one permit per heavy operation"
+        );
     }
 
     #[tokio::test]

@@ -355,6 +355,12 @@ impl<M: Table> Loader<NestedKey> for Nested<M> {
         for (request, parents, group) in by_request(keys, |k| {
             (k.request.signature.as_str(), k.request.clone(), k.parent)
         }) {
+            debug_assert_eq!(
+                request.relation.table,
+                M::TABLE,
+                "{} lists another table",
+                request.relation.name
+            );
             let backend = self.db.get_database_backend();
             let sql = pages_statement(backend, &request, &parents);
             let numbered = rows_unsorted(backend, &parents);
