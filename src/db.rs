@@ -12,6 +12,10 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://twinning.db?mode=rwc";
 /// The page cache of one SQLite connection, in KiB.
 const SQLITE_CACHE_KIB: u32 = 512;
 
+/// Rows a SQLite connection's thread may read ahead of the request that
+/// takes them.
+const SQLITE_ROW_CHANNEL: usize = 4096;
+
 /// How the server uses its database.
 #[derive(Clone, Copy, Debug)]
 pub struct PoolSettings {
@@ -68,6 +72,11 @@ pub async fn connect_with(url: &str, settings: PoolSettings) -> Result<DatabaseC
                 // default, times the pool). The operating system caches the
                 // file anyway, and reads from it cost no measurable time.
                 .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}")) // negative: KiB, not pages
+                // A connection's thread hands each row over a channel. When
+                // the channel is full (50 rows by default) it blocks until
+                // the reader takes one: a thread switch per row for the
+                // rest of a page.
+                .row_buffer_size(SQLITE_ROW_CHANNEL)
         });
     if let Some(timeout) = settings.statement_timeout {
         let milliseconds = timeout.as_millis().to_string();
