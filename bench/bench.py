@@ -386,7 +386,7 @@ def q6_lua(pool_path, query_path, url, tag, threads):
 COLUMNS = [
     ("query", "<"), ("database", "<"), ("answer", "<"), ("req/s", ">"), ("p50 ms", ">"),
     ("p99 ms", ">"), ("CPU ms/req", ">"), ("PG CPU ms/req", ">"), ("peak RSS MB", ">"),
-    ("SQL stmts/req", ">"), ("PG tx/req", ">"),
+    ("peak anon MB", ">"), ("SQL stmts/req", ">"), ("PG tx/req", ">"),
 ]
 
 

@@ -44,10 +44,10 @@ impl Application {
     /// empty one if asked, and binds the listener (port 0 picks a free port).
     pub async fn build(args: &ServeArgs) -> Result<Self, StartError> {
         let pool = db::PoolSettings {
-            max_connections: args.database.max_connections(),
             acquire_timeout: Duration::from_secs(args.database_acquire_timeout_secs.max(1)),
             statement_timeout: Some(Duration::from_secs(args.database_statement_timeout_secs))
                 .filter(|t| !t.is_zero()),
+            ..args.database.pool_settings()
         };
         let mut db = db::connect_with(&args.database.database_url, pool).await?;
         // Counts every SQL statement the server runs (tests and benchmarks

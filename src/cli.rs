@@ -2,7 +2,7 @@
 //! Every option can also be set through the environment variable shown in
 //! `--help`.
 
-use crate::db::DEFAULT_DATABASE_URL;
+use crate::db::{DEFAULT_DATABASE_URL, DEFAULT_SQLITE_MMAP_MIB, PoolSettings};
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -26,9 +26,24 @@ pub struct DatabaseArgs {
     /// on PostgreSQL, 4 per CPU core on SQLite].
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", global = true)]
     pub database_max_connections: Option<u32>,
+    /// On SQLite, how much of the database file to read through a memory
+    /// map, in MiB; 0 to read every page with a system call instead (SQLite
+    /// cannot recover from an I/O error on a mapped file: the process
+    /// stops).
+    #[arg(long, env = "SQLITE_MMAP_MIB", default_value_t = DEFAULT_SQLITE_MMAP_MIB, global = true)]
+    pub sqlite_mmap_mib: u64,
 }
 
 impl DatabaseArgs {
+    /// The pool's settings these options give, with the command-line tools'
+    /// timeouts.
+    pub fn pool_settings(&self) -> PoolSettings {
+        PoolSettings {
+            sqlite_mmap_mib: self.sqlite_mmap_mib,
+            ..PoolSettings::with_max(self.max_connections())
+        }
+    }
+
     /// The pool size. SQLite runs its reads on the connections' own
     /// threads, in this process: past a few per core, more connections add
     /// memory (page caches, prepared statements, the threads' heaps) and
@@ -341,6 +356,7 @@ mod tests {
         let args = |url: &str, max: Option<u32>| DatabaseArgs {
             database_url: url.to_owned(),
             database_max_connections: max,
+            sqlite_mmap_mib: 0,
         };
         let cores = std::thread::available_parallelism().map_or(1, usize::from) as u32;
         assert_eq!(

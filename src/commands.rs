@@ -46,7 +46,7 @@ async fn serve(args: &crate::cli::ServeArgs) -> CommandResult {
 }
 
 async fn connect(database: &DatabaseArgs) -> Result<sea_orm::DatabaseConnection, String> {
-    db::connect(&database.database_url, database.max_connections())
+    db::connect_with(&database.database_url, database.pool_settings())
         .await
         .map_err(|e| format!("cannot open the database {}: {e}", database.database_url))
 }

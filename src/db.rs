@@ -12,6 +12,10 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://twinning.db?mode=rwc";
 /// The page cache of one SQLite connection, in KiB.
 const SQLITE_CACHE_KIB: u32 = 512;
 
+/// How much of a SQLite file its connections read through a memory map, in
+/// MiB, unless told otherwise.
+pub const DEFAULT_SQLITE_MMAP_MIB: u64 = 256;
+
 /// Rows a SQLite connection's thread may read ahead of the request that
 /// takes them.
 const SQLITE_ROW_CHANNEL: usize = 4096;
@@ -26,6 +30,9 @@ pub struct PoolSettings {
     pub acquire_timeout: Duration,
     /// On PostgreSQL, the longest one statement may run.
     pub statement_timeout: Option<Duration>,
+    /// On SQLite, how much of the file is read through a memory map, in MiB
+    /// (0: none, every page is copied in with a `read`).
+    pub sqlite_mmap_mib: u64,
 }
 
 impl PoolSettings {
@@ -35,6 +42,7 @@ impl PoolSettings {
             max_connections,
             acquire_timeout: Duration::from_secs(10),
             statement_timeout: None,
+            sqlite_mmap_mib: DEFAULT_SQLITE_MMAP_MIB,
         }
     }
 }
@@ -47,9 +55,10 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
 /// Opens a connection pool. On SQLite the file uses write-ahead logging and a
 /// busy timeout, so readers never block the writer and concurrent writers
 /// wait for each other instead of failing with "database is locked"; foreign
-/// keys are enforced. On PostgreSQL every session gets the statement
-/// timeout.
+/// keys are enforced; reads go through a memory map. On PostgreSQL every
+/// session gets the statement timeout.
 pub async fn connect_with(url: &str, settings: PoolSettings) -> Result<DatabaseConnection, DbErr> {
+    let mmap_bytes = settings.sqlite_mmap_mib.saturating_mul(1 << 20);
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(settings.max_connections)
@@ -63,15 +72,24 @@ pub async fn connect_with(url: &str, settings: PoolSettings) -> Result<DatabaseC
         // one is pinged.
         .test_before_acquire_if_idle_for(Duration::from_secs(1))
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|opts| {
+        .map_sqlx_sqlite_opts(move |opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
                 // Each connection keeps its own page cache (2 MB by
                 // default, times the pool). The operating system caches the
-                // file anyway, and reads from it cost no measurable time.
+                // file anyway: with the memory map below, SQLite reads its
+                // pages there without copying them.
                 .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}")) // negative: KiB, not pages
+                // Pages read through the map are the operating system's
+                // cache of the file, shared by every connection, instead of
+                // a `read` system call and a copy per page: Q3 (thousands of
+                // pages per request) 300 -> 435 req/s, Q2 32 -> 37. They
+                // count in the process's RSS as file pages, which the kernel
+                // holds (and may drop) either way. Writes still go through
+                // `write`.
+                .pragma("mmap_size", mmap_bytes.to_string())
                 // A connection's thread hands each row over a channel. When
                 // the channel is full (50 rows by default) it blocks until
                 // the reader takes one: a thread switch per row for the

@@ -155,6 +155,7 @@ pub async fn spawn_app_configured(configure: impl FnOnce(&mut ServeArgs)) -> Tes
         database: DatabaseArgs {
             database_url: test_db.url.clone(),
             database_max_connections: Some(4),
+            sqlite_mmap_mib: twinning::db::DEFAULT_SQLITE_MMAP_MIB,
         },
     };
     configure(&mut args);

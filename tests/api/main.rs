@@ -5,6 +5,7 @@
 mod helpers;
 
 mod cli;
+mod connection;
 mod cost;
 mod faults;
 mod graphql;

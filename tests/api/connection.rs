@@ -1,0 +1,31 @@
+//! How the server's connections are set up, read back from the database.
+
+use crate::helpers::TestDb;
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use twinning::db::{PoolSettings, connect_with};
+
+#[tokio::test]
+async fn sqlite_reads_through_a_memory_map_of_the_size_asked_for() {
+    let test_db = TestDb::new().await;
+    if !test_db.url.starts_with("sqlite") {
+        return; // a SQLite setting; PostgreSQL has its own buffers.
+    }
+    for mib in [0, 8, twinning::db::DEFAULT_SQLITE_MMAP_MIB] {
+        let settings = PoolSettings {
+            sqlite_mmap_mib: mib,
+            ..PoolSettings::with_max(1)
+        };
+        let db = connect_with(&test_db.url, settings).await.expect("connect");
+        let row = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "PRAGMA mmap_size",
+            ))
+            .await
+            .expect("PRAGMA mmap_size")
+            .expect("a row");
+        let bytes: i64 = row.try_get("", "mmap_size").expect("mmap_size");
+        assert_eq!(bytes, i64::try_from(mib << 20).unwrap(), "{mib} MiB");
+        db.close().await.expect("close");
+    }
+}
