@@ -272,9 +272,8 @@ pub struct LimitArgs {
     /// Cost points of the HTTP operations executing at once. Each holds its
     /// points while it runs (at least 1, at most a quarter of these; on
     /// SQLite one more than the cores, 3 to 5, of the heaviest run at
-    /// once), and the
-    /// others wait their turn: this bounds the memory of heavy queries
-    /// under load without slowing cheap ones.
+    /// once), and the others wait their turn: this bounds the memory of
+    /// heavy queries under load without slowing cheap ones.
     #[arg(long, env = "CONCURRENT_POINTS", default_value_t = 64)]
     pub concurrent_points: u32,
     /// Seconds a request may take before it is answered 408.
