@@ -142,17 +142,10 @@ impl Children {
             // SQLite looks the ids up one by one, as fast either way.
             (DbBackend::Postgres, Link::Columns(columns)) => {
                 let mut from = Sql::new("(");
-                for (i, column) in columns.iter().enumerate() {
-                    if i > 0 {
-                        from.push(" UNION ALL ");
-                    }
-                    from.push(&format!(
-                        "SELECT t.*, t.{column} AS tw_parent FROM {table} t WHERE t.{column} IN ("
-                    ))
-                    .bind_list(parents.iter().copied())
-                    .push(")");
-                }
-                from.push(") t");
+                from.append(&by_columns(table, columns, parents, |column| {
+                    format!("t.*, t.{column} AS tw_parent")
+                }))
+                .push(") t");
                 Self {
                     from,
                     parent: "t.tw_parent",
@@ -161,27 +154,20 @@ impl Children {
             }
             (_, link) => {
                 let mut from = Sql::new(format!("{table} t JOIN ("));
-                let mut edge = |text: &str| {
-                    let mut parts = text.split("{parents}");
-                    if let Some(first) = parts.next() {
-                        from.push(first);
-                    }
-                    for part in parts {
-                        from.bind_list(parents.iter().copied()).push(part);
-                    }
-                };
                 match link {
-                    Link::Edge(text) => edge(text),
+                    Link::Edge(text) => {
+                        let mut parts = text.split("{parents}");
+                        if let Some(first) = parts.next() {
+                            from.push(first);
+                        }
+                        for part in parts {
+                            from.bind_list(parents.iter().copied()).push(part);
+                        }
+                    }
                     Link::Columns(columns) => {
-                        let pairs: Vec<String> = columns
-                            .iter()
-                            .map(|column| {
-                                format!(
-                                    "SELECT {column} AS parent, id AS child FROM {table} WHERE {column} IN ({{parents}})"
-                                )
-                            })
-                            .collect();
-                        edge(&pairs.join(" UNION ALL "));
+                        from.append(&by_columns(table, columns, parents, |column| {
+                            format!("t.{column} AS parent, t.id AS child")
+                        }));
                     }
                 }
                 from.push(") e ON e.child = t.id");
@@ -201,6 +187,29 @@ impl Children {
             false => format!("t.*, {} AS tw_parent", self.parent),
         }
     }
+}
+
+/// For each of `columns`, the rows of `table` (as `t`) whose column holds
+/// one of `parents`, selecting `select(column)`; all of them, `UNION ALL`.
+fn by_columns(
+    table: &str,
+    columns: &[&str],
+    parents: &[i32],
+    select: impl Fn(&str) -> String,
+) -> Sql {
+    let mut sql = Sql::default();
+    for (i, column) in columns.iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push(&format!(
+            "SELECT {} FROM {table} t WHERE t.{column} IN (",
+            select(column)
+        ))
+        .bind_list(parents.iter().copied())
+        .push(")");
+    }
+    sql
 }
 
 /// One parent's page of a nested list.
