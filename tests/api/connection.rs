@@ -29,3 +29,32 @@ async fn sqlite_reads_through_a_memory_map_of_the_size_asked_for() {
         db.close().await.expect("close");
     }
 }
+
+#[tokio::test]
+async fn bundled_sqlite_keeps_no_memory_statistics() {
+    // `.cargo/config.toml` builds SQLite with DEFAULT_MEMSTATUS=0: the
+    // statistics' global mutex serialised every allocation of every
+    // connection. Lost, the server still works, only slower; this says so.
+    let test_db = TestDb::new().await;
+    if !test_db.url.starts_with("sqlite") {
+        return;
+    }
+    let db = connect_with(&test_db.url, PoolSettings::with_max(1))
+        .await
+        .expect("connect");
+    let options: Vec<String> = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT compile_options FROM pragma_compile_options",
+        ))
+        .await
+        .expect("pragma_compile_options")
+        .iter()
+        .map(|row| row.try_get("", "compile_options").expect("an option"))
+        .collect();
+    assert!(
+        options.iter().any(|option| option == "DEFAULT_MEMSTATUS=0"),
+        "SQLite was built without LIBSQLITE3_FLAGS of .cargo/config.toml: {options:?}"
+    );
+    db.close().await.expect("close");
+}
