@@ -301,7 +301,8 @@ fn rows_unsorted(backend: DbBackend, parents: &[i32]) -> bool {
 
 /// Every parent's page in one statement: each parent's first `limit` rows,
 /// with the parent's id as `tw_parent`, by parent in page order unless
-/// [`rows_unsorted`].
+/// [`rows_unsorted`]; for [`shared_children`], only `(tw_parent, tw_child,
+/// tw_rn)` triples, in no set order.
 fn pages_statement(backend: DbBackend, request: &Request, parents: &[i32]) -> Sql {
     let limit = request.limit;
     let children = Children::of(backend, request.relation, parents);
