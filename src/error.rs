@@ -17,7 +17,7 @@ pub enum AppError {
     Unauthenticated,
     /// `FORBIDDEN`: the key's role is too low for the operation.
     #[error("this operation needs the {0:?} role")]
-    Forbidden(crate::auth::Role),
+    Forbidden(crate::domain::access::Role),
     /// `SUBSCRIBER_LAGGED`: a subscriber fell so far behind that changes
     /// were dropped for it; its subscription ends.
     #[error(
@@ -35,16 +35,16 @@ pub enum AppError {
 
 /// What a client is told of a database failure, and its code.
 pub fn database_failure(error: &sea_orm::DbErr) -> (&'static str, &'static str) {
-    match crate::db::failure(error) {
-        crate::db::Failure::Unavailable => (
+    match crate::store::connection::failure(error) {
+        crate::store::connection::Failure::Unavailable => (
             "SERVICE_UNAVAILABLE",
             "the database is unavailable; try again shortly",
         ),
-        crate::db::Failure::Timeout => (
+        crate::store::connection::Failure::Timeout => (
             "TIMEOUT",
             "the request took longer than the database allows a statement to run",
         ),
-        crate::db::Failure::Internal => ("INTERNAL", "internal error"),
+        crate::store::connection::Failure::Internal => ("INTERNAL", "internal error"),
     }
 }
 

@@ -1,7 +1,8 @@
 //! Live updates: every committed change set, whichever server wrote it,
 //! reaches the subscribers of every server.
 //!
-//! A write announces its change set inside its transaction ([`announce`]).
+//! A write announces its change set inside its transaction
+//! ([`crate::store::notify::announce`]).
 //! On PostgreSQL that is `pg_notify`, which the database delivers at commit
 //! (never for a rollback) to every server that `LISTEN`s; the payload is only
 //! the change set's id, far below the 8,000-byte limit however large the
@@ -11,55 +12,14 @@
 //! a subscriber that falls `buffer` changes behind is told that it lagged,
 //! and its subscription ends rather than holding memory for it.
 
-use crate::history::ChangeRow;
 use crate::store::Sql;
+use crate::store::changes::ChangeRow;
+use crate::store::notify::{CHANNEL, Signal};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
-
-/// The PostgreSQL channel every server listens on.
-const CHANNEL: &str = "twinning_live";
-
-/// What a server tells the others.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Signal {
-    /// A change set was committed.
-    ChangeSet(i32),
-    /// An API key was revoked: its subscriptions must end.
-    KeyRevoked(String),
-}
-
-impl Signal {
-    fn encode(&self) -> String {
-        match self {
-            Signal::ChangeSet(id) => format!("change_set:{id}"),
-            Signal::KeyRevoked(name) => format!("key_revoked:{name}"),
-        }
-    }
-
-    fn decode(text: &str) -> Option<Self> {
-        match text.split_once(':')? {
-            ("change_set", id) => id.parse().ok().map(Signal::ChangeSet),
-            ("key_revoked", name) => Some(Signal::KeyRevoked(name.to_owned())),
-            _ => None,
-        }
-    }
-}
-
-/// Announces `signal` to every server: inside a transaction on PostgreSQL
-/// it goes out at commit, and not at all on rollback. On SQLite it does
-/// nothing; the writer calls [`Live::committed`] after committing.
-pub async fn announce(db: &impl ConnectionTrait, signal: &Signal) -> Result<(), DbErr> {
-    if db.get_database_backend() == DbBackend::Postgres {
-        let mut notify = Sql::new(format!("SELECT pg_notify('{CHANNEL}', "));
-        notify.bind(signal.encode()).push(")");
-        db.query_one_raw(notify.statement(DbBackend::Postgres))
-            .await?;
-    }
-    Ok(())
-}
 
 /// How far a SQLite feed has read.
 struct Seen {
@@ -315,21 +275,5 @@ impl Live {
                 return Ok(());
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn signals_round_trip_through_their_text() {
-        for signal in [
-            Signal::ChangeSet(42),
-            Signal::KeyRevoked("partner:one".to_owned()),
-        ] {
-            assert_eq!(Signal::decode(&signal.encode()), Some(signal));
-        }
-        assert_eq!(Signal::decode("nonsense"), None);
     }
 }

@@ -14,5 +14,5 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    twinning::commands::run(twinning::cli::Cli::parse()).await
+    twinning::cli::run::run(twinning::cli::Cli::parse()).await
 }

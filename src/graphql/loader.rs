@@ -1,9 +1,9 @@
 //! DataLoaders: every related record, and every nested page, is fetched in
 //! one statement per batch of parents, never one statement per parent.
 
-use super::page::{Link, Relation};
 use crate::error::AppError;
-use crate::store::{Sql, Table};
+use crate::store::relations::{Link, Relation};
+use crate::store::{Record, Sql};
 use async_graphql::dataloader::Loader;
 use entity::city_name;
 use sea_orm::{
@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 /// Runs a statement and reads each row as `M`, with the extra integer
 /// column `extra` if given.
-async fn fetch<M: Table>(
+async fn fetch<M: Record>(
     db: &DatabaseConnection,
     sql: &Sql,
     extra: Option<&str>,
@@ -61,7 +61,7 @@ const IDS_PER_STATEMENT: usize = 1000;
 
 /// Records of `M`'s table by id, in statements of up to
 /// [`IDS_PER_STATEMENT`] ids.
-async fn by_ids<M: Table>(
+async fn by_ids<M: Record>(
     db: &DatabaseConnection,
     ids: &[i32],
 ) -> Result<HashMap<i32, M>, AppError> {
@@ -79,7 +79,7 @@ async fn by_ids<M: Table>(
     Ok(found)
 }
 
-impl<M: Table> Loader<i32> for Rows<M> {
+impl<M: Record> Loader<i32> for Rows<M> {
     type Value = M;
     type Error = AppError;
 
@@ -88,7 +88,7 @@ impl<M: Table> Loader<i32> for Rows<M> {
     }
 }
 
-impl<M: Table> Loader<Key> for Rows<M> {
+impl<M: Record> Loader<Key> for Rows<M> {
     type Value = M;
     type Error = AppError;
 
@@ -387,7 +387,7 @@ fn pages_by_parent<M>(
         .collect())
 }
 
-impl<M: Table> Nested<M> {
+impl<M: Record> Nested<M> {
     /// Pages from `(parent, child id, number)` triples (see
     /// [`shared_children`]): each distinct child read once, cloned into
     /// every page it is on. A child deleted between the two statements is
@@ -422,7 +422,7 @@ impl<M: Table> Nested<M> {
 /// rows out of it without copying them).
 pub type Page<M> = Arc<Vec<M>>;
 
-impl<M: Table> Loader<NestedKey> for Nested<M> {
+impl<M: Record> Loader<NestedKey> for Nested<M> {
     type Value = Page<M>;
     type Error = AppError;
 

@@ -3,14 +3,14 @@
 //! `node`/`nodes` lookups.
 
 use super::by_key;
-use super::city::City;
-use super::event::Event;
-use super::organization::Organization;
-use super::partnership::Partnership;
-use super::protocol::Protocol;
-use super::source::Source;
-use super::topic::Topic;
-use super::visit::Visit;
+use super::types::city::City;
+use super::types::event::Event;
+use super::types::organization::Organization;
+use super::types::partnership::Partnership;
+use super::types::protocol::Protocol;
+use super::types::source::Source;
+use super::types::topic::Topic;
+use super::types::visit::Visit;
 use crate::error::{AppError, Result};
 use async_graphql::{Context, ID, Interface, Object};
 use base64::Engine;
@@ -114,7 +114,7 @@ impl NodeQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Global ids, at most 100 by default.")] ids: Vec<ID>,
     ) -> Result<Vec<Option<Node>>> {
-        let max = super::page::PageLimits::of(ctx).max_ids;
+        let max = super::connection::PageLimits::of(ctx).max_ids;
         if ids.len() > max {
             return Err(AppError::bad_input(format!(
                 "`ids` must list at most {max} ids (got {})",

@@ -1,19 +1,19 @@
 //! The query root: every query segment merged into one `Query` type.
 
-use super::city::CityQuery;
-use super::event::EventQuery;
-use super::history::ChangeQuery;
 use super::mutation::KeyQuery;
 use super::node::NodeQuery;
-use super::organization::OrganizationQuery;
-use super::partnership::PartnershipQuery;
-use super::protocol::ProtocolQuery;
-use super::rate_limit::RateLimitQuery;
-use super::search::SearchQuery;
-use super::source::SourceQuery;
-use super::stats::StatsQuery;
-use super::topic::TopicQuery;
-use super::visit::VisitQuery;
+use super::pipeline::rate_limit::RateLimitQuery;
+use super::types::change::ChangeQuery;
+use super::types::city::CityQuery;
+use super::types::event::EventQuery;
+use super::types::organization::OrganizationQuery;
+use super::types::partnership::PartnershipQuery;
+use super::types::protocol::ProtocolQuery;
+use super::types::search::SearchQuery;
+use super::types::source::SourceQuery;
+use super::types::stats::StatsQuery;
+use super::types::topic::TopicQuery;
+use super::types::visit::VisitQuery;
 
 /// The read API.
 #[derive(async_graphql::MergedObject, Default)]

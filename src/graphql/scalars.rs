@@ -1,9 +1,9 @@
 //! Scalars and small value types shared by the object types.
 
-use crate::partial_date;
+use crate::domain::partial_date;
 use async_graphql::SimpleObject;
 
-pub use crate::partial_date::PartialDate;
+pub use crate::domain::partial_date::PartialDate;
 
 /// How much of a date is known.
 #[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]

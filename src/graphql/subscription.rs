@@ -3,17 +3,19 @@
 //! [`Live`](crate::live::Live) feed; one that falls too far behind gets a
 //! `SUBSCRIBER_LAGGED` error and ends, so it can re-read and subscribe again.
 
-use super::history::Change;
 use super::node::{Node, global_id, load};
-use super::partnership::{Partnership, StatusChange};
-use super::protocol::Protocol;
-use super::timeline::TimelineItem;
-use super::visit::Visit;
+use super::types::change::Change;
+use super::types::partnership::{Partnership, StatusChange};
+use super::types::protocol::Protocol;
+use super::types::timeline::TimelineItem;
+use super::types::visit::Visit;
 use super::{by_key, db};
-use crate::auth::{Role, RoleGuard};
+use crate::domain::access::Role;
+use crate::domain::changes::Action;
 use crate::error::{AppError, Result};
-use crate::history::{Action, ChangeRow};
+use crate::graphql::guards::RoleGuard;
 use crate::live::Live;
+use crate::store::changes::ChangeRow;
 use async_graphql::{Context, Enum, Object, Subscription};
 use entity::{city, partnership, partnership_status_change as step, protocol, visit};
 use futures_util::Stream;

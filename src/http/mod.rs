@@ -10,14 +10,16 @@ use axum::routing::get;
 use axum::{Json, Router};
 use std::net::{IpAddr, SocketAddr};
 
+pub mod graphiql;
 mod graphql;
+pub mod ws;
 
 /// What the handlers share: the API, the WebSocket limits, and the most
 /// operations one batch may hold.
 #[derive(Clone)]
 pub struct AppState {
     pub api: Api,
-    pub ws: crate::ws::Settings,
+    pub ws: ws::Settings,
     pub max_batch: usize,
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
     /// Trusted proxies in front of the server (`--forwarded-hops`).
@@ -31,14 +33,75 @@ impl FromRef<AppState> for Api {
 }
 
 /// The routes, over the schema.
-pub fn routes(state: AppState) -> Router {
+fn routes(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))
-        .merge(crate::graphiql::routes())
+        .merge(graphiql::routes())
         .with_state(state)
+}
+
+/// The routes and the layers around them: each request gets an id (in
+/// the `x-request-id` response header and its log span), a body limit, a
+/// timeout, gzip when the client accepts it, CORS for the configured
+/// origins, and a panic in a handler answers 500 for that request only.
+pub fn router(state: AppState, limits: &crate::config::Limits) -> Router {
+    use axum::http::{HeaderName, Method, StatusCode, header};
+    use tower_http::catch_panic::CatchPanicLayer;
+    use tower_http::compression::CompressionLayer;
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    use tower_http::limit::RequestBodyLimitLayer;
+    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+    use tower_http::timeout::TimeoutLayer;
+    use tower_http::trace::TraceLayer;
+
+    let request_id = HeaderName::from_static("x-request-id");
+    let origins: Vec<axum::http::HeaderValue> = limits
+        .cors_origins
+        .iter()
+        .filter(|o| o.as_str() != "*")
+        .filter_map(|o| o.parse().ok())
+        .collect();
+    let allow_origin = if limits.cors_origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins)
+    };
+    let cors = CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT])
+        // A browser app may read its budget and the request id.
+        .expose_headers([
+            HeaderName::from_static("x-ratelimit-limit"),
+            HeaderName::from_static("x-ratelimit-remaining"),
+            HeaderName::from_static("x-ratelimit-used"),
+            HeaderName::from_static("x-ratelimit-reset"),
+            header::RETRY_AFTER,
+            request_id.clone(),
+        ]);
+    let trace = TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+        let id = request
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
+        tracing::info_span!("request", method = %request.method(), path = request.uri().path(), request_id = %id)
+    });
+    routes(state)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
+        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+        .layer(CompressionLayer::new())
+        .layer(cors)
+        .layer(CatchPanicLayer::new())
+        .layer(trace)
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
 /// The client's address, when the server knows it (it does when it
@@ -143,7 +206,7 @@ async fn graphql_get(
         let headers = parts.headers.clone();
         return match axum::extract::ws::WebSocketUpgrade::from_request_parts(&mut parts, &()).await
         {
-            Ok(ws) => crate::ws::upgrade(state.api, state.ws, ws, &headers, address),
+            Ok(ws) => ws::upgrade(state.api, state.ws, ws, &headers, address),
             Err(rejection) => rejection.into_response(),
         };
     }
@@ -152,7 +215,7 @@ async fn graphql_get(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
     if query.is_none() && wants_html {
-        return Html(crate::graphiql::page()).into_response();
+        return Html(graphiql::page()).into_response();
     }
     let Some(media) = graphql::MediaType::negotiate(headers) else {
         return not_acceptable();
@@ -169,7 +232,7 @@ async fn graphql_get(
 /// Readiness: the database answers and its migrations are current; 503
 /// with the reason otherwise (a load balancer sends no traffic then).
 async fn ready(State(api): State<Api>) -> Response {
-    match crate::db::readiness(api.db()).await {
+    match crate::store::connection::readiness(api.db()).await {
         Ok(()) => Json(serde_json::json!({ "status": "ready" })).into_response(),
         Err(reason) => {
             tracing::warn!(%reason, "not ready");
@@ -181,7 +244,7 @@ async fn ready(State(api): State<Api>) -> Response {
 
 /// Prometheus metrics, in its text format.
 async fn metrics(State(state): State<AppState>) -> Response {
-    let (pool_idle, pool_in_use) = crate::db::pool_usage(state.api.db());
+    let (pool_idle, pool_in_use) = crate::store::connection::pool_usage(state.api.db());
     let (executing_points, waiting) = state.api.concurrency();
     let text = state.metrics.render(crate::metrics::Gauges {
         pool_idle,

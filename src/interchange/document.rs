@@ -2,7 +2,7 @@
 //! `interchange.schema.json`, shared with partner systems. Field order here is
 //! the order the JSON Schema lists, which is the order export writes.
 
-use crate::partial_date::PartialDate;
+use crate::domain::partial_date::PartialDate;
 use entity::enums::{
     EventKind, OrganizationKind, PartnershipKind, PartnershipStatus, ProtocolKind,
 };

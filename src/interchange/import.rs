@@ -2,13 +2,13 @@
 //! every record goes in, or (on any problem) nothing does.
 
 use super::document::{City, Document};
-use super::history;
 use super::keys::{Keys, Kind};
 use super::links::{self, CHUNK, LinkMap};
 use super::problems::Problems;
 use super::records::{Related, Stored};
+use super::status_steps;
 use super::{resolve, validate};
-use crate::history::RecordChange;
+use crate::domain::changes::RecordChange;
 use crate::store::search::{self, SearchType};
 use entity::{city_name, topic};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait};
@@ -120,7 +120,7 @@ pub async fn import_with(
     options: &ImportOptions<'_>,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<ImportReport, ImportError> {
-    let txn = crate::db::begin_write(db).await?;
+    let txn = crate::store::connection::begin_write(db).await?;
     let (report, changes) = match import_in(&txn, document, progress).await {
         Ok(done) => done,
         Err(error) => {
@@ -129,7 +129,7 @@ pub async fn import_with(
         }
     };
     let change_set =
-        crate::history::record(&txn, options.actor, options.operation, &changes).await?;
+        crate::store::changes::record(&txn, options.actor, options.operation, &changes).await?;
     if options.dry_run {
         txn.rollback().await?;
         Ok(report)
@@ -191,7 +191,7 @@ pub async fn import_in(
     }
     dirty_partnerships.sort_unstable();
     dirty_partnerships.dedup();
-    history::rebuild_derived(txn, &dirty_partnerships, now).await?;
+    status_steps::rebuild_derived(txn, &dirty_partnerships, now).await?;
 
     for (kind, search_type, written) in [
         (Kind::Source, SearchType::Source, &sources),

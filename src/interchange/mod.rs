@@ -3,8 +3,8 @@
 
 mod countries;
 pub mod document;
+pub mod example;
 mod export;
-mod history;
 mod import;
 pub mod keys;
 mod links;
@@ -12,6 +12,7 @@ mod parse;
 mod problems;
 pub(crate) mod records;
 mod resolve;
+mod status_steps;
 mod validate;
 
 pub use document::Document;

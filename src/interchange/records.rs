@@ -5,7 +5,7 @@
 use super::document as doc;
 use super::keys::{Keys, Kind};
 use super::links::{self, LinkMap, LinkSpec};
-use crate::partial_date::PartialDate;
+use crate::domain::partial_date::PartialDate;
 use entity::{city, event, organization, partnership, protocol, source, topic, visit};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ActiveModelTrait, EntityTrait};

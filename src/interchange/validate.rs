@@ -5,7 +5,7 @@
 use super::countries::is_country_code;
 use super::document::{City, Document, Event, Partnership, Protocol, Source, Visit};
 use super::problems::{ProblemCode, Problems};
-use crate::partial_date::PartialDate;
+use crate::domain::partial_date::PartialDate;
 use std::collections::HashSet;
 
 /// Longest key the format allows.

@@ -1,10 +1,14 @@
-//! Reading records for the API: SQL built by hand where the shape matters
-//! (keyset pages, nested pages in one statement per level, filters), with
-//! bound values, on SQLite and PostgreSQL alike.
+//! The data layer: every SQL statement of the product, behind typed
+//! functions, on SQLite and PostgreSQL alike.
 
+pub mod api_keys;
+pub mod changes;
+pub mod connection;
+pub mod notify;
+pub mod record;
+pub mod relations;
 pub mod search;
 pub mod sql;
-pub mod table;
 
+pub use record::Record;
 pub use sql::Sql;
-pub use table::Table;

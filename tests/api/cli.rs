@@ -37,7 +37,7 @@ async fn import_from_stdin_then_export_to_a_file_round_trips() {
     let (ok, stdout, stderr) = twinning(
         &db,
         &["import", "-"],
-        Some(twinning::example_data::FOUNDING_DOCUMENT),
+        Some(twinning::interchange::example::FOUNDING_DOCUMENT),
     );
     assert!(ok, "{stderr}");
     assert!(
@@ -51,7 +51,7 @@ async fn import_from_stdin_then_export_to_a_file_round_trips() {
     assert!(ok, "{stderr}");
     assert_eq!(
         std::fs::read_to_string(out).expect("exported file"),
-        twinning::example_data::FOUNDING_DOCUMENT
+        twinning::interchange::example::FOUNDING_DOCUMENT
     );
 }
 

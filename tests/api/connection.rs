@@ -2,7 +2,7 @@
 
 use crate::helpers::TestDb;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
-use twinning::db::{PoolSettings, connect_with};
+use twinning::store::connection::{PoolSettings, connect_with};
 
 #[tokio::test]
 async fn sqlite_reads_through_a_memory_map_of_the_size_asked_for() {
@@ -10,7 +10,7 @@ async fn sqlite_reads_through_a_memory_map_of_the_size_asked_for() {
     if !test_db.url.starts_with("sqlite") {
         return; // a SQLite setting; PostgreSQL has its own buffers.
     }
-    for mib in [0, 8, twinning::db::DEFAULT_SQLITE_MMAP_MIB] {
+    for mib in [0, 8, twinning::store::connection::DEFAULT_SQLITE_MMAP_MIB] {
         let settings = PoolSettings {
             sqlite_mmap_mib: mib,
             ..PoolSettings::with_max(1)

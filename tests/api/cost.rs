@@ -5,7 +5,7 @@
 
 use crate::helpers::{TestApp, spawn_app_configured};
 use serde_json::{Value, json};
-use twinning::auth::Role;
+use twinning::domain::access::Role;
 
 /// Q2's shape: 50 cities → 100 partnerships each → 100 visits each.
 const NESTED: &str = r#"{ cities(first: 50) { nodes { key partnerships(first: 100) {
@@ -36,7 +36,7 @@ async fn post_as(
 
 #[tokio::test]
 async fn the_cost_is_the_same_in_extensions_headers_and_the_rate_limit_field() {
-    let app = spawn_app_configured(|args| args.rate_limits.rate_limit_reader = 1_000).await;
+    let app = spawn_app_configured(|config| config.rate_limits.budgets.reader = 1_000).await;
     let reader = app.key("counter", Role::Reader).await;
     let query = format!(
         "{{ rateLimit {{ cost nodeCount limit used remaining resetAt }} {} }}",
@@ -73,7 +73,7 @@ async fn the_cost_is_the_same_in_extensions_headers_and_the_rate_limit_field() {
 
 #[tokio::test]
 async fn a_dry_run_reports_the_cost_and_charges_and_runs_nothing() {
-    let app = spawn_app_configured(|args| args.rate_limits.rate_limit_editor = 100).await;
+    let app = spawn_app_configured(|config| config.rate_limits.budgets.editor = 100).await;
     let editor = app.key("planner", Role::Editor).await;
     let query = format!(
         "{{ rateLimit(dryRun: true) {{ cost remaining }} {} }}",
@@ -99,9 +99,9 @@ async fn a_dry_run_reports_the_cost_and_charges_and_runs_nothing() {
 
 #[tokio::test]
 async fn over_budget_a_request_is_refused_with_the_wait_and_runs_nothing() {
-    let app = spawn_app_configured(|args| {
-        args.rate_limits.rate_limit_editor = 3;
-        args.rate_limits.rate_limit_anonymous = 2;
+    let app = spawn_app_configured(|config| {
+        config.rate_limits.budgets.editor = 3;
+        config.rate_limits.budgets.anonymous = 2;
     })
     .await;
     let editor = app.key("busy", Role::Editor).await;
@@ -156,7 +156,7 @@ async fn over_budget_a_request_is_refused_with_the_wait_and_runs_nothing() {
 
 #[tokio::test]
 async fn a_query_costing_more_than_a_whole_budget_is_refused_as_such() {
-    let app = spawn_app_configured(|args| args.rate_limits.rate_limit_anonymous = 50).await;
+    let app = spawn_app_configured(|config| config.rate_limits.budgets.anonymous = 50).await;
     let (headers, body) = post_as(&app, None, NESTED).await;
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "COST_LIMIT",
@@ -176,7 +176,7 @@ async fn a_query_costing_more_than_a_whole_budget_is_refused_as_such() {
 
 #[tokio::test]
 async fn subscriptions_pay_once_as_they_start() {
-    let app = spawn_app_configured(|args| args.rate_limits.rate_limit_anonymous = 2).await;
+    let app = spawn_app_configured(|config| config.rate_limits.budgets.anonymous = 2).await;
     let mut client = crate::ws_client::Client::connect(&app, json!({})).await;
     client
         .subscribe("a", "subscription { recordChanged { recordKey } }")
@@ -224,9 +224,9 @@ async fn subscriptions_pay_once_as_they_start() {
 
 #[tokio::test]
 async fn behind_a_trusted_proxy_anonymous_budgets_follow_the_forwarded_address() {
-    let app = spawn_app_configured(|args| {
-        args.rate_limits.rate_limit_anonymous = 1;
-        args.rate_limits.forwarded_hops = 1;
+    let app = spawn_app_configured(|config| {
+        config.rate_limits.budgets.anonymous = 1;
+        config.rate_limits.forwarded_hops = 1;
     })
     .await;
     let ask = |forwarded: &'static str| {
@@ -249,7 +249,7 @@ async fn behind_a_trusted_proxy_anonymous_budgets_follow_the_forwarded_address()
 
 #[tokio::test]
 async fn the_node_limit_refuses_a_query_before_it_runs() {
-    let app = spawn_app_configured(|args| args.limits.max_nodes = 505_050).await;
+    let app = spawn_app_configured(|config| config.limits.max_nodes = 505_050).await;
     let fits = app.gql(NESTED, json!({})).await;
     assert!(fits.get("errors").is_none(), "{fits}");
     let over = NESTED.replace("cities(first: 50)", "cities(first: 51)");

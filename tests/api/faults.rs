@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use twinning::auth::Role;
+use twinning::domain::access::Role;
 
 fn on_postgres() -> bool {
     std::env::var("TEST_DATABASE_URL").is_ok_and(|url| url.starts_with("postgres"))
@@ -44,11 +44,11 @@ async fn a_statement_over_the_timeout_is_cancelled_as_a_timeout() {
     }
     use sea_orm::ConnectionTrait;
     let test_db = TestDb::new().await;
-    let settings = twinning::db::PoolSettings {
+    let settings = twinning::store::connection::PoolSettings {
         statement_timeout: Some(Duration::from_millis(200)),
-        ..twinning::db::PoolSettings::with_max(1)
+        ..twinning::store::connection::PoolSettings::with_max(1)
     };
-    let db = twinning::db::connect_with(&test_db.url, settings)
+    let db = twinning::store::connection::connect_with(&test_db.url, settings)
         .await
         .expect("connect");
     let error = db
@@ -56,8 +56,8 @@ async fn a_statement_over_the_timeout_is_cancelled_as_a_timeout() {
         .await
         .expect_err("cancelled");
     assert_eq!(
-        twinning::db::failure(&error),
-        twinning::db::Failure::Timeout,
+        twinning::store::connection::failure(&error),
+        twinning::store::connection::Failure::Timeout,
         "{error}"
     );
     // The connection is still good for the next statement.

@@ -17,9 +17,9 @@ fn nested(parents: usize) -> String {
 
 #[tokio::test]
 async fn a_query_over_a_limit_is_refused_with_the_limit_and_its_value() {
-    let app = spawn_app_configured(|args| {
-        args.limits.max_depth = 4;
-        args.limits.max_fields = 10;
+    let app = spawn_app_configured(|config| {
+        config.limits.max_depth = 4;
+        config.limits.max_fields = 10;
     })
     .await;
     // topic → parent → parent → key: four levels.
@@ -68,9 +68,9 @@ async fn a_query_over_a_limit_is_refused_with_the_limit_and_its_value() {
 
 #[tokio::test]
 async fn page_size_and_id_list_limits_are_the_servers_own() {
-    let app = spawn_app_configured(|args| {
-        args.limits.max_page_size = 5;
-        args.limits.max_ids = 2;
+    let app = spawn_app_configured(|config| {
+        config.limits.max_page_size = 5;
+        config.limits.max_ids = 2;
     })
     .await;
     let fits = app
@@ -124,8 +124,8 @@ async fn a_body_over_the_limit_gets_413_and_the_server_stays_up() {
 
 #[tokio::test]
 async fn responses_carry_a_request_id_cors_for_allowed_origins_and_gzip() {
-    let app = spawn_app_configured(|args| {
-        args.limits.cors_origins = vec!["https://twinning.example".to_owned()];
+    let app = spawn_app_configured(|config| {
+        config.limits.cors_origins = vec!["https://twinning.example".to_owned()];
     })
     .await;
     let response = app
@@ -297,7 +297,7 @@ fn metric(text: &str, series: &str) -> Option<f64> {
 
 #[tokio::test]
 async fn metrics_count_requests_by_operation_and_outcome_with_their_statements() {
-    let app = spawn_app_configured(|args| args.rate_limits.rate_limit_anonymous = 2).await;
+    let app = spawn_app_configured(|config| config.rate_limits.budgets.anonymous = 2).await;
     let before = app.statements();
     let probe =
         "query MetricsProbe { cities(first: 5) { nodes { key partnerships { totalCount } } } }";
@@ -359,8 +359,10 @@ async fn metrics_count_requests_by_operation_and_outcome_with_their_statements()
 async fn operations_beyond_the_concurrent_points_wait_their_turn() {
     // Four points: every operation holds one (at most a quarter), so four
     // run at once.
-    let app = spawn_app_configured(|args| args.limits.concurrent_points = 4).await;
-    let editor = app.key("editor", twinning::auth::Role::Editor).await;
+    let app = spawn_app_configured(|config| config.limits.concurrent_points = 4).await;
+    let editor = app
+        .key("editor", twinning::domain::access::Role::Editor)
+        .await;
     let gauges = || async {
         let text = app
             .client

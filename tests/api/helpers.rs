@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use tokio::sync::oneshot;
-use twinning::cli::{DatabaseArgs, LimitArgs, LiveArgs, RateLimitArgs, ServeArgs};
+use twinning::config::Config;
 
 /// A database of its own for one test, removed when dropped.
 pub struct TestDb {
@@ -64,7 +64,7 @@ impl TestDb {
 
     /// A new connection pool to this database.
     pub async fn connect(&self) -> DatabaseConnection {
-        twinning::db::connect(&self.url, 4)
+        twinning::store::connection::connect(&self.url, 4)
             .await
             .expect("connect to the test database")
     }
@@ -120,46 +120,28 @@ pub async fn spawn_app_with(example_data: bool) -> TestApp {
 
 /// As [`spawn_app_with`], with loaders that wait `batch_delay_ms` for keys.
 pub async fn spawn_app_batching(example_data: bool, batch_delay_ms: u64) -> TestApp {
-    spawn_app_configured(|args| {
-        args.example_data = example_data;
-        args.batch_delay_ms = batch_delay_ms;
+    spawn_app_configured(|config| {
+        config.example_data = example_data;
+        config.batch_delay = std::time::Duration::from_millis(batch_delay_ms);
         // These servers count statements of large queries, run many times:
         // budgets are not what they test.
-        args.rate_limits.rate_limits = false;
+        config.rate_limits.enabled = false;
     })
     .await
 }
 
 /// A server with the example data and the default options, after
 /// `configure` has changed them.
-pub async fn spawn_app_configured(configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
+pub async fn spawn_app_configured(configure: impl FnOnce(&mut Config)) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         twinning::telemetry::init(false);
     }
     let test_db = TestDb::new().await;
-    let mut args = ServeArgs {
-        listen: "127.0.0.1:0".parse().expect("address"),
-        example_data: true,
-        public_reads: true,
-        batch_delay_ms: twinning::graphql::DEFAULT_BATCH_DELAY_MS,
-        log_json: false,
-        field_spans: false,
-        shutdown_grace_secs: 10,
-        database_acquire_timeout_secs: 3,
-        database_statement_timeout_secs: 25,
-        trusted_documents: None,
-        require_trusted_documents: Default::default(),
-        live: LiveArgs::default(),
-        limits: LimitArgs::default(),
-        rate_limits: RateLimitArgs::default(),
-        database: DatabaseArgs {
-            database_url: test_db.url.clone(),
-            database_max_connections: Some(4),
-            sqlite_mmap_mib: twinning::db::DEFAULT_SQLITE_MMAP_MIB,
-        },
-    };
-    configure(&mut args);
-    let application = twinning::app::Application::build(&args)
+    let mut config = Config::new(test_db.url.clone());
+    config.listen = "127.0.0.1:0".parse().expect("address");
+    config.pool.max_connections = 4;
+    configure(&mut config);
+    let application = twinning::app::Application::build(&config)
         .await
         .expect("the server starts");
     let addr = application.local_addr();
@@ -217,14 +199,14 @@ impl TestApp {
     }
 
     /// Creates an API key with a role and returns it.
-    pub async fn key(&self, name: &str, role: twinning::auth::Role) -> String {
+    pub async fn key(&self, name: &str, role: twinning::domain::access::Role) -> String {
         let db = self.test_db.connect().await;
-        let new = twinning::auth::NewKey {
+        let new = twinning::store::api_keys::NewKey {
             name,
             role,
             trusted_documents_only: false,
         };
-        twinning::auth::create_key(&db, new)
+        twinning::store::api_keys::create_key(&db, new)
             .await
             .expect("create a key")
     }

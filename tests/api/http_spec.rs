@@ -4,7 +4,7 @@
 
 use crate::helpers::{spawn_app, spawn_app_configured};
 use serde_json::{Value, json};
-use twinning::auth::Role;
+use twinning::domain::access::Role;
 
 /// POSTs a raw body with these headers; the status, content type and body.
 async fn raw(
@@ -210,7 +210,7 @@ async fn a_bad_key_is_401_and_an_accept_we_cannot_serve_is_406() {
 
 #[tokio::test]
 async fn batches_run_in_order_up_to_their_limit() {
-    let app = spawn_app_configured(|args| args.limits.max_batch = 3).await;
+    let app = spawn_app_configured(|config| config.limits.max_batch = 3).await;
     let editor = app.key("batcher", Role::Editor).await;
     let batch = json!([
         { "query": r#"{ city(key: "murmansk") { name } }"# },

@@ -3,7 +3,7 @@
 
 use crate::helpers::TestDb;
 use crate::interchange::{export_text, import_text};
-use twinning::example_data::FOUNDING_DOCUMENT;
+use twinning::interchange::example::FOUNDING_DOCUMENT;
 use twinning::interchange::{self, ImportError};
 
 /// Imports `text` into a database holding the founding example, expects it

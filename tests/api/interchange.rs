@@ -2,12 +2,14 @@
 
 use crate::helpers::TestDb;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
-use twinning::example_data::FOUNDING_DOCUMENT;
+use twinning::interchange::example::FOUNDING_DOCUMENT;
 use twinning::interchange::{self, Counts, ImportReport, Kind};
 
 /// Migrates and imports a document text, panicking on problems.
 pub async fn import_text(db: &DatabaseConnection, text: &str) -> ImportReport {
-    twinning::db::migrate(db).await.expect("migrate");
+    twinning::store::connection::migrate(db)
+        .await
+        .expect("migrate");
     let document = interchange::parse(text).unwrap_or_else(|problems| panic!("{problems}"));
     interchange::import(db, &document, &|_| {})
         .await

@@ -81,9 +81,9 @@ async fn clients_held_to_trusted_documents_run_those_and_nothing_else() {
     std::fs::write(dir.path().join("city.graphql"), QUERY).expect("write");
     std::fs::write(dir.path().join("notes.txt"), "not a document").expect("write");
     let path = dir.path().to_owned();
-    let app = spawn_app_configured(move |args| {
-        args.trusted_documents = Some(path);
-        args.require_trusted_documents = TrustPolicy::Anonymous;
+    let app = spawn_app_configured(move |config| {
+        config.trusted_documents = Some(path);
+        config.trust_policy = TrustPolicy::Anonymous;
     })
     .await;
     let hash = document_hash(QUERY);
@@ -105,7 +105,7 @@ async fn clients_held_to_trusted_documents_run_those_and_nothing_else() {
     );
 
     // A key created so is held to them; an ordinary reader key is not.
-    let admin = app.key("root", twinning::auth::Role::Admin).await;
+    let admin = app.key("root", twinning::domain::access::Role::Admin).await;
     let created = send(
         &app,
         Some(&admin),
@@ -134,7 +134,9 @@ async fn clients_held_to_trusted_documents_run_those_and_nothing_else() {
     )
     .await;
     assert_eq!(allowed["data"]["city"]["name"], "Murmansk", "{allowed}");
-    let reader = app.key("reader", twinning::auth::Role::Reader).await;
+    let reader = app
+        .key("reader", twinning::domain::access::Role::Reader)
+        .await;
     let free = send(
         &app,
         Some(&reader),
@@ -164,7 +166,7 @@ async fn a_directory_with_a_broken_document_stops_the_server_from_starting() {
     let twinning::cli::Command::Serve(args) = args.command else {
         unreachable!("serve")
     };
-    let error = twinning::app::Application::build(&args)
+    let error = twinning::app::Application::build(&args.config())
         .await
         .err()
         .expect("the server refuses to start");

@@ -21,7 +21,9 @@ fn examples() -> Vec<String> {
 #[tokio::test]
 async fn the_readme_examples_run_without_errors() {
     let app = spawn_app().await;
-    let admin = app.key("readme", twinning::auth::Role::Admin).await;
+    let admin = app
+        .key("readme", twinning::domain::access::Role::Admin)
+        .await;
     let examples = examples();
     assert!(examples.len() >= 6, "the README lost its examples");
     for example in examples {

@@ -6,7 +6,7 @@ use crate::helpers::{spawn_app, spawn_app_configured};
 use crate::ws_client::{Client, Closed};
 use serde_json::{Value, json};
 use std::time::Duration;
-use twinning::auth::Role;
+use twinning::domain::access::Role;
 
 fn create_city(key: &str) -> String {
     format!(
@@ -232,7 +232,7 @@ async fn partnership_and_timeline_subscriptions_follow_the_lifecycle() {
 
 #[tokio::test]
 async fn a_subscriber_that_falls_behind_is_told_and_its_subscription_ends() {
-    let app = spawn_app_configured(|args| args.live.subscription_buffer = 4).await;
+    let app = spawn_app_configured(|config| config.live.subscription_buffer = 4).await;
     let editor = app.key("editor", Role::Editor).await;
     let mut client = Client::connect(&app, json!({})).await;
     client

@@ -4,7 +4,7 @@
 
 use crate::helpers::{TestApp, spawn_app};
 use serde_json::{Value, json};
-use twinning::auth::Role;
+use twinning::domain::access::Role;
 
 async fn editor(app: &TestApp) -> String {
     app.key("editor", Role::Editor).await

@@ -4,7 +4,7 @@
 use crate::helpers::spawn_app;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
-use twinning::auth::Role;
+use twinning::domain::access::Role;
 
 const DRY_IMPORT: &str = r#"mutation { importDocument(dryRun: true, document: { cities: [{ key: "x", name: "X", countryCode: "FI" }] }) { counts { entity created } userErrors { code } } }"#;
 
@@ -21,7 +21,7 @@ async fn roles_decide_who_reads_and_who_writes() {
     let revoked = app.key("old", Role::Admin).await;
     let db = app.test_db.connect().await;
     assert!(
-        twinning::auth::revoke_key(&db, "old")
+        twinning::store::api_keys::revoke_key(&db, "old")
             .await
             .expect("revoke")
     );

@@ -2,11 +2,12 @@
 //! it; the refusal names them.
 
 use super::UserError;
-use crate::auth::{Role, RoleGuard};
+use crate::domain::access::Role;
+use crate::domain::changes::RecordChange;
 use crate::error::Result;
 use crate::graphql::db;
+use crate::graphql::guards::RoleGuard;
 use crate::graphql::node::decode_global_id;
-use crate::history::RecordChange;
 use crate::interchange::{Kind, ProblemCode};
 use crate::store::Sql;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
@@ -416,7 +417,7 @@ async fn delete(ctx: &Context<'_>, kind: Kind, input: DeleteInput) -> Result<Del
             )));
         }
     };
-    let txn = crate::db::begin_write(db(ctx)).await?;
+    let txn = crate::store::connection::begin_write(db(ctx)).await?;
     let backend = txn.get_database_backend();
     let mut find = Sql::new(format!("SELECT id FROM {} WHERE key = ", kind.table()));
     find.bind(key.clone());
@@ -448,7 +449,7 @@ async fn delete(ctx: &Context<'_>, kind: Kind, input: DeleteInput) -> Result<Del
     let cascaded = changes
         .iter()
         .filter(|c| {
-            c.action == crate::history::Action::Deleted
+            c.action == crate::domain::changes::Action::Deleted
                 && !(c.record_type == kind.type_name() && c.key == key)
         })
         .map(|c| format!("{}:{}", c.record_type, c.key))

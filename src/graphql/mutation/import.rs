@@ -1,9 +1,10 @@
 //! `importDocument`: the CLI's import over HTTP, for partner systems.
 
 use super::{UserError, actor};
-use crate::auth::{Role, RoleGuard};
+use crate::domain::access::Role;
 use crate::error::Result;
 use crate::graphql::db;
+use crate::graphql::guards::RoleGuard;
 use crate::interchange::{self, ImportError, ImportOptions};
 use async_graphql::{Context, Json, Object, SimpleObject};
 
@@ -65,7 +66,7 @@ impl ImportMutation {
                     Ok(report) => {
                         if let Some(id) = report.change_set {
                             ctx.data_unchecked::<crate::live::Live>()
-                                .committed(crate::live::Signal::ChangeSet(id));
+                                .committed(crate::store::notify::Signal::ChangeSet(id));
                         }
                         let counts = report
                             .counts

@@ -2,10 +2,12 @@
 //! `twinning keys create|list|revoke`.
 
 use super::UserError;
-use crate::auth::{self, Role, RoleGuard};
+use crate::domain::access::Role;
 use crate::error::Result;
 use crate::graphql::db;
+use crate::graphql::guards::RoleGuard;
 use crate::interchange::ProblemCode;
+use crate::store::api_keys as auth;
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 
 /// An API key as admins see it: never the key itself.
@@ -160,7 +162,7 @@ impl KeyMutation {
     ) -> Result<RevokeApiKeyPayload> {
         if auth::revoke_key(db(ctx), &input.name).await? {
             ctx.data_unchecked::<crate::live::Live>()
-                .committed(crate::live::Signal::KeyRevoked(input.name.clone()));
+                .committed(crate::store::notify::Signal::KeyRevoked(input.name.clone()));
             Ok(RevokeApiKeyPayload {
                 revoked: Some(input.name),
                 user_errors: Vec::new(),

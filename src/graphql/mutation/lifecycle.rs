@@ -2,11 +2,12 @@
 //! each step with its date and evidence.
 
 use super::UserError;
-use crate::auth::{Role, RoleGuard};
+use crate::domain::access::Role;
+use crate::domain::changes::RecordChange;
 use crate::error::Result;
-use crate::graphql::partnership::{Partnership, StatusChange};
+use crate::graphql::guards::RoleGuard;
+use crate::graphql::types::partnership::{Partnership, StatusChange};
 use crate::graphql::{db, scalars::PartialDate};
-use crate::history::RecordChange;
 use crate::interchange::ProblemCode;
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use entity::enums::PartnershipStatus::{self, *};
@@ -294,7 +295,7 @@ impl LifecycleMutation {
         ctx: &Context<'_>,
         input: AdvancePartnershipInput,
     ) -> Result<AdvancePartnershipPayload> {
-        let txn = crate::db::begin_write(db(ctx)).await?;
+        let txn = crate::store::connection::begin_write(db(ctx)).await?;
         let path = |field: &str| vec!["input".to_owned(), field.to_owned()];
         match advance_in(&txn, input, &path).await? {
             Ok(step) => {

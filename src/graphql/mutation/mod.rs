@@ -7,7 +7,7 @@ mod delete;
 mod import;
 mod keys;
 mod lifecycle;
-mod links;
+mod link;
 mod records;
 mod timeline;
 
@@ -22,7 +22,7 @@ pub struct Mutation(
     import::ImportMutation,
     lifecycle::LifecycleMutation,
     timeline::TimelineMutation,
-    links::LinkMutation,
+    link::LinkMutation,
     records::CityMutation,
     records::PartnershipMutation,
     records::VisitMutation,
@@ -87,19 +87,19 @@ async fn commit(
     ctx: &async_graphql::Context<'_>,
     txn: sea_orm::DatabaseTransaction,
     operation: &str,
-    changes: &[crate::history::RecordChange],
+    changes: &[crate::domain::changes::RecordChange],
 ) -> crate::error::Result<()> {
-    let change_set = crate::history::record(&txn, &actor(ctx), operation, changes).await?;
+    let change_set = crate::store::changes::record(&txn, &actor(ctx), operation, changes).await?;
     txn.commit().await?;
     if let Some(id) = change_set {
         ctx.data_unchecked::<crate::live::Live>()
-            .committed(crate::live::Signal::ChangeSet(id));
+            .committed(crate::store::notify::Signal::ChangeSet(id));
     }
     Ok(())
 }
 
 /// The principal of a request (the guard has already let it through).
 fn actor(ctx: &async_graphql::Context<'_>) -> String {
-    ctx.data_opt::<crate::auth::Principal>()
+    ctx.data_opt::<crate::domain::access::Principal>()
         .map_or_else(|| "anonymous".to_owned(), |p| p.actor().to_owned())
 }

@@ -4,10 +4,11 @@
 //! you want to keep. Both run the import's checks in one transaction.
 
 use super::UserError;
-use crate::auth::{Role, RoleGuard};
+use crate::domain::access::Role;
+use crate::domain::changes::RecordChange;
 use crate::error::Result;
+use crate::graphql::guards::RoleGuard;
 use crate::graphql::{by_key, db};
-use crate::history::RecordChange;
 use crate::interchange::document::{self as doc, Document};
 use crate::interchange::{ImportError, Problem, ProblemCode};
 use crate::store::Sql;
@@ -123,7 +124,7 @@ async fn write(
     operation: &str,
     root: &[&str],
 ) -> Result<Vec<UserError>> {
-    let txn = crate::db::begin_write(db(ctx)).await?;
+    let txn = crate::store::connection::begin_write(db(ctx)).await?;
     if let Some(error) = check_and_lock(&txn, table, key, &write, root).await? {
         txn.rollback().await?;
         return Ok(vec![error]);
@@ -193,7 +194,9 @@ macro_rules! record_mutations {
     };
 }
 
-use crate::graphql::{city, event, organization, partnership, protocol, source, topic, visit};
+use crate::graphql::types::{
+    city, event, organization, partnership, protocol, source, topic, visit,
+};
 
 record_mutations!(
     CityMutation,

@@ -7,11 +7,12 @@
 use super::UserError;
 use super::lifecycle::{AdvancePartnershipInput, advance_in};
 use super::records::{VisitPayload, Write, check_and_lock, import_in};
-use crate::auth::{Role, RoleGuard};
+use crate::domain::access::Role;
 use crate::error::Result;
-use crate::graphql::partnership::{Partnership, StatusChange};
-use crate::graphql::protocol::Protocol;
-use crate::graphql::visit::Visit;
+use crate::graphql::guards::RoleGuard;
+use crate::graphql::types::partnership::{Partnership, StatusChange};
+use crate::graphql::types::protocol::Protocol;
+use crate::graphql::types::visit::Visit;
 use crate::graphql::{by_key, db};
 use crate::interchange::ProblemCode;
 use crate::interchange::document::{self as doc, Document};
@@ -168,7 +169,7 @@ impl TimelineMutation {
         let mut visit = input.visit;
         let key = visit.key.clone();
         let root = ["input", "visit"];
-        let txn = crate::db::begin_write(db(ctx)).await?;
+        let txn = crate::store::connection::begin_write(db(ctx)).await?;
         let mut errors: Vec<UserError> = check_and_lock(&txn, "visit", &key, &Write::Create, &root)
             .await?
             .into_iter()
@@ -222,7 +223,7 @@ impl TimelineMutation {
         let mut protocol = input.protocol;
         let key = protocol.key.clone();
         let root = ["input", "protocol"];
-        let txn = crate::db::begin_write(db(ctx)).await?;
+        let txn = crate::store::connection::begin_write(db(ctx)).await?;
         let mut errors: Vec<UserError> =
             check_and_lock(&txn, "protocol", &key, &Write::Create, &root)
                 .await?

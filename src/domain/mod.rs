@@ -1,0 +1,7 @@
+//! The domain's own rules and vocabulary, free of storage and transport:
+//! dates known to the year, month or day, who may do what, and what a write
+//! did to a record.
+
+pub mod access;
+pub mod changes;
+pub mod partial_date;

@@ -1,0 +1,707 @@
+//! `City`: a city with its names and everything that links to it, and the
+//! `city`/`cities` queries.
+
+use super::event::{Event, EventFilter, EventOrderBy};
+use super::filter::{Condition, IntRange, combinators, cond, condition, one_of};
+use super::organization::{Organization, OrganizationFilter};
+use super::partnership::{Partnership, PartnershipFilter, PartnershipOrderBy};
+use super::protocol::{Protocol, ProtocolFilter, ProtocolOrderBy};
+use super::source::Source;
+use super::visit::{Visit, VisitFilter, VisitOrderBy};
+use crate::error::Result;
+use crate::graphql::connection::{
+    Connection, OrderKey, Ordering, PageArgs, children, key, nested_page, root_page,
+};
+use crate::graphql::loader::{CityNames, NamesOfCity};
+use crate::graphql::node::global_id;
+use crate::graphql::{by_id, by_key};
+use crate::store::Sql;
+use crate::store::relations::*;
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use entity::enums::{PartnershipKind, PartnershipStatus};
+use entity::{city, partnership};
+
+/// A city, or another municipal body that twins.
+#[derive(Clone)]
+pub struct City(pub city::Model);
+
+/// A city's name in one language.
+#[derive(SimpleObject)]
+pub struct Translation {
+    /// BCP 47 language tag, such as `ru` or `zh-Hant`.
+    pub lang: String,
+    /// The name in that language.
+    pub name: String,
+}
+
+/// One of a city's sister cities, numbered in order of establishment.
+#[derive(SimpleObject)]
+pub struct SisterCity {
+    /// 1 for the city's first sister city, counting ended twinnings too.
+    /// Null when the establishment date is unknown.
+    pub ordinal: Option<i32>,
+    /// The sister city.
+    pub city: City,
+    /// The twinning itself.
+    pub partnership: Partnership,
+}
+
+/// More twinnings than any city has (Bethlehem has 74).
+const MAX_SISTER_CITIES: usize = 1000;
+
+/// Mean Earth radius used for distances, in km.
+const EARTH_RADIUS_KM: f64 = 6371.0088;
+
+#[Object]
+impl City {
+    /// Every recorded change to this record, newest first (editors and admins).
+    #[graphql(guard = "crate::graphql::guards::RoleGuard(crate::domain::access::Role::Editor)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<super::change::Change>> {
+        super::change::history(
+            ctx,
+            self.0.id,
+            &super::change::CITY_HISTORY,
+            PageArgs {
+                after,
+                before,
+                first,
+                last,
+            },
+        )
+        .await
+    }
+    /// Opaque global id, stable across databases (built from type and key).
+    pub async fn id(&self) -> ID {
+        global_id("City", &self.0.key)
+    }
+    /// Stable key, such as `murmansk`.
+    async fn key(&self) -> &str {
+        &self.0.key
+    }
+    /// The name in English, or, with `lang` (a BCP 47 tag such as `ru`), in
+    /// that language when known, falling back to the English name.
+    async fn name(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A BCP 47 language tag, such as `ru` or `zh-Hant`.")] lang: Option<String>,
+    ) -> Result<String> {
+        let Some(lang) = lang else {
+            return Ok(self.0.name.clone());
+        };
+        let names = translations(ctx, self.0.id).await?;
+        Ok(names
+            .into_iter()
+            .find(|t| t.lang == lang)
+            .map_or_else(|| self.0.name.clone(), |t| t.name))
+    }
+    /// The name in the city's own language and script, such as Мурманск or 哈尔滨.
+    async fn native_name(&self) -> Option<&str> {
+        self.0.native_name.as_deref()
+    }
+    /// The name in other languages, sorted by language tag.
+    async fn translations(&self, ctx: &Context<'_>) -> Result<Vec<Translation>> {
+        translations(ctx, self.0.id).await
+    }
+    /// ISO 3166-1 alpha-2 country code, such as `RU`.
+    async fn country_code(&self) -> &str {
+        &self.0.country_code
+    }
+    /// The region (oblast, province, state…).
+    async fn region(&self) -> Option<&str> {
+        self.0.region.as_deref()
+    }
+    /// Number of inhabitants.
+    async fn population(&self) -> Option<i64> {
+        self.0.population
+    }
+    /// Latitude in degrees, north positive.
+    async fn latitude(&self) -> Option<f64> {
+        self.0.latitude
+    }
+    /// Longitude in degrees, east positive.
+    async fn longitude(&self) -> Option<f64> {
+        self.0.longitude
+    }
+    /// IANA time zone, such as `Europe/Moscow`.
+    async fn timezone(&self) -> Option<&str> {
+        self.0.timezone.as_deref()
+    }
+    /// Wikidata item id, such as `Q1763`.
+    async fn wikidata_id(&self) -> Option<&str> {
+        self.0.wikidata_id.as_deref()
+    }
+    /// Great-circle distance in km to the city with this key; null when
+    /// either city's coordinates are unknown or no such city exists.
+    async fn distance_to(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The stable key of the record.")] key: String,
+    ) -> Result<Option<f64>> {
+        let Some(other) = by_key::<city::Model>(ctx, key).await? else {
+            return Ok(None);
+        };
+        Ok(distance_km(&self.0, &other))
+    }
+    /// The city's sister cities (SISTER_CITY partnerships) in order of
+    /// establishment, each with its ordinal. Ordinals count ended twinnings
+    /// too, as city lists do. A date known only to the year or month counts
+    /// as the last day of that span (the latest it can have been), so a
+    /// precise date in the same year comes first; equal dates are ordered by
+    /// the partner's key. Twinnings without a date come last, without ordinal.
+    async fn sister_cities(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only twinnings established by this date, and (unless `includeEnded`) not ended by it."
+        )]
+        as_of: Option<crate::graphql::scalars::PartialDate>,
+        #[graphql(desc = "Also list twinnings that have ended.", default = false)]
+        include_ended: bool,
+    ) -> Result<Vec<SisterCity>> {
+        // Every twinning of the city that came into force (an intent to twin
+        // is not yet a sister city), batched with every other city asked.
+        let filter = cond(
+            "t.kind = ? AND t.status IN (?, ?, ?)",
+            [
+                PartnershipKind::SisterCity.as_str(),
+                PartnershipStatus::Active.as_str(),
+                PartnershipStatus::Suspended.as_str(),
+                PartnershipStatus::Ended.as_str(),
+            ]
+            .map(str::to_owned),
+        );
+        let mut twinnings: Vec<partnership::Model> = children(
+            ctx,
+            self.0.id,
+            &CITY_PARTNERSHIPS,
+            &filter,
+            "t.key",
+            MAX_SISTER_CITIES,
+        )
+        .await?;
+        let as_of_end = as_of.map(|d| d.end());
+        twinnings.retain(|p| match (as_of_end, p.established_on_end) {
+            (Some(limit), Some(established)) => established <= limit,
+            (Some(_), None) => false,
+            (None, _) => true,
+        });
+        let mut partners = Vec::with_capacity(twinnings.len());
+        for twinning in &twinnings {
+            let partner = if twinning.city_a_id == self.0.id {
+                twinning.city_b_id
+            } else {
+                twinning.city_a_id
+            };
+            partners.push(crate::graphql::referenced::<city::Model>(ctx, partner).await?);
+        }
+        let mut rows: Vec<(partnership::Model, city::Model)> =
+            twinnings.into_iter().zip(partners).collect();
+        rows.sort_by(|(a, ca), (b, cb)| {
+            (
+                a.established_on_end.is_none(),
+                a.established_on_end,
+                &ca.key,
+            )
+                .cmp(&(
+                    b.established_on_end.is_none(),
+                    b.established_on_end,
+                    &cb.key,
+                ))
+        });
+        let mut sisters = Vec::new();
+        for (index, (twinning, partner)) in rows.into_iter().enumerate() {
+            let ordinal = twinning
+                .established_on_end
+                .map(|_| i32::try_from(index + 1).unwrap_or(i32::MAX));
+            let ended = match (twinning.ended_on_start, as_of_end) {
+                (Some(ended), Some(limit)) => ended <= limit,
+                (Some(_), None) => true,
+                (None, _) => false,
+            };
+            if include_ended || !ended {
+                sisters.push(SisterCity {
+                    ordinal,
+                    city: City(partner),
+                    partnership: Partnership(twinning),
+                });
+            }
+        }
+        Ok(sisters)
+    }
+    /// Partnerships this city is part of.
+    async fn partnerships(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<PartnershipFilter>,
+        #[graphql(default)] order_by: PartnershipOrderBy,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Partnership>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &CITY_PARTNERSHIPS,
+            condition(filter.as_ref()),
+            order_by.ordering(),
+            args,
+            Partnership,
+        )
+        .await
+    }
+    /// Delegations this city sent.
+    async fn visits_made(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<VisitFilter>,
+        #[graphql(default)] order_by: VisitOrderBy,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Visit>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &CITY_VISITS_MADE,
+            condition(filter.as_ref()),
+            order_by.ordering(),
+            args,
+            Visit,
+        )
+        .await
+    }
+    /// Delegations this city received.
+    async fn visits_received(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<VisitFilter>,
+        #[graphql(default)] order_by: VisitOrderBy,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Visit>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &CITY_VISITS_RECEIVED,
+            condition(filter.as_ref()),
+            order_by.ordering(),
+            args,
+            Visit,
+        )
+        .await
+    }
+    /// Events this city hosted.
+    async fn hosted_events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<EventFilter>,
+        #[graphql(default)] order_by: EventOrderBy,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Event>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &CITY_HOSTED_EVENTS,
+            condition(filter.as_ref()),
+            order_by.ordering(),
+            args,
+            Event,
+        )
+        .await
+    }
+    /// Organizations in this city.
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<OrganizationFilter>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Organization>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &CITY_ORGANIZATIONS,
+            condition(filter.as_ref()),
+            super::organization::BY_NAME,
+            args,
+            Organization,
+        )
+        .await
+    }
+    /// Protocols this city is a party to.
+    async fn protocols(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<ProtocolFilter>,
+        #[graphql(default)] order_by: ProtocolOrderBy,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Protocol>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &CITY_PROTOCOLS,
+            condition(filter.as_ref()),
+            order_by.ordering(),
+            args,
+            Protocol,
+        )
+        .await
+    }
+    /// The sources this record cites.
+    async fn sources(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Source>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &CITY_SOURCES,
+            Sql::new("1=1"),
+            super::source::BY_KEY,
+            args,
+            Source,
+        )
+        .await
+    }
+    /// When the record was created here.
+    async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.created_at
+    }
+    /// When the record last changed here.
+    async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.updated_at
+    }
+}
+
+/// The great-circle distance between two cities, if both have coordinates.
+pub fn distance_km(a: &city::Model, b: &city::Model) -> Option<f64> {
+    let (lat1, lon1, lat2, lon2) = (
+        a.latitude?.to_radians(),
+        a.longitude?.to_radians(),
+        b.latitude?.to_radians(),
+        b.longitude?.to_radians(),
+    );
+    let h = ((lat2 - lat1) / 2.0).sin().powi(2)
+        + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
+    Some(2.0 * EARTH_RADIUS_KM * h.sqrt().asin())
+}
+
+async fn translations(ctx: &Context<'_>, city_id: i32) -> Result<Vec<Translation>> {
+    let rows = ctx
+        .data_unchecked::<DataLoader<CityNames>>()
+        .load_one(NamesOfCity(city_id))
+        .await?;
+    Ok(rows
+        .unwrap_or_default()
+        .into_iter()
+        .map(|row| Translation {
+            lang: row.lang,
+            name: row.name,
+        })
+        .collect())
+}
+
+/// A circle on the map: cities within `radiusKm` of a point.
+#[derive(InputObject, Clone)]
+pub struct Near {
+    /// Latitude of the centre, in degrees.
+    pub latitude: f64,
+    /// Longitude of the centre, in degrees.
+    pub longitude: f64,
+    /// Radius in km.
+    pub radius_km: f64,
+}
+
+impl Near {
+    /// An equirectangular approximation: plain arithmetic that both SQLite
+    /// (which has no trigonometry) and PostgreSQL can evaluate and compare
+    /// with an index-free scan; within 0.5 % of the great-circle distance for
+    /// radii up to a few hundred km away from the poles and the antimeridian.
+    fn to_sql(&self) -> Sql {
+        let scale = self.latitude.to_radians().cos();
+        let degrees = self.radius_km / (EARTH_RADIUS_KM.to_radians());
+        cond(
+            "(t.latitude IS NOT NULL AND (t.latitude - ?) * (t.latitude - ?) + (t.longitude - ?) * (t.longitude - ?) * ? <= ?)",
+            [
+                self.latitude,
+                self.latitude,
+                self.longitude,
+                self.longitude,
+                scale * scale,
+                degrees * degrees,
+            ],
+        )
+    }
+}
+
+/// Relation filter: cities with at least one / no partnership matching.
+#[derive(InputObject, Default)]
+pub struct PartnershipRelation {
+    /// At least one partnership matches.
+    pub some: Option<PartnershipFilter>,
+    /// No partnership matches.
+    pub none: Option<PartnershipFilter>,
+}
+
+/// Which cities to list. All given fields must hold.
+#[derive(InputObject, Default)]
+pub struct CityFilter {
+    /// One of these keys.
+    pub keys: Option<Vec<String>>,
+    /// In one of these countries (ISO 3166-1 alpha-2).
+    pub country_codes: Option<Vec<String>>,
+    /// In this region.
+    pub region: Option<String>,
+    /// Some name (English, native or a translation) starts with this text,
+    /// ignoring case in any script: "мур" finds Мурманск.
+    pub name_starts_with: Option<String>,
+    /// Population in this range.
+    pub population: Option<IntRange>,
+    /// Within a distance of a point.
+    pub near: Option<Near>,
+    /// Partnerships of the city: `some` or `none` matching a filter (kind,
+    /// status, the partner's country…).
+    pub partnerships: Option<PartnershipRelation>,
+    /// All of these filters hold.
+    pub and: Option<Vec<CityFilter>>,
+    /// At least one of these filters holds.
+    pub or: Option<Vec<CityFilter>>,
+    /// This filter does not hold.
+    pub not: Option<Box<CityFilter>>,
+}
+
+/// `EXISTS` over a city's partnerships matching a filter (with the partner
+/// city reachable as alias `o`).
+fn partnership_exists(filter: &PartnershipFilter) -> Sql {
+    let mut sql = Sql::new(
+        "EXISTS (SELECT 1 FROM partnership t2 WHERE (t2.city_a_id = t.id OR t2.city_b_id = t.id) AND t2.id IN (SELECT t.id FROM partnership t WHERE ",
+    );
+    sql.append(&filter.to_sql()).push("))");
+    sql
+}
+
+impl Condition for CityFilter {
+    fn conditions(&self, out: &mut Vec<Sql>) {
+        if let Some(keys) = &self.keys {
+            out.push(one_of("t.key", keys.clone()));
+        }
+        if let Some(codes) = &self.country_codes {
+            out.push(one_of("t.country_code", codes.clone()));
+        }
+        if let Some(region) = &self.region {
+            out.push(cond("t.region = ?", [region.clone()]));
+        }
+        if let Some(prefix) = &self.name_starts_with {
+            let pattern = format!(
+                "{}%",
+                crate::store::search::like_escape(&crate::store::search::fold(prefix))
+            );
+            out.push(cond("EXISTS (SELECT 1 FROM city_search_name n WHERE n.city_id = t.id AND n.name_folded LIKE ? ESCAPE '\\')", [pattern]));
+        }
+        if let Some(range) = &self.population {
+            out.push(range.contains("t.population"));
+        }
+        if let Some(near) = &self.near {
+            out.push(near.to_sql());
+        }
+        if let Some(relation) = &self.partnerships {
+            if let Some(some) = &relation.some {
+                out.push(partnership_exists(some));
+            }
+            if let Some(none) = &relation.none {
+                let mut sql = Sql::new("NOT ");
+                sql.append(&partnership_exists(none));
+                out.push(sql);
+            }
+        }
+    }
+    combinators!();
+}
+
+/// Orders of city lists; each ends with the key, so the order is total.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+pub enum CityOrderBy {
+    /// By English name (the default).
+    #[default]
+    Name,
+    /// By key.
+    Key,
+    /// Largest population first (unknown last).
+    PopulationDesc,
+    /// By country code, then name.
+    Country,
+}
+
+static BY_NAME: [OrderKey<city::Model>; 2] = [
+    key!("t.name", Text, false, |m| m.name.clone().into()),
+    key!("t.key", Text, false, |m| m.key.clone().into()),
+];
+pub static BY_KEY_ORDER: &[OrderKey<city::Model>] =
+    &[key!("t.key", Text, false, |m| m.key.clone().into())];
+static BY_POPULATION: [OrderKey<city::Model>; 2] = [
+    key!("COALESCE(t.population, -1)", Int, true, |m| m
+        .population
+        .unwrap_or(-1)
+        .into()),
+    key!("t.key", Text, false, |m| m.key.clone().into()),
+];
+static BY_COUNTRY: [OrderKey<city::Model>; 3] = [
+    key!("t.country_code", Text, false, |m| m
+        .country_code
+        .clone()
+        .into()),
+    key!("t.name", Text, false, |m| m.name.clone().into()),
+    key!("t.key", Text, false, |m| m.key.clone().into()),
+];
+
+impl CityOrderBy {
+    fn ordering(self) -> Ordering<city::Model> {
+        match self {
+            Self::Name => &BY_NAME,
+            Self::Key => BY_KEY_ORDER,
+            Self::PopulationDesc => &BY_POPULATION,
+            Self::Country => &BY_COUNTRY,
+        }
+    }
+}
+
+/// City lookups.
+#[derive(Default)]
+pub struct CityQuery;
+
+#[Object]
+impl CityQuery {
+    /// The city with this key, or null.
+    async fn city(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The stable key of the record.")] key: String,
+    ) -> Result<Option<City>> {
+        Ok(by_key::<city::Model>(ctx, key).await?.map(City))
+    }
+
+    /// Cities, a page at a time.
+    async fn cities(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<CityFilter>,
+        #[graphql(default)] order_by: CityOrderBy,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<City>> {
+        root_page(
+            ctx,
+            condition(filter.as_ref()),
+            order_by.ordering(),
+            PageArgs {
+                after,
+                before,
+                first,
+                last,
+            },
+            City,
+        )
+        .await
+    }
+}
+
+/// A city by id, for the types that refer to one.
+pub async fn city(ctx: &Context<'_>, id: i32) -> Result<City> {
+    crate::graphql::referenced::<city::Model>(ctx, id)
+        .await
+        .map(City)
+}
+
+/// A city by id, if the reference is set.
+pub async fn optional_city(ctx: &Context<'_>, id: Option<i32>) -> Result<Option<City>> {
+    match id {
+        Some(id) => Ok(by_id::<city::Model>(ctx, id).await?.map(City)),
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,336 @@
+//! `Event`: festivals, exhibitions, anniversaries and forums.
+
+use super::city::{City, city};
+use super::filter::{Condition, DateRange, combinators, cond, condition, one_of, tagged_with};
+use super::protocol::{Protocol, ProtocolOrderBy};
+use super::source::Source;
+use super::topic::Topic;
+use super::visit::{Visit, VisitOrderBy};
+use crate::error::Result;
+use crate::graphql::by_key;
+use crate::graphql::connection::{
+    Connection, OrderKey, Ordering, PageArgs, key, nested_page, root_page,
+};
+use crate::graphql::node::global_id;
+use crate::graphql::scalars::PartialDate;
+use crate::store::Sql;
+use crate::store::relations::*;
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use entity::enums::EventKind;
+use entity::event;
+
+/// A festival, exhibition, anniversary or forum hosted by a city.
+#[derive(Clone)]
+pub struct Event(pub event::Model);
+
+#[Object]
+impl Event {
+    /// Every recorded change to this record, newest first (editors and admins).
+    #[graphql(guard = "crate::graphql::guards::RoleGuard(crate::domain::access::Role::Editor)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<super::change::Change>> {
+        super::change::history(
+            ctx,
+            self.0.id,
+            &super::change::EVENT_HISTORY,
+            PageArgs {
+                after,
+                before,
+                first,
+                last,
+            },
+        )
+        .await
+    }
+    /// Opaque global id, stable across databases (built from type and key).
+    pub async fn id(&self) -> ID {
+        global_id("Event", &self.0.key)
+    }
+    /// Stable key.
+    async fn key(&self) -> &str {
+        &self.0.key
+    }
+    /// Its name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// What kind of event it is.
+    async fn kind(&self) -> EventKind {
+        self.0.kind
+    }
+    /// The host city.
+    async fn host_city(&self, ctx: &Context<'_>) -> Result<City> {
+        city(ctx, self.0.host_city_id).await
+    }
+    /// The first day, as precisely as known.
+    async fn start_date(&self) -> Option<PartialDate> {
+        PartialDate::stored(Some(&self.0.start_date))
+    }
+    /// The last day, as precisely as known.
+    async fn end_date(&self) -> Option<PartialDate> {
+        PartialDate::stored(self.0.end_date.as_deref())
+    }
+    /// What it was.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// Delegations that attended it.
+    async fn visits(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Visit>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &EVENT_VISITS,
+            Sql::new("1=1"),
+            VisitOrderBy::StartDate.ordering(),
+            args,
+            Visit,
+        )
+        .await
+    }
+    /// Documents signed at it.
+    async fn protocols(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Protocol>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &EVENT_PROTOCOLS,
+            Sql::new("1=1"),
+            ProtocolOrderBy::Signed.ordering(),
+            args,
+            Protocol,
+        )
+        .await
+    }
+    /// Topics it was about.
+    async fn topics(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Topic>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &EVENT_TOPICS,
+            Sql::new("1=1"),
+            super::topic::BY_NAME,
+            args,
+            Topic,
+        )
+        .await
+    }
+    /// The sources this record cites.
+    async fn sources(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Source>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &EVENT_SOURCES,
+            Sql::new("1=1"),
+            super::source::BY_KEY,
+            args,
+            Source,
+        )
+        .await
+    }
+}
+
+/// Which events to list. All given fields must hold.
+#[derive(InputObject, Default)]
+pub struct EventFilter {
+    /// One of these keys.
+    pub keys: Option<Vec<String>>,
+    /// Hosted by the city with this key.
+    pub host_city: Option<String>,
+    /// One of these kinds.
+    pub kinds: Option<Vec<EventKind>>,
+    /// Took place (any day of it) within this span.
+    pub during: Option<DateRange>,
+    /// About this topic or one of its descendants (by key).
+    pub topic: Option<String>,
+    /// All of these filters hold.
+    pub and: Option<Vec<EventFilter>>,
+    /// At least one of these filters holds.
+    pub or: Option<Vec<EventFilter>>,
+    /// This filter does not hold.
+    pub not: Option<Box<EventFilter>>,
+}
+
+impl Condition for EventFilter {
+    fn conditions(&self, out: &mut Vec<Sql>) {
+        if let Some(keys) = &self.keys {
+            out.push(one_of("t.key", keys.clone()));
+        }
+        if let Some(key) = &self.host_city {
+            out.push(cond(
+                "t.host_city_id = (SELECT id FROM city WHERE key = ?)",
+                [key.clone()],
+            ));
+        }
+        if let Some(kinds) = &self.kinds {
+            out.push(one_of(
+                "t.kind",
+                kinds.iter().map(|k| k.as_str().to_owned()),
+            ));
+        }
+        if let Some(range) = &self.during {
+            out.push(range.overlaps(
+                "t.start_date_start",
+                "COALESCE(t.end_date_end, t.start_date_end)",
+            ));
+        }
+        if let Some(topic) = &self.topic {
+            out.push(tagged_with("event_topic", "event_id", topic));
+        }
+    }
+    combinators!();
+}
+
+/// Orders of event lists; each ends with the key.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+pub enum EventOrderBy {
+    /// Earliest first (the default).
+    #[default]
+    StartDate,
+    /// Latest first.
+    StartDateDesc,
+}
+
+pub static BY_START: &[OrderKey<event::Model>] = &[
+    key!("t.start_date_start", Date, false, |m| m
+        .start_date_start
+        .to_string()
+        .into()),
+    key!("t.key", Text, false, |m| m.key.clone().into()),
+];
+static BY_START_DESC: &[OrderKey<event::Model>] = &[
+    key!("t.start_date_start", Date, true, |m| m
+        .start_date_start
+        .to_string()
+        .into()),
+    key!("t.key", Text, false, |m| m.key.clone().into()),
+];
+
+impl EventOrderBy {
+    pub fn ordering(self) -> Ordering<event::Model> {
+        match self {
+            Self::StartDate => BY_START,
+            Self::StartDateDesc => BY_START_DESC,
+        }
+    }
+}
+
+/// Event lookups.
+#[derive(Default)]
+pub struct EventQuery;
+
+#[Object]
+impl EventQuery {
+    /// The event with this key, or null.
+    async fn event(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The stable key of the record.")] key: String,
+    ) -> Result<Option<Event>> {
+        Ok(by_key::<event::Model>(ctx, key).await?.map(Event))
+    }
+
+    /// Events, a page at a time.
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<EventFilter>,
+        #[graphql(default)] order_by: EventOrderBy,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Event>> {
+        root_page(
+            ctx,
+            condition(filter.as_ref()),
+            order_by.ordering(),
+            PageArgs {
+                after,
+                before,
+                first,
+                last,
+            },
+            Event,
+        )
+        .await
+    }
+}
+
+/// An event by id, if the reference is set.
+pub async fn optional_event(ctx: &Context<'_>, id: Option<i32>) -> Result<Option<Event>> {
+    match id {
+        Some(id) => Ok(crate::graphql::by_id::<event::Model>(ctx, id)
+            .await?
+            .map(Event)),
+        None => Ok(None),
+    }
+}

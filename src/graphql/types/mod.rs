@@ -1,0 +1,16 @@
+//! The schema's object types, one file each with its filter and order
+//! inputs and its root lookups.
+
+pub mod change;
+pub mod city;
+pub mod event;
+pub mod filter;
+pub mod organization;
+pub mod partnership;
+pub mod protocol;
+pub mod search;
+pub mod source;
+pub mod stats;
+pub mod timeline;
+pub mod topic;
+pub mod visit;

@@ -1,0 +1,212 @@
+//! `Organization`: a lyceum, university, hospital or administration in a city.
+
+use super::city::{City, city};
+use super::filter::{Condition, combinators, cond, condition, one_of};
+use super::source::Source;
+use super::visit::{Visit, VisitOrderBy};
+use crate::error::Result;
+use crate::graphql::by_key;
+use crate::graphql::connection::{Connection, OrderKey, PageArgs, key, nested_page, root_page};
+use crate::graphql::node::global_id;
+use crate::store::Sql;
+use crate::store::relations::*;
+use async_graphql::{Context, ID, InputObject, Object};
+use entity::enums::OrganizationKind;
+use entity::organization;
+
+/// An organization that takes part in visits and cooperation.
+#[derive(Clone)]
+pub struct Organization(pub organization::Model);
+
+#[Object]
+impl Organization {
+    /// Every recorded change to this record, newest first (editors and admins).
+    #[graphql(guard = "crate::graphql::guards::RoleGuard(crate::domain::access::Role::Editor)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<super::change::Change>> {
+        super::change::history(
+            ctx,
+            self.0.id,
+            &super::change::ORGANIZATION_HISTORY,
+            PageArgs {
+                after,
+                before,
+                first,
+                last,
+            },
+        )
+        .await
+    }
+    /// Opaque global id, stable across databases (built from type and key).
+    pub async fn id(&self) -> ID {
+        global_id("Organization", &self.0.key)
+    }
+    /// Stable key.
+    async fn key(&self) -> &str {
+        &self.0.key
+    }
+    /// Its name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// What kind of organization it is.
+    async fn kind(&self) -> OrganizationKind {
+        self.0.kind
+    }
+    /// The city it is in.
+    async fn city(&self, ctx: &Context<'_>) -> Result<City> {
+        city(ctx, self.0.city_id).await
+    }
+    /// Visits it took part in.
+    async fn visits(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Visit>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &ORGANIZATION_VISITS,
+            Sql::new("1=1"),
+            VisitOrderBy::StartDate.ordering(),
+            args,
+            Visit,
+        )
+        .await
+    }
+    /// The sources this record cites.
+    async fn sources(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Source>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &ORGANIZATION_SOURCES,
+            Sql::new("1=1"),
+            super::source::BY_KEY,
+            args,
+            Source,
+        )
+        .await
+    }
+}
+
+pub static BY_NAME: &[OrderKey<organization::Model>] = &[
+    key!("t.name", Text, false, |m| m.name.clone().into()),
+    key!("t.key", Text, false, |m| m.key.clone().into()),
+];
+
+/// Which organizations to list.
+#[derive(InputObject, Default)]
+pub struct OrganizationFilter {
+    /// One of these keys.
+    pub keys: Option<Vec<String>>,
+    /// In the city with this key.
+    pub city: Option<String>,
+    /// One of these kinds.
+    pub kinds: Option<Vec<OrganizationKind>>,
+    /// All of these filters hold.
+    pub and: Option<Vec<OrganizationFilter>>,
+    /// At least one of these filters holds.
+    pub or: Option<Vec<OrganizationFilter>>,
+    /// This filter does not hold.
+    pub not: Option<Box<OrganizationFilter>>,
+}
+
+impl Condition for OrganizationFilter {
+    fn conditions(&self, out: &mut Vec<Sql>) {
+        if let Some(keys) = &self.keys {
+            out.push(one_of("t.key", keys.clone()));
+        }
+        if let Some(key) = &self.city {
+            out.push(cond(
+                "t.city_id = (SELECT id FROM city WHERE key = ?)",
+                [key.clone()],
+            ));
+        }
+        if let Some(kinds) = &self.kinds {
+            out.push(one_of(
+                "t.kind",
+                kinds.iter().map(|k| k.as_str().to_owned()),
+            ));
+        }
+    }
+    combinators!();
+}
+
+/// Organization lookups.
+#[derive(Default)]
+pub struct OrganizationQuery;
+
+#[Object]
+impl OrganizationQuery {
+    /// The organization with this key, or null.
+    async fn organization(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The stable key of the record.")] key: String,
+    ) -> Result<Option<Organization>> {
+        Ok(by_key::<organization::Model>(ctx, key)
+            .await?
+            .map(Organization))
+    }
+
+    /// Organizations by name, a page at a time.
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<OrganizationFilter>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Organization>> {
+        root_page(
+            ctx,
+            condition(filter.as_ref()),
+            BY_NAME,
+            PageArgs {
+                after,
+                before,
+                first,
+                last,
+            },
+            Organization,
+        )
+        .await
+    }
+}

@@ -1,0 +1,496 @@
+//! `Partnership`: the tie between two cities, its history and timeline.
+
+use super::city::{City, city};
+use super::filter::{Condition, DateRange, combinators, cond, condition, one_of, tagged_with};
+use super::protocol::{Protocol, ProtocolFilter, ProtocolOrderBy};
+use super::source::Source;
+use super::topic::Topic;
+use super::visit::{Visit, VisitFilter, VisitOrderBy};
+use crate::error::Result;
+use crate::graphql::by_key;
+use crate::graphql::connection::{
+    Connection, OrderKey, Ordering, PageArgs, key, nested_page, root_page,
+};
+use crate::graphql::node::global_id;
+use crate::graphql::scalars::{DateSpan, PartialDate};
+use crate::store::Sql;
+use crate::store::relations::*;
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use entity::enums::{PartnershipKind, PartnershipStatus};
+use entity::{partnership, partnership_status_change as status_change};
+
+/// The relation between two cities: one per unordered pair and kind.
+#[derive(Clone)]
+pub struct Partnership(pub partnership::Model);
+
+#[Object]
+impl Partnership {
+    /// Every recorded change to this record, newest first (editors and admins).
+    #[graphql(guard = "crate::graphql::guards::RoleGuard(crate::domain::access::Role::Editor)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<super::change::Change>> {
+        super::change::history(
+            ctx,
+            self.0.id,
+            &super::change::PARTNERSHIP_HISTORY,
+            PageArgs {
+                after,
+                before,
+                first,
+                last,
+            },
+        )
+        .await
+    }
+    /// Opaque global id, stable across databases (built from type and key).
+    pub async fn id(&self) -> ID {
+        global_id("Partnership", &self.0.key)
+    }
+    /// Stable key, such as `murmansk-harbin`.
+    async fn key(&self) -> &str {
+        &self.0.key
+    }
+    /// The two cities, in the order the sources name them.
+    async fn cities(&self, ctx: &Context<'_>) -> Result<Vec<City>> {
+        // Both at once, so they join the same batch.
+        let (a, b) = futures_util::future::try_join(
+            city(ctx, self.0.city_a_id),
+            city(ctx, self.0.city_b_id),
+        )
+        .await?;
+        Ok(vec![a, b])
+    }
+    /// The other city of the pair, seen from the city with key `of`.
+    async fn partner(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The key of the city whose partner is wanted.")] of: String,
+    ) -> Result<Option<City>> {
+        let (a, b) = futures_util::future::try_join(
+            city(ctx, self.0.city_a_id),
+            city(ctx, self.0.city_b_id),
+        )
+        .await?;
+        Ok(if a.0.key == of {
+            Some(b)
+        } else if b.0.key == of {
+            Some(a)
+        } else {
+            None
+        })
+    }
+    /// What kind of tie this is.
+    async fn kind(&self) -> PartnershipKind {
+        self.0.kind
+    }
+    /// Where it stands now; `statusHistory` has the dated steps.
+    async fn status(&self) -> PartnershipStatus {
+        self.0.status
+    }
+    /// When it was first proposed.
+    async fn proposed_on(&self) -> Option<PartialDate> {
+        PartialDate::stored(self.0.proposed_on.as_deref())
+    }
+    /// When it was established (the agreement took effect).
+    async fn established_on(&self) -> Option<PartialDate> {
+        PartialDate::stored(self.0.established_on.as_deref())
+    }
+    /// `establishedOn` with its precision and span.
+    async fn established(&self) -> Option<DateSpan> {
+        DateSpan::stored(self.0.established_on.as_deref())
+    }
+    /// When it ended or was suspended.
+    async fn ended_on(&self) -> Option<PartialDate> {
+        PartialDate::stored(self.0.ended_on.as_deref())
+    }
+    /// Notes on the sources and their disagreements.
+    async fn notes(&self) -> Option<&str> {
+        self.0.notes.as_deref()
+    }
+    /// The dated steps of its status, oldest first.
+    async fn status_history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<StatusChange>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &PARTNERSHIP_STATUS_HISTORY,
+            Sql::new("1=1"),
+            &STEPS_BY_DATE,
+            args,
+            StatusChange,
+        )
+        .await
+    }
+    /// Visits made within this partnership.
+    async fn visits(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<VisitFilter>,
+        #[graphql(default)] order_by: VisitOrderBy,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Visit>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &PARTNERSHIP_VISITS,
+            condition(filter.as_ref()),
+            order_by.ordering(),
+            args,
+            Visit,
+        )
+        .await
+    }
+    /// Documents signed within this partnership.
+    async fn protocols(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<ProtocolFilter>,
+        #[graphql(default)] order_by: ProtocolOrderBy,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Protocol>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &PARTNERSHIP_PROTOCOLS,
+            condition(filter.as_ref()),
+            order_by.ordering(),
+            args,
+            Protocol,
+        )
+        .await
+    }
+    /// What the partners cooperate on.
+    async fn topics(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Topic>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &PARTNERSHIP_TOPICS,
+            Sql::new("1=1"),
+            super::topic::BY_NAME,
+            args,
+            Topic,
+        )
+        .await
+    }
+    /// Visits, protocols, events and status changes in date order.
+    async fn timeline(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+    ) -> Result<Connection<super::timeline::TimelineItem>> {
+        super::timeline::timeline(ctx, &self.0, first, after).await
+    }
+    /// The sources this record cites.
+    async fn sources(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Source>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &PARTNERSHIP_SOURCES,
+            Sql::new("1=1"),
+            super::source::BY_KEY,
+            args,
+            Source,
+        )
+        .await
+    }
+}
+
+/// One dated step in a partnership's status history.
+#[derive(Clone)]
+pub struct StatusChange(pub status_change::Model);
+
+#[Object]
+impl StatusChange {
+    /// The status the partnership reached.
+    async fn status(&self) -> PartnershipStatus {
+        self.0.status
+    }
+    /// When (null if unknown).
+    async fn on(&self) -> Option<PartialDate> {
+        PartialDate::stored(self.0.occurred_on.as_deref())
+    }
+    /// The side that took the step, when only one did.
+    async fn city(&self, ctx: &Context<'_>) -> Result<Option<City>> {
+        super::city::optional_city(ctx, self.0.city_id).await
+    }
+    /// The document that made the step.
+    async fn protocol(&self, ctx: &Context<'_>) -> Result<Option<Protocol>> {
+        super::protocol::optional_protocol(ctx, self.0.protocol_id).await
+    }
+    /// A note on the step.
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    /// True when the step was derived from the partnership's own dates and
+    /// protocols on import, rather than recorded as it happened.
+    async fn derived(&self) -> bool {
+        self.0.derived
+    }
+}
+
+static STEPS_BY_DATE: [OrderKey<status_change::Model>; 2] = [
+    key!(
+        "COALESCE(t.occurred_on_start, '9999-12-31')",
+        Date,
+        false,
+        |m| m
+            .occurred_on_start
+            .unwrap_or(chrono::NaiveDate::MAX)
+            .to_string()
+            .into()
+    ),
+    key!("t.id", Int, false, |m| m.id.into()),
+];
+
+/// Which partnerships to list. All given fields must hold.
+#[derive(InputObject, Default)]
+pub struct PartnershipFilter {
+    /// One of these keys.
+    pub keys: Option<Vec<String>>,
+    /// One of the two cities has this key.
+    pub city: Option<String>,
+    /// Either city is in one of these countries.
+    pub country_codes: Option<Vec<String>>,
+    /// One of these kinds.
+    pub kinds: Option<Vec<PartnershipKind>>,
+    /// One of these statuses.
+    pub statuses: Option<Vec<PartnershipStatus>>,
+    /// Established within this span (a partial date matches if its span overlaps).
+    pub established: Option<DateRange>,
+    /// Tagged with this topic or one of its descendants (by key).
+    pub topic: Option<String>,
+    /// All of these filters hold.
+    pub and: Option<Vec<PartnershipFilter>>,
+    /// At least one of these filters holds.
+    pub or: Option<Vec<PartnershipFilter>>,
+    /// This filter does not hold.
+    pub not: Option<Box<PartnershipFilter>>,
+}
+
+impl Condition for PartnershipFilter {
+    fn conditions(&self, out: &mut Vec<Sql>) {
+        if let Some(keys) = &self.keys {
+            out.push(one_of("t.key", keys.clone()));
+        }
+        if let Some(key) = &self.city {
+            out.push(cond("(t.city_a_id = (SELECT id FROM city WHERE key = ?) OR t.city_b_id = (SELECT id FROM city WHERE key = ?))", [key.clone(), key.clone()]));
+        }
+        if let Some(codes) = &self.country_codes {
+            let mut sql = Sql::new(
+                "EXISTS (SELECT 1 FROM city c WHERE c.id IN (t.city_a_id, t.city_b_id) AND c.country_code IN (",
+            );
+            sql.bind_list(codes.clone()).push("))");
+            out.push(sql);
+        }
+        if let Some(kinds) = &self.kinds {
+            out.push(one_of(
+                "t.kind",
+                kinds.iter().map(|k| k.as_str().to_owned()),
+            ));
+        }
+        if let Some(statuses) = &self.statuses {
+            out.push(one_of(
+                "t.status",
+                statuses.iter().map(|s| s.as_str().to_owned()),
+            ));
+        }
+        if let Some(range) = &self.established {
+            out.push(cond(
+                "t.established_on_start IS NOT NULL",
+                Vec::<String>::new(),
+            ));
+            out.push(range.overlaps_date("t.established_on"));
+        }
+        if let Some(topic) = &self.topic {
+            out.push(tagged_with("partnership_topic", "partnership_id", topic));
+        }
+    }
+    combinators!();
+}
+
+/// Orders of partnership lists; each ends with the key.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+pub enum PartnershipOrderBy {
+    /// By key (the default).
+    #[default]
+    Key,
+    /// Oldest establishment first (unknown dates last).
+    Established,
+    /// Newest establishment first (unknown dates last).
+    EstablishedDesc,
+}
+
+static BY_KEY: [OrderKey<partnership::Model>; 1] =
+    [key!("t.key", Text, false, |m| m.key.clone().into())];
+static BY_ESTABLISHED: [OrderKey<partnership::Model>; 2] = [
+    key!(
+        "COALESCE(t.established_on_start, '9999-12-31')",
+        Date,
+        false,
+        |m| m
+            .established_on_start
+            .unwrap_or(chrono::NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default())
+            .to_string()
+            .into()
+    ),
+    key!("t.key", Text, false, |m| m.key.clone().into()),
+];
+static BY_ESTABLISHED_DESC: [OrderKey<partnership::Model>; 2] = [
+    key!(
+        "COALESCE(t.established_on_start, '0001-01-01')",
+        Date,
+        true,
+        |m| m
+            .established_on_start
+            .unwrap_or(chrono::NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or_default())
+            .to_string()
+            .into()
+    ),
+    key!("t.key", Text, false, |m| m.key.clone().into()),
+];
+
+impl PartnershipOrderBy {
+    pub fn ordering(self) -> Ordering<partnership::Model> {
+        match self {
+            Self::Key => &BY_KEY,
+            Self::Established => &BY_ESTABLISHED,
+            Self::EstablishedDesc => &BY_ESTABLISHED_DESC,
+        }
+    }
+}
+
+/// Partnership lookups.
+#[derive(Default)]
+pub struct PartnershipQuery;
+
+#[Object]
+impl PartnershipQuery {
+    /// The partnership with this key, or null.
+    async fn partnership(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The stable key of the record.")] key: String,
+    ) -> Result<Option<Partnership>> {
+        Ok(by_key::<partnership::Model>(ctx, key)
+            .await?
+            .map(Partnership))
+    }
+
+    /// Partnerships, a page at a time.
+    async fn partnerships(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<PartnershipFilter>,
+        #[graphql(default)] order_by: PartnershipOrderBy,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Partnership>> {
+        root_page(
+            ctx,
+            condition(filter.as_ref()),
+            order_by.ordering(),
+            PageArgs {
+                after,
+                before,
+                first,
+                last,
+            },
+            Partnership,
+        )
+        .await
+    }
+}
+
+/// A partnership by id, if the reference is set.
+pub async fn optional_partnership(
+    ctx: &Context<'_>,
+    id: Option<i32>,
+) -> Result<Option<Partnership>> {
+    match id {
+        Some(id) => Ok(crate::graphql::by_id::<partnership::Model>(ctx, id)
+            .await?
+            .map(Partnership)),
+        None => Ok(None),
+    }
+}

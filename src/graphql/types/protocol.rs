@@ -1,0 +1,319 @@
+//! `Protocol`: a signed document, the milestones of a partnership.
+
+use super::city::{City, optional_city};
+use super::event::{Event, optional_event};
+use super::filter::{Condition, DateRange, combinators, cond, condition, one_of, tagged_with};
+use super::partnership::{Partnership, optional_partnership};
+use super::source::Source;
+use super::topic::Topic;
+use super::visit::{Visit, optional_visit};
+use crate::error::Result;
+use crate::graphql::by_key;
+use crate::graphql::connection::{
+    Connection, OrderKey, Ordering, PageArgs, key, nested_page, root_page,
+};
+use crate::graphql::loader::{Parties, PartiesOf};
+use crate::graphql::node::global_id;
+use crate::graphql::scalars::PartialDate;
+use crate::store::Sql;
+use crate::store::relations::*;
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use entity::enums::ProtocolKind;
+use entity::protocol;
+
+/// A signed document: protocol of intentions, twinning agreement, memorandum…
+#[derive(Clone)]
+pub struct Protocol(pub protocol::Model);
+
+#[Object]
+impl Protocol {
+    /// Every recorded change to this record, newest first (editors and admins).
+    #[graphql(guard = "crate::graphql::guards::RoleGuard(crate::domain::access::Role::Editor)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<super::change::Change>> {
+        super::change::history(
+            ctx,
+            self.0.id,
+            &super::change::PROTOCOL_HISTORY,
+            PageArgs {
+                after,
+                before,
+                first,
+                last,
+            },
+        )
+        .await
+    }
+    /// Opaque global id, stable across databases (built from type and key).
+    pub async fn id(&self) -> ID {
+        global_id("Protocol", &self.0.key)
+    }
+    /// Stable key.
+    async fn key(&self) -> &str {
+        &self.0.key
+    }
+    /// What kind of document it is.
+    async fn kind(&self) -> ProtocolKind {
+        self.0.kind
+    }
+    /// Its title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// When it was signed, as precisely as known.
+    async fn signed_on(&self) -> Option<PartialDate> {
+        PartialDate::stored(self.0.signed_on.as_deref())
+    }
+    /// The city where it was signed.
+    async fn signed_in(&self, ctx: &Context<'_>) -> Result<Option<City>> {
+        optional_city(ctx, self.0.signed_in_id).await
+    }
+    /// The cities that signed it, in signing order (a short list, not paged).
+    async fn parties(&self, ctx: &Context<'_>) -> Result<Vec<City>> {
+        let parties = ctx
+            .data_unchecked::<DataLoader<Parties>>()
+            .load_one(PartiesOf(self.0.id))
+            .await?;
+        Ok(parties.unwrap_or_default().into_iter().map(City).collect())
+    }
+    /// The partnership it belongs to.
+    async fn partnership(&self, ctx: &Context<'_>) -> Result<Option<Partnership>> {
+        optional_partnership(ctx, self.0.partnership_id).await
+    }
+    /// The visit during which it was signed.
+    async fn visit(&self, ctx: &Context<'_>) -> Result<Option<Visit>> {
+        optional_visit(ctx, self.0.visit_id).await
+    }
+    /// The event at which it was signed.
+    async fn event(&self, ctx: &Context<'_>) -> Result<Option<Event>> {
+        optional_event(ctx, self.0.event_id).await
+    }
+    /// What it says.
+    async fn summary(&self) -> Option<&str> {
+        self.0.summary.as_deref()
+    }
+    /// Topics it covers.
+    async fn topics(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Topic>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &PROTOCOL_TOPICS,
+            Sql::new("1=1"),
+            super::topic::BY_NAME,
+            args,
+            Topic,
+        )
+        .await
+    }
+    /// The sources this record cites.
+    async fn sources(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Source>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &PROTOCOL_SOURCES,
+            Sql::new("1=1"),
+            super::source::BY_KEY,
+            args,
+            Source,
+        )
+        .await
+    }
+}
+
+/// Which protocols to list. All given fields must hold.
+#[derive(InputObject, Default)]
+pub struct ProtocolFilter {
+    /// One of these keys.
+    pub keys: Option<Vec<String>>,
+    /// One of these kinds.
+    pub kinds: Option<Vec<ProtocolKind>>,
+    /// The city with this key is a party.
+    pub party: Option<String>,
+    /// Signed within this span.
+    pub signed: Option<DateRange>,
+    /// Belongs to the partnership with this key.
+    pub partnership: Option<String>,
+    /// Covers this topic or one of its descendants (by key).
+    pub topic: Option<String>,
+    /// All of these filters hold.
+    pub and: Option<Vec<ProtocolFilter>>,
+    /// At least one of these filters holds.
+    pub or: Option<Vec<ProtocolFilter>>,
+    /// This filter does not hold.
+    pub not: Option<Box<ProtocolFilter>>,
+}
+
+impl Condition for ProtocolFilter {
+    fn conditions(&self, out: &mut Vec<Sql>) {
+        if let Some(keys) = &self.keys {
+            out.push(one_of("t.key", keys.clone()));
+        }
+        if let Some(kinds) = &self.kinds {
+            out.push(one_of(
+                "t.kind",
+                kinds.iter().map(|k| k.as_str().to_owned()),
+            ));
+        }
+        if let Some(key) = &self.party {
+            out.push(cond("t.id IN (SELECT l.protocol_id FROM protocol_party l JOIN city c ON c.id = l.city_id WHERE c.key = ?)", [key.clone()]));
+        }
+        if let Some(range) = &self.signed {
+            out.push(cond("t.signed_on_start IS NOT NULL", Vec::<String>::new()));
+            out.push(range.overlaps_date("t.signed_on"));
+        }
+        if let Some(key) = &self.partnership {
+            out.push(cond(
+                "t.partnership_id = (SELECT id FROM partnership WHERE key = ?)",
+                [key.clone()],
+            ));
+        }
+        if let Some(topic) = &self.topic {
+            out.push(tagged_with("protocol_topic", "protocol_id", topic));
+        }
+    }
+    combinators!();
+}
+
+/// Orders of protocol lists; each ends with the key.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+pub enum ProtocolOrderBy {
+    /// Earliest signing first (the default; undated last).
+    #[default]
+    Signed,
+    /// Latest signing first (undated last).
+    SignedDesc,
+    /// By key.
+    Key,
+}
+
+static BY_SIGNED: [OrderKey<protocol::Model>; 2] = [
+    key!(
+        "COALESCE(t.signed_on_start, '9999-12-31')",
+        Date,
+        false,
+        |m| m
+            .signed_on_start
+            .unwrap_or(chrono::NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default())
+            .to_string()
+            .into()
+    ),
+    key!("t.key", Text, false, |m| m.key.clone().into()),
+];
+static BY_SIGNED_DESC: [OrderKey<protocol::Model>; 2] = [
+    key!(
+        "COALESCE(t.signed_on_start, '0001-01-01')",
+        Date,
+        true,
+        |m| m
+            .signed_on_start
+            .unwrap_or(chrono::NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or_default())
+            .to_string()
+            .into()
+    ),
+    key!("t.key", Text, false, |m| m.key.clone().into()),
+];
+static BY_KEY: [OrderKey<protocol::Model>; 1] =
+    [key!("t.key", Text, false, |m| m.key.clone().into())];
+
+impl ProtocolOrderBy {
+    pub fn ordering(self) -> Ordering<protocol::Model> {
+        match self {
+            Self::Signed => &BY_SIGNED,
+            Self::SignedDesc => &BY_SIGNED_DESC,
+            Self::Key => &BY_KEY,
+        }
+    }
+}
+
+/// Protocol lookups.
+#[derive(Default)]
+pub struct ProtocolQuery;
+
+#[Object]
+impl ProtocolQuery {
+    /// The protocol with this key, or null.
+    async fn protocol(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The stable key of the record.")] key: String,
+    ) -> Result<Option<Protocol>> {
+        Ok(by_key::<protocol::Model>(ctx, key).await?.map(Protocol))
+    }
+
+    /// Protocols, a page at a time.
+    async fn protocols(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<ProtocolFilter>,
+        #[graphql(default)] order_by: ProtocolOrderBy,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Protocol>> {
+        root_page(
+            ctx,
+            condition(filter.as_ref()),
+            order_by.ordering(),
+            PageArgs {
+                after,
+                before,
+                first,
+                last,
+            },
+            Protocol,
+        )
+        .await
+    }
+}
+
+/// A protocol by id, if the reference is set.
+pub async fn optional_protocol(ctx: &Context<'_>, id: Option<i32>) -> Result<Option<Protocol>> {
+    match id {
+        Some(id) => Ok(crate::graphql::by_id::<protocol::Model>(ctx, id)
+            .await?
+            .map(Protocol)),
+        None => Ok(None),
+    }
+}

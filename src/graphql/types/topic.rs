@@ -1,0 +1,341 @@
+//! `Topic`: the tree of cooperation topics.
+
+use super::event::Event;
+use super::filter::{Condition, combinators, cond, condition, one_of};
+use super::partnership::{Partnership, PartnershipOrderBy};
+use super::protocol::{Protocol, ProtocolOrderBy};
+use super::visit::{Visit, VisitFilter, VisitOrderBy};
+use crate::error::Result;
+use crate::graphql::connection::{Connection, OrderKey, PageArgs, key, nested_page, root_page};
+use crate::graphql::node::global_id;
+use crate::graphql::{by_id, by_key};
+use crate::store::Sql;
+use crate::store::relations::*;
+use async_graphql::{Context, ID, InputObject, Object};
+use entity::topic;
+
+/// A cooperation topic, such as health care → rehabilitation.
+#[derive(Clone)]
+pub struct Topic(pub topic::Model);
+
+#[Object]
+impl Topic {
+    /// Every recorded change to this record, newest first (editors and admins).
+    #[graphql(guard = "crate::graphql::guards::RoleGuard(crate::domain::access::Role::Editor)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<super::change::Change>> {
+        super::change::history(
+            ctx,
+            self.0.id,
+            &super::change::TOPIC_HISTORY,
+            PageArgs {
+                after,
+                before,
+                first,
+                last,
+            },
+        )
+        .await
+    }
+    /// Opaque global id, stable across databases (built from type and key).
+    pub async fn id(&self) -> ID {
+        global_id("Topic", &self.0.key)
+    }
+    /// Stable key, such as `rehabilitation`.
+    async fn key(&self) -> &str {
+        &self.0.key
+    }
+    /// Its name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// What it covers.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// The broader topic.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Topic>> {
+        match self.0.parent_id {
+            Some(id) => Ok(by_id::<topic::Model>(ctx, id).await?.map(Topic)),
+            None => Ok(None),
+        }
+    }
+    /// The broader topics, nearest first (a short list, not paged).
+    async fn ancestors(&self, ctx: &Context<'_>) -> Result<Vec<Topic>> {
+        let mut ancestors = Vec::new();
+        let mut next = self.0.parent_id;
+        // The tree has no cycles (import and writes refuse them); the bound
+        // only guards against a corrupted database.
+        while let Some(id) = next.filter(|_| ancestors.len() < 64) {
+            let Some(parent) = by_id::<topic::Model>(ctx, id).await? else {
+                break;
+            };
+            next = parent.parent_id;
+            ancestors.push(Topic(parent));
+        }
+        Ok(ancestors)
+    }
+    /// The narrower topics one level down.
+    async fn children(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Topic>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &TOPIC_CHILDREN,
+            Sql::new("1=1"),
+            BY_NAME,
+            args,
+            Topic,
+        )
+        .await
+    }
+    /// All narrower topics, at any depth.
+    async fn descendants(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Topic>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &TOPIC_DESCENDANTS,
+            Sql::new("1=1"),
+            BY_NAME,
+            args,
+            Topic,
+        )
+        .await
+    }
+    /// Visits tagged with this topic or a descendant.
+    async fn visits(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<VisitFilter>,
+        #[graphql(default)] order_by: VisitOrderBy,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Visit>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &TOPIC_VISITS,
+            condition(filter.as_ref()),
+            order_by.ordering(),
+            args,
+            Visit,
+        )
+        .await
+    }
+    /// Partnerships tagged with this topic or a descendant.
+    async fn partnerships(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Partnership>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &TOPIC_PARTNERSHIPS,
+            Sql::new("1=1"),
+            PartnershipOrderBy::Key.ordering(),
+            args,
+            Partnership,
+        )
+        .await
+    }
+    /// Protocols tagged with this topic or a descendant.
+    async fn protocols(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Protocol>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &TOPIC_PROTOCOLS,
+            Sql::new("1=1"),
+            ProtocolOrderBy::Signed.ordering(),
+            args,
+            Protocol,
+        )
+        .await
+    }
+    /// Events tagged with this topic or a descendant.
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Event>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &TOPIC_EVENTS,
+            Sql::new("1=1"),
+            super::event::BY_START,
+            args,
+            Event,
+        )
+        .await
+    }
+}
+
+pub static BY_NAME: &[OrderKey<topic::Model>] = &[
+    key!("t.name", Text, false, |m| m.name.clone().into()),
+    key!("t.key", Text, false, |m| m.key.clone().into()),
+];
+
+/// Which topics to list.
+#[derive(InputObject, Default)]
+pub struct TopicFilter {
+    /// One of these keys.
+    pub keys: Option<Vec<String>>,
+    /// Children of the topic with this key.
+    pub parent: Option<String>,
+    /// Only top-level topics (true) or only subtopics (false).
+    pub root: Option<bool>,
+    /// All of these filters hold.
+    pub and: Option<Vec<TopicFilter>>,
+    /// At least one of these filters holds.
+    pub or: Option<Vec<TopicFilter>>,
+    /// This filter does not hold.
+    pub not: Option<Box<TopicFilter>>,
+}
+
+impl Condition for TopicFilter {
+    fn conditions(&self, out: &mut Vec<Sql>) {
+        if let Some(keys) = &self.keys {
+            out.push(one_of("t.key", keys.clone()));
+        }
+        if let Some(key) = &self.parent {
+            out.push(cond(
+                "t.parent_id = (SELECT id FROM topic WHERE key = ?)",
+                [key.clone()],
+            ));
+        }
+        match self.root {
+            Some(true) => out.push(Sql::new("t.parent_id IS NULL")),
+            Some(false) => out.push(Sql::new("t.parent_id IS NOT NULL")),
+            None => {}
+        }
+    }
+    combinators!();
+}
+
+/// Topic lookups.
+#[derive(Default)]
+pub struct TopicQuery;
+
+#[Object]
+impl TopicQuery {
+    /// The topic with this key, or null.
+    async fn topic(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The stable key of the record.")] key: String,
+    ) -> Result<Option<Topic>> {
+        Ok(by_key::<topic::Model>(ctx, key).await?.map(Topic))
+    }
+
+    /// Topics by name, a page at a time.
+    async fn topics(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<TopicFilter>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Topic>> {
+        root_page(
+            ctx,
+            condition(filter.as_ref()),
+            BY_NAME,
+            PageArgs {
+                after,
+                before,
+                first,
+                last,
+            },
+            Topic,
+        )
+        .await
+    }
+}

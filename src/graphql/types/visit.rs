@@ -1,0 +1,420 @@
+//! `Visit`: a delegation from one city to another.
+
+use super::city::{City, city};
+use super::event::Event;
+use super::filter::{Condition, DateRange, combinators, cond, condition, one_of, tagged_with};
+use super::organization::Organization;
+use super::partnership::{Partnership, optional_partnership};
+use super::protocol::{Protocol, ProtocolOrderBy};
+use super::source::Source;
+use super::topic::Topic;
+use crate::error::Result;
+use crate::graphql::by_key;
+use crate::graphql::connection::{
+    Connection, OrderKey, Ordering, PageArgs, key, nested_page, root_page,
+};
+use crate::graphql::node::global_id;
+use crate::graphql::scalars::{DateSpan, PartialDate};
+use crate::store::Sql;
+use crate::store::relations::*;
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use entity::visit;
+
+/// A delegation from one city to another.
+#[derive(Clone)]
+pub struct Visit(pub visit::Model);
+
+#[Object]
+impl Visit {
+    /// Every recorded change to this record, newest first (editors and admins).
+    #[graphql(guard = "crate::graphql::guards::RoleGuard(crate::domain::access::Role::Editor)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<super::change::Change>> {
+        super::change::history(
+            ctx,
+            self.0.id,
+            &super::change::VISIT_HISTORY,
+            PageArgs {
+                after,
+                before,
+                first,
+                last,
+            },
+        )
+        .await
+    }
+    /// Opaque global id, stable across databases (built from type and key).
+    pub async fn id(&self) -> ID {
+        global_id("Visit", &self.0.key)
+    }
+    /// Stable key.
+    async fn key(&self) -> &str {
+        &self.0.key
+    }
+    /// The city the delegation came from.
+    #[allow(clippy::wrong_self_convention)] // a GraphQL field name, not a conversion
+    async fn from_city(&self, ctx: &Context<'_>) -> Result<City> {
+        city(ctx, self.0.from_city_id).await
+    }
+    /// The city it visited.
+    async fn to_city(&self, ctx: &Context<'_>) -> Result<City> {
+        city(ctx, self.0.to_city_id).await
+    }
+    /// The first day, as precisely as known.
+    async fn start_date(&self) -> PartialDate {
+        PartialDate::stored(Some(&self.0.start_date))
+            .unwrap_or(PartialDate::from_day(self.0.start_date_start))
+    }
+    /// The last day, as precisely as known.
+    async fn end_date(&self) -> Option<PartialDate> {
+        PartialDate::stored(self.0.end_date.as_deref())
+    }
+    /// `startDate` with its precision and span.
+    async fn start(&self) -> Option<DateSpan> {
+        DateSpan::stored(Some(&self.0.start_date))
+    }
+    /// The partnership the visit belongs to.
+    async fn partnership(&self, ctx: &Context<'_>) -> Result<Option<Partnership>> {
+        optional_partnership(ctx, self.0.partnership_id).await
+    }
+    /// Who led the delegation.
+    async fn head_of_delegation(&self) -> Option<&str> {
+        self.0.head_of_delegation.as_deref()
+    }
+    /// Why it came, in a line.
+    async fn purpose(&self) -> Option<&str> {
+        self.0.purpose.as_deref()
+    }
+    /// What happened.
+    async fn summary(&self) -> Option<&str> {
+        self.0.summary.as_deref()
+    }
+    /// Topics discussed.
+    async fn topics(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Topic>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &VISIT_TOPICS,
+            Sql::new("1=1"),
+            super::topic::BY_NAME,
+            args,
+            Topic,
+        )
+        .await
+    }
+    /// Events the delegation attended.
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Event>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &VISIT_EVENTS,
+            Sql::new("1=1"),
+            super::event::BY_START,
+            args,
+            Event,
+        )
+        .await
+    }
+    /// Organizations that took part.
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Organization>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &VISIT_ORGANIZATIONS,
+            Sql::new("1=1"),
+            super::organization::BY_NAME,
+            args,
+            Organization,
+        )
+        .await
+    }
+    /// Documents signed during the visit.
+    async fn protocols(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Protocol>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &VISIT_PROTOCOLS,
+            Sql::new("1=1"),
+            ProtocolOrderBy::Signed.ordering(),
+            args,
+            Protocol,
+        )
+        .await
+    }
+    /// The sources this record cites.
+    async fn sources(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Source>> {
+        let args = PageArgs {
+            after,
+            before,
+            first,
+            last,
+        };
+        nested_page(
+            ctx,
+            self.0.id,
+            &VISIT_SOURCES,
+            Sql::new("1=1"),
+            super::source::BY_KEY,
+            args,
+            Source,
+        )
+        .await
+    }
+}
+
+/// Which visits to list. All given fields must hold.
+#[derive(InputObject, Default)]
+pub struct VisitFilter {
+    /// One of these keys.
+    pub keys: Option<Vec<String>>,
+    /// From the city with this key.
+    pub from_city: Option<String>,
+    /// To the city with this key.
+    pub to_city: Option<String>,
+    /// From or to the city with this key.
+    pub city: Option<String>,
+    /// Started within this span (the start date's own span overlaps it).
+    pub start_date: Option<DateRange>,
+    /// Took place (any day of it) within this span: a visit dated "2015"
+    /// matches 2015-06-01..2015-06-30.
+    pub during: Option<DateRange>,
+    /// Discussed this topic or one of its descendants (by key).
+    pub topic: Option<String>,
+    /// Attended the event with this key.
+    pub event: Option<String>,
+    /// The organization with this key took part.
+    pub organization: Option<String>,
+    /// Belongs to the partnership with this key.
+    pub partnership: Option<String>,
+    /// All of these filters hold.
+    pub and: Option<Vec<VisitFilter>>,
+    /// At least one of these filters holds.
+    pub or: Option<Vec<VisitFilter>>,
+    /// This filter does not hold.
+    pub not: Option<Box<VisitFilter>>,
+}
+
+impl Condition for VisitFilter {
+    fn conditions(&self, out: &mut Vec<Sql>) {
+        if let Some(keys) = &self.keys {
+            out.push(one_of("t.key", keys.clone()));
+        }
+        if let Some(key) = &self.from_city {
+            out.push(cond(
+                "t.from_city_id = (SELECT id FROM city WHERE key = ?)",
+                [key.clone()],
+            ));
+        }
+        if let Some(key) = &self.to_city {
+            out.push(cond(
+                "t.to_city_id = (SELECT id FROM city WHERE key = ?)",
+                [key.clone()],
+            ));
+        }
+        if let Some(key) = &self.city {
+            out.push(cond("(t.from_city_id = (SELECT id FROM city WHERE key = ?) OR t.to_city_id = (SELECT id FROM city WHERE key = ?))", [key.clone(), key.clone()]));
+        }
+        if let Some(range) = &self.start_date {
+            out.push(range.overlaps_date("t.start_date"));
+        }
+        if let Some(range) = &self.during {
+            out.push(range.overlaps(
+                "t.start_date_start",
+                "COALESCE(t.end_date_end, t.start_date_end)",
+            ));
+        }
+        if let Some(topic) = &self.topic {
+            out.push(tagged_with("visit_topic", "visit_id", topic));
+        }
+        if let Some(key) = &self.event {
+            out.push(cond("t.id IN (SELECT l.visit_id FROM visit_event l JOIN event e ON e.id = l.event_id WHERE e.key = ?)", [key.clone()]));
+        }
+        if let Some(key) = &self.organization {
+            out.push(cond(
+                "t.id IN (SELECT l.visit_id FROM visit_organization l JOIN organization o ON o.id = l.organization_id WHERE o.key = ?)",
+                [key.clone()],
+            ));
+        }
+        if let Some(key) = &self.partnership {
+            out.push(cond(
+                "t.partnership_id = (SELECT id FROM partnership WHERE key = ?)",
+                [key.clone()],
+            ));
+        }
+    }
+    combinators!();
+}
+
+/// Orders of visit lists; each ends with the key.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+pub enum VisitOrderBy {
+    /// Earliest start first (the default); coarser dates before finer ones
+    /// that start the same day.
+    #[default]
+    StartDate,
+    /// Latest start first.
+    StartDateDesc,
+    /// By key.
+    Key,
+}
+
+static BY_START: [OrderKey<visit::Model>; 3] = [
+    key!("t.start_date_start", Date, false, |m| m
+        .start_date_start
+        .to_string()
+        .into()),
+    key!("t.start_date_end", Date, true, |m| m
+        .start_date_end
+        .to_string()
+        .into()),
+    key!("t.key", Text, false, |m| m.key.clone().into()),
+];
+static BY_START_DESC: [OrderKey<visit::Model>; 2] = [
+    key!("t.start_date_start", Date, true, |m| m
+        .start_date_start
+        .to_string()
+        .into()),
+    key!("t.key", Text, false, |m| m.key.clone().into()),
+];
+static BY_KEY: [OrderKey<visit::Model>; 1] = [key!("t.key", Text, false, |m| m.key.clone().into())];
+
+impl VisitOrderBy {
+    pub fn ordering(self) -> Ordering<visit::Model> {
+        match self {
+            Self::StartDate => &BY_START,
+            Self::StartDateDesc => &BY_START_DESC,
+            Self::Key => &BY_KEY,
+        }
+    }
+}
+
+/// Visit lookups.
+#[derive(Default)]
+pub struct VisitQuery;
+
+#[Object]
+impl VisitQuery {
+    /// The visit with this key, or null.
+    async fn visit(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The stable key of the record.")] key: String,
+    ) -> Result<Option<Visit>> {
+        Ok(by_key::<visit::Model>(ctx, key).await?.map(Visit))
+    }
+
+    /// Visits, a page at a time.
+    async fn visits(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only items matching this filter.")] filter: Option<VisitFilter>,
+        #[graphql(default)] order_by: VisitOrderBy,
+        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
+        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+    ) -> Result<Connection<Visit>> {
+        root_page(
+            ctx,
+            condition(filter.as_ref()),
+            order_by.ordering(),
+            PageArgs {
+                after,
+                before,
+                first,
+                last,
+            },
+            Visit,
+        )
+        .await
+    }
+}
+
+/// A visit by id, if the reference is set.
+pub async fn optional_visit(ctx: &Context<'_>, id: Option<i32>) -> Result<Option<Visit>> {
+    match id {
+        Some(id) => Ok(crate::graphql::by_id::<visit::Model>(ctx, id)
+            .await?
+            .map(Visit)),
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,234 @@
+//! Connecting to the database (SQLite or PostgreSQL, by URL) and migrating it.
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use std::time::Duration;
+
+/// The embedded default: a SQLite file in the working directory, created on
+/// first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://twinning.db?mode=rwc";
+
+/// The page cache of one SQLite connection, in KiB.
+const SQLITE_CACHE_KIB: u32 = 512;
+
+/// How much of a SQLite file its connections read through a memory map, in
+/// MiB, unless told otherwise.
+pub const DEFAULT_SQLITE_MMAP_MIB: u64 = 256;
+
+/// Rows a SQLite connection's thread may read ahead of the request that
+/// takes them.
+const SQLITE_ROW_CHANNEL: usize = 4096;
+
+/// How the server uses its database.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolSettings {
+    /// Most connections open at once.
+    pub max_connections: u32,
+    /// How long a request waits for a connection (or for the database to
+    /// accept a new one) before it fails with `SERVICE_UNAVAILABLE`.
+    pub acquire_timeout: Duration,
+    /// On PostgreSQL, the longest one statement may run.
+    pub statement_timeout: Option<Duration>,
+    /// On SQLite, how much of the file is read through a memory map, in MiB
+    /// (0: none, every page is copied in with a `read`).
+    pub sqlite_mmap_mib: u64,
+}
+
+impl PoolSettings {
+    /// The defaults for a database URL: its pool size (see
+    /// [`default_max_connections`]) and the command-line tools' timeouts.
+    pub fn for_url(url: &str) -> Self {
+        Self::with_max(default_max_connections(url))
+    }
+
+    /// `max_connections` with the defaults of the command-line tools.
+    pub fn with_max(max_connections: u32) -> Self {
+        Self {
+            max_connections,
+            acquire_timeout: Duration::from_secs(10),
+            statement_timeout: None,
+            sqlite_mmap_mib: DEFAULT_SQLITE_MMAP_MIB,
+        }
+    }
+}
+
+/// The pool size unless told otherwise: 16 on PostgreSQL; on SQLite 4
+/// per core. SQLite runs its reads on the connections' own threads, in this
+/// process: past a few per core, more connections add memory (page caches,
+/// prepared statements, the threads' heaps) and no speed. In a benchmark
+/// A/B, 8 rather than 16 on 2 cores gave Q1 and Q3 12 % more requests and a
+/// quarter less memory.
+pub fn default_max_connections(url: &str) -> u32 {
+    if url.starts_with("sqlite:") {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        u32::try_from(4 * cores).unwrap_or(u32::MAX).max(4)
+    } else {
+        16
+    }
+}
+
+/// Opens a connection pool with the command-line tools' settings.
+pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, PoolSettings::with_max(max_connections)).await
+}
+
+/// Opens a connection pool. On SQLite the file uses write-ahead logging and a
+/// busy timeout, so readers never block the writer and concurrent writers
+/// wait for each other instead of failing with "database is locked"; foreign
+/// keys are enforced; reads go through a memory map. On PostgreSQL every
+/// session gets the statement timeout.
+pub async fn connect_with(url: &str, settings: PoolSettings) -> Result<DatabaseConnection, DbErr> {
+    let mmap_bytes = settings.sqlite_mmap_mib.saturating_mul(1 << 20);
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(settings.max_connections)
+        .min_connections(1)
+        .connect_timeout(settings.acquire_timeout)
+        .acquire_timeout(settings.acquire_timeout)
+        // sqlx pings every connection it hands out by default: one more
+        // round trip per statement, a third of PostgreSQL's work in a small
+        // query. A connection in use moments ago is alive; one idle for a
+        // second may have been dropped (a restart, a proxy), so only that
+        // one is pinged.
+        .test_before_acquire_if_idle_for(Duration::from_secs(1))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(move |opts| {
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+                // Each connection keeps its own page cache (2 MB by
+                // default, times the pool). The operating system caches the
+                // file anyway: with the memory map below, SQLite reads its
+                // pages there without copying them.
+                .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}")) // negative: KiB, not pages
+                // Pages read through the map are the operating system's
+                // cache of the file, shared by every connection, instead of
+                // a `read` system call and a copy per page: Q3 (thousands of
+                // pages per request) 300 -> 435 req/s, Q2 32 -> 37. They
+                // count in the process's RSS as file pages, which the kernel
+                // holds (and may drop) either way. Writes still go through
+                // `write`.
+                .pragma("mmap_size", mmap_bytes.to_string())
+                // A connection's thread hands each row over a channel. When
+                // the channel is full (50 rows by default) it blocks until
+                // the reader takes one: a thread switch per row for the
+                // rest of a page.
+                .row_buffer_size(SQLITE_ROW_CHANNEL)
+        });
+    if let Some(timeout) = settings.statement_timeout {
+        let milliseconds = timeout.as_millis().to_string();
+        options.map_sqlx_postgres_opts(move |opts| {
+            opts.options([("statement_timeout", milliseconds.as_str())])
+        });
+    }
+    Database::connect(options).await
+}
+
+/// What a database error means for a client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The database cannot be reached (down, restarting, no connection
+    /// free in time): the request may succeed if tried again shortly.
+    Unavailable,
+    /// A statement ran longer than the statement timeout.
+    Timeout,
+    /// Anything else: a bug or a broken invariant.
+    Internal,
+}
+
+/// Classifies a database error.
+pub fn failure(error: &DbErr) -> Failure {
+    use sea_orm::{RuntimeErr, sqlx::Error};
+    let sqlx = match error {
+        DbErr::ConnectionAcquire(_) => return Failure::Unavailable,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        _ => return Failure::Internal,
+    };
+    match &**sqlx {
+        Error::Io(_)
+        | Error::Tls(_)
+        | Error::PoolTimedOut
+        | Error::PoolClosed
+        | Error::WorkerCrashed => Failure::Unavailable,
+        Error::Database(database) => match database.code().as_deref() {
+            // query_canceled: the statement timeout.
+            Some("57014") => Failure::Timeout,
+            // admin_shutdown, crash_shutdown, cannot_connect_now, and the
+            // connection exceptions (class 08).
+            Some("57P01" | "57P02" | "57P03") => Failure::Unavailable,
+            Some(code) if code.starts_with("08") => Failure::Unavailable,
+            _ => Failure::Internal,
+        },
+        _ => Failure::Internal,
+    }
+}
+
+/// Whether the database answers and every migration is applied: what a
+/// server needs to take traffic. The reason when not.
+pub async fn readiness(db: &DatabaseConnection) -> Result<(), String> {
+    db.ping()
+        .await
+        .map_err(|e| format!("the database does not answer: {e}"))?;
+    let pending = Migrator::get_pending_migrations(db)
+        .await
+        .map_err(|e| format!("cannot read the migrations: {e}"))?;
+    if pending.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} migrations are pending", pending.len()))
+    }
+}
+
+/// Connections of the pool: (idle, in use).
+pub fn pool_usage(db: &DatabaseConnection) -> (u64, u64) {
+    let (size, idle) = match db.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        sea_orm::DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        _ => (0, 0),
+    };
+    let idle = idle as u64;
+    (idle, u64::from(size).saturating_sub(idle))
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock
+/// at once (`BEGIN IMMEDIATE`), so concurrent writers queue on the busy
+/// timeout instead of failing when one commits under the other's snapshot;
+/// PostgreSQL ignores the option.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_max_connections;
+
+    #[test]
+    fn the_pool_size_defaults_by_database() {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from) as u32;
+        assert_eq!(
+            default_max_connections("sqlite://t.db?mode=rwc"),
+            4 * cores.max(1)
+        );
+        assert_eq!(default_max_connections("postgres://p@h:5432/d"), 16);
+    }
+}
