@@ -1,16 +1,14 @@
-//! The closed vocabularies of the domain, stored as their GraphQL names.
+//! The closed vocabularies of the domain, stored as the API spells them.
 
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// Declares a string-valued enum that is at once a database column type, a
-/// serde type for the interchange format and (with the `graphql` feature) a
-/// GraphQL enum, each spelling its values the same way.
+/// Declares a string-valued enum that is at once a database column type and
+/// a serde type, each spelling its values the same way.
 macro_rules! domain_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $value:literal,)+ }) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
-        #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
         #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(30))")]
         #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
         pub enum $name {

@@ -4,4 +4,7 @@
 
 pub mod access;
 pub mod changes;
+pub mod kinds;
+pub mod lifecycle;
 pub mod partial_date;
+pub mod vocabulary;

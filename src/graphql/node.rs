@@ -2,7 +2,6 @@
 //! (so they survive export and import into another database), and the
 //! `node`/`nodes` lookups.
 
-use super::by_key;
 use super::types::city::City;
 use super::types::event::Event;
 use super::types::organization::Organization;
@@ -11,11 +10,13 @@ use super::types::protocol::Protocol;
 use super::types::source::Source;
 use super::types::topic::Topic;
 use super::types::visit::Visit;
+use super::{by_id, by_key};
+use crate::domain::kinds::Kind;
 use crate::error::{AppError, Result};
+use crate::store::Record;
 use async_graphql::{Context, ID, Interface, Object};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use entity::{city, event, organization, partnership, protocol, source, topic, visit};
 
 /// The version prefix of global ids; bump it if their shape ever changes.
 const ID_VERSION: &str = "1";
@@ -60,36 +61,45 @@ pub fn decode_global_id(id: &str) -> Result<(String, String)> {
     }
 }
 
+/// How to find a record of a known kind.
+pub(crate) enum Find {
+    Id(i32),
+    Key(String),
+}
+
+/// A record of `M`'s table, through its loader.
+async fn find<M: Record>(ctx: &Context<'_>, find: Find) -> Result<Option<M>> {
+    match find {
+        Find::Id(id) => by_id(ctx, id).await,
+        Find::Key(key) => by_key(ctx, key).await,
+    }
+}
+
+/// The record of a kind with this id or key, if any.
+pub(crate) async fn record(ctx: &Context<'_>, kind: Kind, how: Find) -> Result<Option<Node>> {
+    Ok(match kind {
+        Kind::City => find(ctx, how).await?.map(|m| Node::City(City(m))),
+        Kind::Partnership => find(ctx, how)
+            .await?
+            .map(|m| Node::Partnership(Partnership(m))),
+        Kind::Visit => find(ctx, how).await?.map(|m| Node::Visit(Visit(m))),
+        Kind::Protocol => find(ctx, how).await?.map(|m| Node::Protocol(Protocol(m))),
+        Kind::Event => find(ctx, how).await?.map(|m| Node::Event(Event(m))),
+        Kind::Topic => find(ctx, how).await?.map(|m| Node::Topic(Topic(m))),
+        Kind::Organization => find(ctx, how)
+            .await?
+            .map(|m| Node::Organization(Organization(m))),
+        Kind::Source => find(ctx, how).await?.map(|m| Node::Source(Source(m))),
+    })
+}
+
 /// The record a global id names, if any.
 pub(crate) async fn load(ctx: &Context<'_>, id: &ID) -> Result<Option<Node>> {
     let (type_name, key) = decode_global_id(id)?;
-    Ok(match type_name.as_str() {
-        "City" => by_key::<city::Model>(ctx, key)
-            .await?
-            .map(|m| Node::City(City(m))),
-        "Partnership" => by_key::<partnership::Model>(ctx, key)
-            .await?
-            .map(|m| Node::Partnership(Partnership(m))),
-        "Visit" => by_key::<visit::Model>(ctx, key)
-            .await?
-            .map(|m| Node::Visit(Visit(m))),
-        "Protocol" => by_key::<protocol::Model>(ctx, key)
-            .await?
-            .map(|m| Node::Protocol(Protocol(m))),
-        "Event" => by_key::<event::Model>(ctx, key)
-            .await?
-            .map(|m| Node::Event(Event(m))),
-        "Topic" => by_key::<topic::Model>(ctx, key)
-            .await?
-            .map(|m| Node::Topic(Topic(m))),
-        "Organization" => by_key::<organization::Model>(ctx, key)
-            .await?
-            .map(|m| Node::Organization(Organization(m))),
-        "Source" => by_key::<source::Model>(ctx, key)
-            .await?
-            .map(|m| Node::Source(Source(m))),
-        _ => None,
-    })
+    match Kind::from_type_name(&type_name) {
+        Some(kind) => record(ctx, kind, Find::Key(key)).await,
+        None => Ok(None),
+    }
 }
 
 /// Lookups by global id.

@@ -12,6 +12,7 @@ use super::types::visit::Visit;
 use super::{by_key, db};
 use crate::domain::access::Role;
 use crate::domain::changes::Action;
+use crate::domain::kinds::Kind;
 use crate::error::{AppError, Result};
 use crate::graphql::guards::RoleGuard;
 use crate::live::Live;
@@ -28,6 +29,7 @@ const MAX_KEYS: usize = 100;
 
 /// A kind of record, for filters.
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+#[graphql(remote = "crate::domain::kinds::Kind")]
 pub enum RecordType {
     City,
     Partnership,
@@ -37,21 +39,6 @@ pub enum RecordType {
     Topic,
     Organization,
     Source,
-}
-
-impl RecordType {
-    fn type_name(self) -> &'static str {
-        match self {
-            RecordType::City => "City",
-            RecordType::Partnership => "Partnership",
-            RecordType::Visit => "Visit",
-            RecordType::Protocol => "Protocol",
-            RecordType::Event => "Event",
-            RecordType::Topic => "Topic",
-            RecordType::Organization => "Organization",
-            RecordType::Source => "Source",
-        }
-    }
 }
 
 /// Whether the change's `after` names `field` (it changed).
@@ -202,7 +189,7 @@ impl Subscription {
             )));
         }
         let types: Option<Vec<&'static str>> =
-            types.map(|t| t.into_iter().map(RecordType::type_name).collect());
+            types.map(|t| t.into_iter().map(|t| Kind::from(t).type_name()).collect());
         Ok(changes(ctx, move |row| {
             let wanted = types
                 .as_ref()

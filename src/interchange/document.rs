@@ -3,7 +3,7 @@
 //! the order the JSON Schema lists, which is the order export writes.
 
 use crate::domain::partial_date::PartialDate;
-use entity::enums::{
+use crate::domain::vocabulary::{
     EventKind, OrganizationKind, PartnershipKind, PartnershipStatus, ProtocolKind,
 };
 use serde::{Deserialize, Serialize};

@@ -9,7 +9,7 @@ use super::records::{Related, Stored};
 use super::status_steps;
 use super::{resolve, validate};
 use crate::domain::changes::RecordChange;
-use crate::store::search::{self, SearchType};
+use crate::store::search;
 use entity::{city_name, topic};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{
@@ -193,21 +193,21 @@ pub async fn import_in(
     dirty_partnerships.dedup();
     status_steps::rebuild_derived(txn, &dirty_partnerships, now).await?;
 
-    for (kind, search_type, written) in [
-        (Kind::Source, SearchType::Source, &sources),
-        (Kind::Topic, SearchType::Topic, &topics),
-        (Kind::City, SearchType::City, &cities),
-        (Kind::Organization, SearchType::Organization, &organizations),
-        (Kind::Partnership, SearchType::Partnership, &partnerships),
-        (Kind::Event, SearchType::Event, &events),
-        (Kind::Visit, SearchType::Visit, &visits),
-        (Kind::Protocol, SearchType::Protocol, &protocols),
+    for (kind, written) in [
+        (Kind::Source, &sources),
+        (Kind::Topic, &topics),
+        (Kind::City, &cities),
+        (Kind::Organization, &organizations),
+        (Kind::Partnership, &partnerships),
+        (Kind::Event, &events),
+        (Kind::Visit, &visits),
+        (Kind::Protocol, &protocols),
     ] {
         let (fresh, existing): (Vec<i32>, Vec<i32>) = ids(written)
             .into_iter()
             .partition(|id| writer.created.contains(&(kind, *id)));
-        search::reindex(txn, search_type, &existing).await?;
-        search::index_new(txn, search_type, &fresh).await?;
+        search::reindex(txn, kind, &existing).await?;
+        search::index_new(txn, kind, &fresh).await?;
     }
 
     Ok((writer.report, writer.changes))

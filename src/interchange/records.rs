@@ -303,7 +303,7 @@ impl Stored for doc::Organization {
             id: NotSet,
             key: Set(self.key.clone()),
             name: Set(self.name.clone()),
-            kind: Set(self.kind),
+            kind: Set(self.kind.into()),
             city_id: Set(keys.id(Kind::City, &self.city)),
             created_at: NotSet,
             updated_at: NotSet,
@@ -313,7 +313,7 @@ impl Stored for doc::Organization {
         Self {
             key: row.key.clone(),
             name: row.name.clone(),
-            kind: row.kind,
+            kind: row.kind.into(),
             city: related.key(Kind::City, row.city_id),
             sources: related.list(&links::ORGANIZATION_SOURCES, row.id),
         }
@@ -361,8 +361,8 @@ impl Stored for doc::Partnership {
             key: Set(self.key.clone()),
             city_a_id: Set(keys.id(Kind::City, &self.cities[0])),
             city_b_id: Set(keys.id(Kind::City, &self.cities[1])),
-            kind: Set(self.kind),
-            status: Set(self.status),
+            kind: Set(self.kind.into()),
+            status: Set(self.status.into()),
             proposed_on: Set(proposed_on),
             proposed_on_start: Set(proposed_on_start),
             proposed_on_end: Set(proposed_on_end),
@@ -384,8 +384,8 @@ impl Stored for doc::Partnership {
                 related.key(Kind::City, row.city_a_id),
                 related.key(Kind::City, row.city_b_id),
             ],
-            kind: row.kind,
-            status: row.status,
+            kind: row.kind.into(),
+            status: row.status.into(),
             proposed_on: stored_date(row.proposed_on.as_deref()),
             established_on: stored_date(row.established_on.as_deref()),
             ended_on: stored_date(row.ended_on.as_deref()),
@@ -435,7 +435,7 @@ impl Stored for doc::Event {
             id: NotSet,
             key: Set(self.key.clone()),
             name: Set(self.name.clone()),
-            kind: Set(self.kind),
+            kind: Set(self.kind.into()),
             host_city_id: Set(keys.id(Kind::City, &self.host_city)),
             start_date: Set(start_date),
             start_date_start: Set(start_date_start),
@@ -452,7 +452,7 @@ impl Stored for doc::Event {
         Self {
             key: row.key.clone(),
             name: row.name.clone(),
-            kind: row.kind,
+            kind: row.kind.into(),
             host_city: related.key(Kind::City, row.host_city_id),
             start_date: stored_date(Some(&row.start_date))
                 .unwrap_or_else(|| PartialDate::from_day(row.start_date_start)),
@@ -600,7 +600,7 @@ impl Stored for doc::Protocol {
         protocol::ActiveModel {
             id: NotSet,
             key: Set(self.key.clone()),
-            kind: Set(self.kind),
+            kind: Set(self.kind.into()),
             title: Set(self.title.clone()),
             signed_on: Set(signed_on),
             signed_on_start: Set(signed_on_start),
@@ -623,7 +623,7 @@ impl Stored for doc::Protocol {
     fn from_row(row: &protocol::Model, related: &Related<'_>) -> Self {
         Self {
             key: row.key.clone(),
-            kind: row.kind,
+            kind: row.kind.into(),
             title: row.title.clone(),
             signed_on: stored_date(row.signed_on.as_deref()),
             signed_in: related.optional_key(Kind::City, row.signed_in_id),

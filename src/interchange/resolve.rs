@@ -8,7 +8,7 @@ use super::keys::{Keys, Kind};
 use super::links::CHUNK;
 use super::problems::{ProblemCode, Problems};
 use super::validate::unordered_pair;
-use entity::enums::PartnershipKind;
+use crate::domain::vocabulary::PartnershipKind;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
 use sea_orm::{ConnectionTrait, DbErr};
 use std::collections::{HashMap, HashSet};
@@ -304,8 +304,9 @@ async fn check_partnership_pairs(
             continue;
         }
         let cities: [String; 2] = [row.try_get_by_index(1)?, row.try_get_by_index(2)?];
-        let kind: PartnershipKind =
+        let kind: entity::enums::PartnershipKind =
             sea_orm::ActiveEnum::try_from_value(&row.try_get_by_index::<String>(3)?)?;
+        let kind = PartnershipKind::from(kind);
         if let Some((x, y)) = unordered_pair(&cities) {
             stored.insert((x.to_owned(), y.to_owned(), kind), key);
         }

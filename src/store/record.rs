@@ -1,5 +1,6 @@
 //! What the API's generic readers need to know of each record table.
 
+use crate::domain::kinds::Kind;
 use entity::{
     city, event, organization, partnership, partnership_status_change, protocol, source, topic,
     visit,
@@ -16,11 +17,11 @@ pub trait Record: FromQueryResult + Clone + Send + Sync + 'static {
     fn key(&self) -> &str;
 }
 
-macro_rules! table {
-    ($model:path, $table:literal, $type_name:literal) => {
+macro_rules! record {
+    ($model:path, $kind:ident) => {
         impl Record for $model {
-            const TABLE: &'static str = $table;
-            const TYPE_NAME: &'static str = $type_name;
+            const TABLE: &'static str = Kind::$kind.table();
+            const TYPE_NAME: &'static str = Kind::$kind.type_name();
             fn id(&self) -> i32 {
                 self.id
             }
@@ -31,14 +32,14 @@ macro_rules! table {
     };
 }
 
-table!(city::Model, "city", "City");
-table!(partnership::Model, "partnership", "Partnership");
-table!(visit::Model, "visit", "Visit");
-table!(protocol::Model, "protocol", "Protocol");
-table!(event::Model, "event", "Event");
-table!(topic::Model, "topic", "Topic");
-table!(organization::Model, "organization", "Organization");
-table!(source::Model, "source", "Source");
+record!(city::Model, City);
+record!(partnership::Model, Partnership);
+record!(visit::Model, Visit);
+record!(protocol::Model, Protocol);
+record!(event::Model, Event);
+record!(topic::Model, Topic);
+record!(organization::Model, Organization);
+record!(source::Model, Source);
 
 impl Record for partnership_status_change::Model {
     const TABLE: &'static str = "partnership_status_change";

@@ -2,57 +2,11 @@
 //! after writes, and running a ranked query on either backend (SQLite FTS5
 //! or a PostgreSQL `tsvector`) behind one function.
 
+use crate::domain::kinds::Kind;
 use crate::store::Sql;
 use entity::{city, city_name, event, organization, partnership, protocol, source, topic, visit};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter};
 use std::collections::HashMap;
-
-/// The kinds of record in the index, with their stored codes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, async_graphql::Enum)]
-pub enum SearchType {
-    City = 1,
-    Partnership = 2,
-    Visit = 3,
-    Protocol = 4,
-    Event = 5,
-    Topic = 6,
-    Organization = 7,
-    Source = 8,
-}
-
-impl SearchType {
-    pub const ALL: [SearchType; 8] = [
-        SearchType::City,
-        SearchType::Partnership,
-        SearchType::Visit,
-        SearchType::Protocol,
-        SearchType::Event,
-        SearchType::Topic,
-        SearchType::Organization,
-        SearchType::Source,
-    ];
-
-    fn table(self) -> &'static str {
-        match self {
-            SearchType::City => "city",
-            SearchType::Partnership => "partnership",
-            SearchType::Visit => "visit",
-            SearchType::Protocol => "protocol",
-            SearchType::Event => "event",
-            SearchType::Topic => "topic",
-            SearchType::Organization => "organization",
-            SearchType::Source => "source",
-        }
-    }
-
-    fn code(self) -> i16 {
-        self as i16
-    }
-
-    pub fn from_code(code: i64) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| i64::from(t.code()) == code)
-    }
-}
 
 /// Text folded for case-insensitive comparison in any script.
 pub fn fold(text: &str) -> String {
@@ -82,20 +36,22 @@ fn words(query: &str) -> Vec<String> {
 
 /// The SQLite rowid of an entry: kind and id in one integer, so that an
 /// entry can be replaced without scanning the unindexed columns.
-fn rowid(kind: SearchType, id: i32) -> i64 {
-    (i64::from(kind.code()) << 32) | i64::from(id)
+fn rowid(kind: Kind, id: i32) -> i64 {
+    (i64::from(kind.search_code()) << 32) | i64::from(id)
 }
 
 /// Removes a deleted record's index entry.
 pub async fn remove(db: &impl ConnectionTrait, table: &str, id: i32) -> Result<(), DbErr> {
-    let Some(kind) = SearchType::ALL.into_iter().find(|k| k.table() == table) else {
+    let Some(kind) = Kind::from_table(table) else {
         return Ok(());
     };
     let backend = db.get_database_backend();
     let sql = match backend {
         DbBackend::Postgres => {
             let mut sql = Sql::new("DELETE FROM search_index WHERE record_kind = ");
-            sql.bind(kind.code()).push(" AND record_id = ").bind(id);
+            sql.bind(kind.search_code())
+                .push(" AND record_id = ")
+                .bind(id);
             sql
         }
         _ => {
@@ -110,27 +66,19 @@ pub async fn remove(db: &impl ConnectionTrait, table: &str, id: i32) -> Result<(
 
 /// Replaces the index entries (and, for cities, the folded names) of the
 /// given records.
-pub async fn reindex(
-    db: &impl ConnectionTrait,
-    kind: SearchType,
-    ids: &[i32],
-) -> Result<(), DbErr> {
+pub async fn reindex(db: &impl ConnectionTrait, kind: Kind, ids: &[i32]) -> Result<(), DbErr> {
     write_entries(db, kind, ids, true).await
 }
 
 /// Indexes records that have no entries yet (just created): no delete to
 /// run first, which on a large, freshly filled table is the slow part.
-pub async fn index_new(
-    db: &impl ConnectionTrait,
-    kind: SearchType,
-    ids: &[i32],
-) -> Result<(), DbErr> {
+pub async fn index_new(db: &impl ConnectionTrait, kind: Kind, ids: &[i32]) -> Result<(), DbErr> {
     write_entries(db, kind, ids, false).await
 }
 
 async fn write_entries(
     db: &impl ConnectionTrait,
-    kind: SearchType,
+    kind: Kind,
     ids: &[i32],
     replace: bool,
 ) -> Result<(), DbErr> {
@@ -140,7 +88,7 @@ async fn write_entries(
             let mut delete = match db.get_database_backend() {
                 DbBackend::Postgres => Sql::new(format!(
                     "DELETE FROM search_index WHERE record_kind = {} AND record_id IN (",
-                    kind.code()
+                    kind.search_code()
                 )),
                 _ => Sql::new("DELETE FROM search_index WHERE rowid IN ("),
             };
@@ -153,7 +101,7 @@ async fn write_entries(
                 .await?;
         }
         insert_entries(db, kind, &entries).await?;
-        if kind == SearchType::City {
+        if kind == Kind::City {
             city_search_names(db, chunk).await?;
         }
     }
@@ -163,7 +111,7 @@ async fn write_entries(
 /// Inserts index entries `(id, name, body)` of one kind.
 async fn insert_entries(
     db: &impl ConnectionTrait,
-    kind: SearchType,
+    kind: Kind,
     entries: &[(i32, String, String)],
 ) -> Result<(), DbErr> {
     for rows in entries.chunks(200) {
@@ -181,7 +129,7 @@ async fn insert_entries(
                 insert.bind(rowid(kind, *id)).push(", ");
             }
             insert
-                .bind(kind.code())
+                .bind(kind.search_code())
                 .push(", ")
                 .bind(*id)
                 .push(", ")
@@ -199,7 +147,7 @@ async fn insert_entries(
 /// `(id, name, body)` of each record to index.
 async fn entries(
     db: &impl ConnectionTrait,
-    kind: SearchType,
+    kind: Kind,
     ids: &[i32],
 ) -> Result<Vec<(i32, String, String)>, DbErr> {
     let join = |parts: &[Option<&str>]| {
@@ -211,7 +159,7 @@ async fn entries(
             .join(" ")
     };
     Ok(match kind {
-        SearchType::City => {
+        Kind::City => {
             let names = translations(db, ids).await?;
             city::Entity::find()
                 .filter(city::Column::Id.is_in(ids.iter().copied()))
@@ -228,7 +176,7 @@ async fn entries(
                 })
                 .collect()
         }
-        SearchType::Partnership => {
+        Kind::Partnership => {
             let rows = partnership::Entity::find()
                 .filter(partnership::Column::Id.is_in(ids.iter().copied()))
                 .all(db)
@@ -260,7 +208,7 @@ async fn entries(
                 })
                 .collect()
         }
-        SearchType::Visit => visit::Entity::find()
+        Kind::Visit => visit::Entity::find()
             .filter(visit::Column::Id.is_in(ids.iter().copied()))
             .all(db)
             .await?
@@ -273,35 +221,35 @@ async fn entries(
                 )
             })
             .collect(),
-        SearchType::Protocol => protocol::Entity::find()
+        Kind::Protocol => protocol::Entity::find()
             .filter(protocol::Column::Id.is_in(ids.iter().copied()))
             .all(db)
             .await?
             .into_iter()
             .map(|p| (p.id, p.title, p.summary.unwrap_or_default()))
             .collect(),
-        SearchType::Event => event::Entity::find()
+        Kind::Event => event::Entity::find()
             .filter(event::Column::Id.is_in(ids.iter().copied()))
             .all(db)
             .await?
             .into_iter()
             .map(|e| (e.id, e.name, e.description.unwrap_or_default()))
             .collect(),
-        SearchType::Topic => topic::Entity::find()
+        Kind::Topic => topic::Entity::find()
             .filter(topic::Column::Id.is_in(ids.iter().copied()))
             .all(db)
             .await?
             .into_iter()
             .map(|t| (t.id, t.name, t.description.unwrap_or_default()))
             .collect(),
-        SearchType::Organization => organization::Entity::find()
+        Kind::Organization => organization::Entity::find()
             .filter(organization::Column::Id.is_in(ids.iter().copied()))
             .all(db)
             .await?
             .into_iter()
             .map(|o| (o.id, o.name, String::new()))
             .collect(),
-        SearchType::Source => source::Entity::find()
+        Kind::Source => source::Entity::find()
             .filter(source::Column::Id.is_in(ids.iter().copied()))
             .all(db)
             .await?
@@ -366,7 +314,7 @@ async fn city_search_names(db: &impl ConnectionTrait, ids: &[i32]) -> Result<(),
 
 /// One hit: the record and its rank (lower is better on both backends).
 pub struct Hit {
-    pub kind: SearchType,
+    pub kind: Kind,
     pub id: i32,
     pub rank: f64,
 }
@@ -377,7 +325,7 @@ pub struct Hit {
 pub async fn search(
     db: &impl ConnectionTrait,
     query: &str,
-    types: &[SearchType],
+    types: &[Kind],
     after: Option<(f64, i16, i32)>,
     limit: usize,
 ) -> Result<Vec<Hit>, DbErr> {
@@ -418,7 +366,7 @@ pub async fn search(
     };
     if !types.is_empty() {
         sql.push(" AND s.record_kind IN (")
-            .bind_list(types.iter().map(|t| t.code()))
+            .bind_list(types.iter().map(|t| t.search_code()))
             .push(")");
     }
     if let Some((rank, kind, id)) = after {
@@ -447,7 +395,7 @@ pub async fn search(
             .try_get_by_index::<i64>(1)
             .or_else(|_| row.try_get_by_index::<i32>(1).map(i64::from))?;
         let rank: f64 = row.try_get_by_index(2)?;
-        if let (Some(kind), Ok(id)) = (SearchType::from_code(kind), i32::try_from(id)) {
+        if let (Some(kind), Ok(id)) = (Kind::from_search_code(kind), i32::try_from(id)) {
             hits.push(Hit { kind, id, rank });
         }
     }

@@ -4,13 +4,14 @@
 use super::UserError;
 use crate::domain::access::Role;
 use crate::domain::changes::RecordChange;
+use crate::domain::lifecycle;
+use crate::domain::vocabulary::PartnershipStatus::{self, *};
 use crate::error::Result;
 use crate::graphql::guards::RoleGuard;
 use crate::graphql::types::partnership::{Partnership, StatusChange};
 use crate::graphql::{db, scalars::PartialDate};
 use crate::interchange::ProblemCode;
 use async_graphql::{Context, InputObject, Object, SimpleObject};
-use entity::enums::PartnershipStatus::{self, *};
 use entity::{city, partnership, partnership_status_change as step, protocol, source};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{
@@ -58,27 +59,6 @@ impl AdvancePartnershipPayload {
             status_change: None,
             user_errors: errors,
         }
-    }
-}
-
-/// Whether the lifecycle allows moving from one status to another:
-/// forward along proposed → intent signed → agreement signed → active
-/// (steps may be skipped, and a second protocol of intentions repeats
-/// "intent signed"), active ⇄ suspended, and active or suspended → ended.
-pub fn allowed(from: PartnershipStatus, to: PartnershipStatus) -> bool {
-    let rank = |s| match s {
-        Proposed => Some(0),
-        IntentSigned => Some(1),
-        AgreementSigned => Some(2),
-        Active => Some(3),
-        _ => None,
-    };
-    match (from, to) {
-        (IntentSigned, IntentSigned)
-        | (Active, Suspended)
-        | (Suspended, Active)
-        | (Active | Suspended, Ended) => true,
-        _ => matches!((rank(from), rank(to)), (Some(a), Some(b)) if b > a),
     }
 }
 
@@ -158,7 +138,7 @@ pub(super) async fn advance_in(
             ),
         ));
     }
-    if !allowed(current.status, input.status) {
+    if !lifecycle::allowed(current.status.into(), input.status) {
         errors.push(refusal(
             path,
             "status",
@@ -213,7 +193,7 @@ pub(super) async fn advance_in(
     let (on, now) = (input.on, chrono::Utc::now());
     let before = json!({ "status": current.status, "establishedOn": current.established_on, "endedOn": current.ended_on });
     let mut row = current.clone().into_active_model();
-    row.status = Set(input.status);
+    row.status = Set(input.status.into());
     if input.status == Active && current.established_on.is_none() {
         (
             row.established_on,
@@ -258,7 +238,7 @@ pub(super) async fn advance_in(
     let recorded = step::ActiveModel {
         id: NotSet,
         partnership_id: Set(updated.id),
-        status: Set(input.status),
+        status: Set(input.status.into()),
         occurred_on: Set(Some(on.to_string())),
         occurred_on_start: Set(Some(on.start())),
         occurred_on_end: Set(Some(on.end())),
@@ -311,22 +291,5 @@ impl LifecycleMutation {
                 Ok(AdvancePartnershipPayload::refused(errors))
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_lifecycle_moves_forward_and_between_active_and_suspended() {
-        assert!(allowed(Proposed, IntentSigned));
-        assert!(allowed(IntentSigned, Active));
-        assert!(allowed(Active, Suspended) && allowed(Suspended, Active));
-        assert!(allowed(Suspended, Ended));
-        assert!(!allowed(Active, Proposed));
-        assert!(!allowed(Ended, Active));
-        assert!(!allowed(Proposed, Ended));
-        assert!(!allowed(Active, Active));
     }
 }

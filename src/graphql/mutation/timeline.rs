@@ -8,6 +8,7 @@ use super::UserError;
 use super::lifecycle::{AdvancePartnershipInput, advance_in};
 use super::records::{VisitPayload, Write, check_and_lock, import_in};
 use crate::domain::access::Role;
+use crate::domain::vocabulary::PartnershipStatus;
 use crate::error::Result;
 use crate::graphql::guards::RoleGuard;
 use crate::graphql::types::partnership::{Partnership, StatusChange};
@@ -19,7 +20,6 @@ use crate::interchange::document::{self as doc, Document};
 use crate::store::Sql;
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::enums::PartnershipStatus;
 use sea_orm::{ConnectionTrait, DatabaseTransaction};
 
 /// A delegation visit to record.

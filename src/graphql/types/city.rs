@@ -8,6 +8,7 @@ use super::partnership::{Partnership, PartnershipFilter, PartnershipOrderBy};
 use super::protocol::{Protocol, ProtocolFilter, ProtocolOrderBy};
 use super::source::Source;
 use super::visit::{Visit, VisitFilter, VisitOrderBy};
+use crate::domain::vocabulary::{PartnershipKind, PartnershipStatus};
 use crate::error::Result;
 use crate::graphql::connection::{
     Connection, OrderKey, Ordering, PageArgs, children, key, nested_page, root_page,
@@ -19,7 +20,6 @@ use crate::store::Sql;
 use crate::store::relations::*;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use entity::enums::{PartnershipKind, PartnershipStatus};
 use entity::{city, partnership};
 
 /// A city, or another municipal body that twins.

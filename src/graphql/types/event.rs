@@ -6,6 +6,7 @@ use super::protocol::{Protocol, ProtocolOrderBy};
 use super::source::Source;
 use super::topic::Topic;
 use super::visit::{Visit, VisitOrderBy};
+use crate::domain::vocabulary::EventKind;
 use crate::error::Result;
 use crate::graphql::by_key;
 use crate::graphql::connection::{
@@ -16,7 +17,6 @@ use crate::graphql::scalars::PartialDate;
 use crate::store::Sql;
 use crate::store::relations::*;
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use entity::enums::EventKind;
 use entity::event;
 
 /// A festival, exhibition, anniversary or forum hosted by a city.
@@ -64,7 +64,7 @@ impl Event {
     }
     /// What kind of event it is.
     async fn kind(&self) -> EventKind {
-        self.0.kind
+        self.0.kind.into()
     }
     /// The host city.
     async fn host_city(&self, ctx: &Context<'_>) -> Result<City> {

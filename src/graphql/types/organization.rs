@@ -4,6 +4,7 @@ use super::city::{City, city};
 use super::filter::{Condition, combinators, cond, condition, one_of};
 use super::source::Source;
 use super::visit::{Visit, VisitOrderBy};
+use crate::domain::vocabulary::OrganizationKind;
 use crate::error::Result;
 use crate::graphql::by_key;
 use crate::graphql::connection::{Connection, OrderKey, PageArgs, key, nested_page, root_page};
@@ -11,7 +12,6 @@ use crate::graphql::node::global_id;
 use crate::store::Sql;
 use crate::store::relations::*;
 use async_graphql::{Context, ID, InputObject, Object};
-use entity::enums::OrganizationKind;
 use entity::organization;
 
 /// An organization that takes part in visits and cooperation.
@@ -59,7 +59,7 @@ impl Organization {
     }
     /// What kind of organization it is.
     async fn kind(&self) -> OrganizationKind {
-        self.0.kind
+        self.0.kind.into()
     }
     /// The city it is in.
     async fn city(&self, ctx: &Context<'_>) -> Result<City> {

@@ -6,6 +6,7 @@ use super::protocol::{Protocol, ProtocolFilter, ProtocolOrderBy};
 use super::source::Source;
 use super::topic::Topic;
 use super::visit::{Visit, VisitFilter, VisitOrderBy};
+use crate::domain::vocabulary::{PartnershipKind, PartnershipStatus};
 use crate::error::Result;
 use crate::graphql::by_key;
 use crate::graphql::connection::{
@@ -16,7 +17,6 @@ use crate::graphql::scalars::{DateSpan, PartialDate};
 use crate::store::Sql;
 use crate::store::relations::*;
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use entity::enums::{PartnershipKind, PartnershipStatus};
 use entity::{partnership, partnership_status_change as status_change};
 
 /// The relation between two cities: one per unordered pair and kind.
@@ -89,11 +89,11 @@ impl Partnership {
     }
     /// What kind of tie this is.
     async fn kind(&self) -> PartnershipKind {
-        self.0.kind
+        self.0.kind.into()
     }
     /// Where it stands now; `statusHistory` has the dated steps.
     async fn status(&self) -> PartnershipStatus {
-        self.0.status
+        self.0.status.into()
     }
     /// When it was first proposed.
     async fn proposed_on(&self) -> Option<PartialDate> {
@@ -280,7 +280,7 @@ pub struct StatusChange(pub status_change::Model);
 impl StatusChange {
     /// The status the partnership reached.
     async fn status(&self) -> PartnershipStatus {
-        self.0.status
+        self.0.status.into()
     }
     /// When (null if unknown).
     async fn on(&self) -> Option<PartialDate> {

@@ -7,6 +7,7 @@ use super::partnership::{Partnership, optional_partnership};
 use super::source::Source;
 use super::topic::Topic;
 use super::visit::{Visit, optional_visit};
+use crate::domain::vocabulary::ProtocolKind;
 use crate::error::Result;
 use crate::graphql::by_key;
 use crate::graphql::connection::{
@@ -19,7 +20,6 @@ use crate::store::Sql;
 use crate::store::relations::*;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use entity::enums::ProtocolKind;
 use entity::protocol;
 
 /// A signed document: protocol of intentions, twinning agreement, memorandum…
@@ -63,7 +63,7 @@ impl Protocol {
     }
     /// What kind of document it is.
     async fn kind(&self) -> ProtocolKind {
-        self.0.kind
+        self.0.kind.into()
     }
     /// Its title.
     async fn title(&self) -> &str {

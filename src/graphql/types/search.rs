@@ -11,11 +11,11 @@ use super::topic::Topic;
 use super::visit::Visit;
 use crate::error::{AppError, Result};
 use crate::graphql::connection::{Connection, Cursor, PageArgs, Totals};
-use crate::graphql::{by_id, db};
-use crate::store::search::{self, SearchType};
+use crate::graphql::db;
+use crate::graphql::node::{Find, Node, record};
+use crate::store::search;
 use async_graphql::connection::Edge;
-use async_graphql::{Context, Object, Union};
-use entity::{city, event, organization, partnership, protocol, source, topic, visit};
+use async_graphql::{Context, Enum, Object, Union};
 
 /// A record that matched a search.
 #[derive(Union)]
@@ -66,7 +66,11 @@ impl SearchQuery {
         let hits = search::search(
             db(ctx),
             &query,
-            types.as_deref().unwrap_or_default(),
+            &types
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect::<Vec<_>>(),
             after,
             window.limit(),
         )
@@ -79,17 +83,19 @@ impl SearchQuery {
         );
         let hits: Vec<_> = hits.into_iter().take(window.size).collect();
         // All at once, so the loaders batch them: one statement per type.
-        let records =
-            futures_util::future::try_join_all(hits.iter().map(|hit| load(ctx, hit.kind, hit.id)))
-                .await?;
+        let records = futures_util::future::try_join_all(
+            hits.iter()
+                .map(|hit| record(ctx, hit.kind, Find::Id(hit.id))),
+        )
+        .await?;
         for (hit, record) in hits.iter().zip(records) {
             let cursor = Cursor(vec![
                 hit.rank.into(),
-                (hit.kind as i16).into(),
+                hit.kind.search_code().into(),
                 hit.id.into(),
             ]);
             if let Some(result) = record {
-                connection.edges.push(Edge::new(cursor, result));
+                connection.edges.push(Edge::new(cursor, result.into()));
             }
         }
         Ok(connection)
@@ -113,31 +119,32 @@ fn search_cursor(cursor: &Cursor) -> Result<(f64, i16, i32)> {
     }
 }
 
-async fn load(ctx: &Context<'_>, kind: SearchType, id: i32) -> Result<Option<SearchResult>> {
-    Ok(match kind {
-        SearchType::City => by_id::<city::Model>(ctx, id)
-            .await?
-            .map(|m| SearchResult::City(City(m))),
-        SearchType::Partnership => by_id::<partnership::Model>(ctx, id)
-            .await?
-            .map(|m| SearchResult::Partnership(Partnership(m))),
-        SearchType::Visit => by_id::<visit::Model>(ctx, id)
-            .await?
-            .map(|m| SearchResult::Visit(Visit(m))),
-        SearchType::Protocol => by_id::<protocol::Model>(ctx, id)
-            .await?
-            .map(|m| SearchResult::Protocol(Protocol(m))),
-        SearchType::Event => by_id::<event::Model>(ctx, id)
-            .await?
-            .map(|m| SearchResult::Event(Event(m))),
-        SearchType::Topic => by_id::<topic::Model>(ctx, id)
-            .await?
-            .map(|m| SearchResult::Topic(Topic(m))),
-        SearchType::Organization => by_id::<organization::Model>(ctx, id)
-            .await?
-            .map(|m| SearchResult::Organization(Organization(m))),
-        SearchType::Source => by_id::<source::Model>(ctx, id)
-            .await?
-            .map(|m| SearchResult::Source(Source(m))),
-    })
+/// A found record as a search result.
+impl From<Node> for SearchResult {
+    fn from(node: Node) -> Self {
+        match node {
+            Node::City(city) => SearchResult::City(city),
+            Node::Partnership(partnership) => SearchResult::Partnership(partnership),
+            Node::Visit(visit) => SearchResult::Visit(visit),
+            Node::Protocol(protocol) => SearchResult::Protocol(protocol),
+            Node::Event(event) => SearchResult::Event(event),
+            Node::Topic(topic) => SearchResult::Topic(topic),
+            Node::Organization(organization) => SearchResult::Organization(organization),
+            Node::Source(source) => SearchResult::Source(source),
+        }
+    }
+}
+
+/// The kinds of record in the index, with their stored codes.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::kinds::Kind")]
+pub enum SearchType {
+    City,
+    Partnership,
+    Visit,
+    Protocol,
+    Event,
+    Topic,
+    Organization,
+    Source,
 }
