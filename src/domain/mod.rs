@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod changes;
+pub mod geo;
 pub mod kinds;
 pub mod lifecycle;
 pub mod partial_date;

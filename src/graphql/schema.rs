@@ -60,15 +60,16 @@ impl Batching {
     }
 }
 
-/// Adds a loader per record type (rows by id or key, nested pages) and the
+/// Adds the loaders of each record type (rows by id or key, nested pages,
+/// nested counts) and the
 /// special ones to `data`.
 macro_rules! add_loaders {
     ($data:expr, $db:expr, $batching:expr, [$($model:ty),+]) => {
         $(
             $data.insert($batching.loader(loader::Rows::<$model>::new($db.clone())));
             $data.insert($batching.loader(loader::Nested::<$model>::new($db.clone())));
+            $data.insert($batching.loader(loader::Counts::<$model>::new($db.clone())));
         )+
-        $data.insert($batching.loader(loader::Counts::new($db.clone())));
         $data.insert($batching.loader(loader::CityNames::new($db.clone())));
         $data.insert($batching.loader(loader::Parties::new($db.clone())));
     };

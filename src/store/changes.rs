@@ -3,7 +3,9 @@
 //! touched, and the reads live updates make of it.
 
 use crate::domain::changes::{Action, RecordChange};
+use crate::store::filters::T;
 use crate::store::{Record, Sql};
+use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult};
 use serde_json::Value;
 
@@ -78,10 +80,14 @@ pub struct ChangeRow {
 }
 
 impl Record for ChangeRow {
-    // Readers select `t.*` from the table: here, the join of the two.
-    const TABLE: &'static str = "(SELECT c.id, c.record_type, c.record_key, c.action, c.before, c.after, \
-                                 s.actor, s.operation, s.created_at FROM change c JOIN change_set s ON s.id = c.change_set_id)";
+    const TABLE: &'static str = "change";
     const TYPE_NAME: &'static str = "Change";
+    fn from_rows(select: &mut SelectStatement) {
+        select.from_subquery(Self::joined(), T);
+    }
+    fn join_rows(select: &mut SelectStatement, on: Expr) {
+        select.join_subquery(JoinType::InnerJoin, Self::joined(), T, on);
+    }
     fn id(&self) -> i32 {
         self.id
     }
@@ -91,6 +97,30 @@ impl Record for ChangeRow {
 }
 
 impl ChangeRow {
+    /// A change with its change set's who, when and how.
+    fn joined() -> SelectStatement {
+        Query::select()
+            .columns([
+                ("c", "id"),
+                ("c", "record_type"),
+                ("c", "record_key"),
+                ("c", "action"),
+                ("c", "before"),
+                ("c", "after"),
+                ("s", "actor"),
+                ("s", "operation"),
+                ("s", "created_at"),
+            ])
+            .from_as("change", "c")
+            .join_as(
+                JoinType::InnerJoin,
+                "change_set",
+                "s",
+                Expr::col(("s", "id")).equals(("c", "change_set_id")),
+            )
+            .to_owned()
+    }
+
     /// What happened to the record.
     pub fn action(&self) -> Option<Action> {
         Action::parse(&self.action)

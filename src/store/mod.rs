@@ -4,11 +4,16 @@
 pub mod api_keys;
 pub mod changes;
 pub mod connection;
+pub mod filters;
+pub mod nested;
 pub mod notify;
+pub mod orderings;
+pub mod pages;
 pub mod record;
 pub mod relations;
 pub mod search;
 pub mod sql;
+pub mod stats;
 
 pub use record::Record;
 pub use sql::Sql;

@@ -1,11 +1,14 @@
-//! What the API's generic readers need to know of each record table.
+//! What the generic readers (pages, nested pages, loaders) need to know of
+//! each kind of row they read.
 
+use super::filters::T;
 use crate::domain::kinds::Kind;
 use entity::{
     city, event, organization, partnership, partnership_status_change, protocol, source, topic,
     visit,
 };
 use sea_orm::FromQueryResult;
+use sea_orm::sea_query::{Expr, JoinType, SelectStatement};
 
 /// A table of records with an integer id and (for most) a unique key.
 pub trait Record: FromQueryResult + Clone + Send + Sync + 'static {
@@ -13,6 +16,14 @@ pub trait Record: FromQueryResult + Clone + Send + Sync + 'static {
     const TABLE: &'static str;
     /// The GraphQL type name, used in global ids.
     const TYPE_NAME: &'static str;
+    /// Adds the rows to `select`'s `FROM`, as the alias `t`.
+    fn from_rows(select: &mut SelectStatement) {
+        select.from_as(Self::TABLE, T);
+    }
+    /// Joins the rows to `select`, as the alias `t`, where `on` holds.
+    fn join_rows(select: &mut SelectStatement, on: Expr) {
+        select.join_as(JoinType::InnerJoin, Self::TABLE, T, on);
+    }
     fn id(&self) -> i32;
     fn key(&self) -> &str;
 }

@@ -1,15 +1,16 @@
 //! The change history in the API: `changes` (admins) and `history` on every
 //! record (editors and admins).
 
-use super::filter::{Condition, combinators, cond, condition};
+use super::filter::{ToFilter, combinators, matching};
 use crate::domain::access::Role;
 use crate::domain::changes::Action;
 use crate::error::Result;
-use crate::graphql::connection::{Connection, OrderKey, PageArgs, key, nested_page, root_page};
+use crate::graphql::connection::{Connection, PageArgs, nested_page, root_page};
 use crate::graphql::guards::RoleGuard;
 use crate::store::changes::ChangeRow;
-use crate::store::relations::{Link, Relation};
-use crate::store::{Record, Sql};
+use crate::store::filters::{Filter, changes};
+use crate::store::orderings;
+use crate::store::relations::Relation;
 use async_graphql::{Context, InputObject, Json, Object};
 
 /// One write's effect on one record.
@@ -59,9 +60,6 @@ impl Change {
     }
 }
 
-/// Newest first.
-pub static NEWEST_FIRST: &[OrderKey<ChangeRow>] = &[key!("t.id", Int, true, |m| m.id.into())];
-
 /// Which changes to list.
 #[derive(InputObject, Default)]
 pub struct ChangeFilter {
@@ -81,16 +79,21 @@ pub struct ChangeFilter {
     pub not: Option<Box<ChangeFilter>>,
 }
 
-impl Condition for ChangeFilter {
-    fn conditions(&self, out: &mut Vec<Sql>) {
-        for (column, value) in [
-            ("record_type", &self.record_type),
-            ("record_key", &self.record_key),
-            ("actor", &self.actor),
-            ("operation", &self.operation),
+impl ToFilter for ChangeFilter {
+    type Rows = ChangeRow;
+
+    fn predicates(&self, out: &mut Vec<Filter<Self::Rows>>) {
+        for (predicate, value) in [
+            (
+                changes::record_type as fn(&str) -> Filter<ChangeRow>,
+                &self.record_type,
+            ),
+            (changes::record_key, &self.record_key),
+            (changes::actor, &self.actor),
+            (changes::operation, &self.operation),
         ] {
             if let Some(value) = value {
-                out.push(cond(&format!("t.{column} = ?"), [value.clone()]));
+                out.push(predicate(value));
             }
         }
     }
@@ -118,8 +121,8 @@ impl ChangeQuery {
     ) -> Result<Connection<Change>> {
         root_page(
             ctx,
-            condition(filter.as_ref()),
-            NEWEST_FIRST,
+            matching(filter.as_ref()),
+            orderings::changes::NEWEST_FIRST,
             PageArgs {
                 after,
                 before,
@@ -132,32 +135,6 @@ impl ChangeQuery {
     }
 }
 
-/// Declares the relation from records of a table to their changes.
-macro_rules! history_relation {
-    ($name:ident, $table:literal, $type_name:literal) => {
-        pub static $name: Relation = Relation {
-            name: stringify!($name),
-            table: <ChangeRow as Record>::TABLE,
-            link: Link::Edge(concat!(
-                "SELECT r.id AS parent, c.id AS child FROM ",
-                $table,
-                " r JOIN change c ON c.record_type = '",
-                $type_name,
-                "' AND c.record_key = r.key WHERE r.id IN ({parents})"
-            )),
-        };
-    };
-}
-
-history_relation!(CITY_HISTORY, "city", "City");
-history_relation!(PARTNERSHIP_HISTORY, "partnership", "Partnership");
-history_relation!(VISIT_HISTORY, "visit", "Visit");
-history_relation!(PROTOCOL_HISTORY, "protocol", "Protocol");
-history_relation!(EVENT_HISTORY, "event", "Event");
-history_relation!(TOPIC_HISTORY, "topic", "Topic");
-history_relation!(ORGANIZATION_HISTORY, "organization", "Organization");
-history_relation!(SOURCE_HISTORY, "source", "Source");
-
 /// A record's history, newest first, through the batched nested pages.
 pub async fn history(
     ctx: &Context<'_>,
@@ -169,8 +146,8 @@ pub async fn history(
         ctx,
         id,
         relation,
-        Sql::new("1=1"),
-        NEWEST_FIRST,
+        Filter::everything(),
+        orderings::changes::NEWEST_FIRST,
         args,
         Change,
     )

@@ -2,21 +2,22 @@
 //! `city`/`cities` queries.
 
 use super::event::{Event, EventFilter, EventOrderBy};
-use super::filter::{Condition, IntRange, combinators, cond, condition, one_of};
+use super::filter::{IntRange, ToFilter, combinators, matching};
 use super::organization::{Organization, OrganizationFilter};
 use super::partnership::{Partnership, PartnershipFilter, PartnershipOrderBy};
 use super::protocol::{Protocol, ProtocolFilter, ProtocolOrderBy};
 use super::source::Source;
 use super::visit::{Visit, VisitFilter, VisitOrderBy};
+use crate::domain::geo;
 use crate::domain::vocabulary::{PartnershipKind, PartnershipStatus};
 use crate::error::Result;
-use crate::graphql::connection::{
-    Connection, OrderKey, Ordering, PageArgs, children, key, nested_page, root_page,
-};
+use crate::graphql::connection::{Connection, PageArgs, children, nested_page, root_page};
 use crate::graphql::loader::{CityNames, NamesOfCity};
 use crate::graphql::node::global_id;
 use crate::graphql::{by_id, by_key};
-use crate::store::Sql;
+use crate::store::filters::{self, Filter, cities, partnerships};
+use crate::store::orderings;
+use crate::store::pages::Ordering;
 use crate::store::relations::*;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
@@ -50,9 +51,6 @@ pub struct SisterCity {
 /// More twinnings than any city has (Bethlehem has 74).
 const MAX_SISTER_CITIES: usize = 1000;
 
-/// Mean Earth radius used for distances, in km.
-const EARTH_RADIUS_KM: f64 = 6371.0088;
-
 #[Object]
 impl City {
     /// Every recorded change to this record, newest first (editors and admins).
@@ -70,7 +68,7 @@ impl City {
         super::change::history(
             ctx,
             self.0.id,
-            &super::change::CITY_HISTORY,
+            &crate::store::relations::CITY_HISTORY,
             PageArgs {
                 after,
                 before,
@@ -170,22 +168,20 @@ impl City {
     ) -> Result<Vec<SisterCity>> {
         // Every twinning of the city that came into force (an intent to twin
         // is not yet a sister city), batched with every other city asked.
-        let filter = cond(
-            "t.kind = ? AND t.status IN (?, ?, ?)",
-            [
-                PartnershipKind::SisterCity.as_str(),
-                PartnershipStatus::Active.as_str(),
-                PartnershipStatus::Suspended.as_str(),
-                PartnershipStatus::Ended.as_str(),
-            ]
-            .map(str::to_owned),
-        );
+        let filter = Filter::all([
+            partnerships::kinds(&[PartnershipKind::SisterCity]),
+            partnerships::statuses(&[
+                PartnershipStatus::Active,
+                PartnershipStatus::Suspended,
+                PartnershipStatus::Ended,
+            ]),
+        ]);
         let mut twinnings: Vec<partnership::Model> = children(
             ctx,
             self.0.id,
             &CITY_PARTNERSHIPS,
             &filter,
-            "t.key",
+            orderings::partnerships::BY_KEY,
             MAX_SISTER_CITIES,
         )
         .await?;
@@ -261,7 +257,7 @@ impl City {
             ctx,
             self.0.id,
             &CITY_PARTNERSHIPS,
-            condition(filter.as_ref()),
+            matching(filter.as_ref()),
             order_by.ordering(),
             args,
             Partnership,
@@ -291,7 +287,7 @@ impl City {
             ctx,
             self.0.id,
             &CITY_VISITS_MADE,
-            condition(filter.as_ref()),
+            matching(filter.as_ref()),
             order_by.ordering(),
             args,
             Visit,
@@ -321,7 +317,7 @@ impl City {
             ctx,
             self.0.id,
             &CITY_VISITS_RECEIVED,
-            condition(filter.as_ref()),
+            matching(filter.as_ref()),
             order_by.ordering(),
             args,
             Visit,
@@ -351,7 +347,7 @@ impl City {
             ctx,
             self.0.id,
             &CITY_HOSTED_EVENTS,
-            condition(filter.as_ref()),
+            matching(filter.as_ref()),
             order_by.ordering(),
             args,
             Event,
@@ -380,8 +376,8 @@ impl City {
             ctx,
             self.0.id,
             &CITY_ORGANIZATIONS,
-            condition(filter.as_ref()),
-            super::organization::BY_NAME,
+            matching(filter.as_ref()),
+            orderings::organizations::BY_NAME,
             args,
             Organization,
         )
@@ -410,7 +406,7 @@ impl City {
             ctx,
             self.0.id,
             &CITY_PROTOCOLS,
-            condition(filter.as_ref()),
+            matching(filter.as_ref()),
             order_by.ordering(),
             args,
             Protocol,
@@ -438,8 +434,8 @@ impl City {
             ctx,
             self.0.id,
             &CITY_SOURCES,
-            Sql::new("1=1"),
-            super::source::BY_KEY,
+            Filter::everything(),
+            orderings::sources::BY_KEY,
             args,
             Source,
         )
@@ -457,15 +453,13 @@ impl City {
 
 /// The great-circle distance between two cities, if both have coordinates.
 pub fn distance_km(a: &city::Model, b: &city::Model) -> Option<f64> {
-    let (lat1, lon1, lat2, lon2) = (
-        a.latitude?.to_radians(),
-        a.longitude?.to_radians(),
-        b.latitude?.to_radians(),
-        b.longitude?.to_radians(),
-    );
-    let h = ((lat2 - lat1) / 2.0).sin().powi(2)
-        + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
-    Some(2.0 * EARTH_RADIUS_KM * h.sqrt().asin())
+    let point = |c: &city::Model| {
+        Some(geo::Point {
+            latitude: c.latitude?,
+            longitude: c.longitude?,
+        })
+    };
+    Some(geo::distance_km(point(a)?, point(b)?))
 }
 
 async fn translations(ctx: &Context<'_>, city_id: i32) -> Result<Vec<Translation>> {
@@ -492,28 +486,6 @@ pub struct Near {
     pub longitude: f64,
     /// Radius in km.
     pub radius_km: f64,
-}
-
-impl Near {
-    /// An equirectangular approximation: plain arithmetic that both SQLite
-    /// (which has no trigonometry) and PostgreSQL can evaluate and compare
-    /// with an index-free scan; within 0.5 % of the great-circle distance for
-    /// radii up to a few hundred km away from the poles and the antimeridian.
-    fn to_sql(&self) -> Sql {
-        let scale = self.latitude.to_radians().cos();
-        let degrees = self.radius_km / (EARTH_RADIUS_KM.to_radians());
-        cond(
-            "(t.latitude IS NOT NULL AND (t.latitude - ?) * (t.latitude - ?) + (t.longitude - ?) * (t.longitude - ?) * ? <= ?)",
-            [
-                self.latitude,
-                self.latitude,
-                self.longitude,
-                self.longitude,
-                scale * scale,
-                degrees * degrees,
-            ],
-        )
-    }
 }
 
 /// Relation filter: cities with at least one / no partnership matching.
@@ -552,48 +524,34 @@ pub struct CityFilter {
     pub not: Option<Box<CityFilter>>,
 }
 
-/// `EXISTS` over a city's partnerships matching a filter (with the partner
-/// city reachable as alias `o`).
-fn partnership_exists(filter: &PartnershipFilter) -> Sql {
-    let mut sql = Sql::new(
-        "EXISTS (SELECT 1 FROM partnership t2 WHERE (t2.city_a_id = t.id OR t2.city_b_id = t.id) AND t2.id IN (SELECT t.id FROM partnership t WHERE ",
-    );
-    sql.append(&filter.to_sql()).push("))");
-    sql
-}
+impl ToFilter for CityFilter {
+    type Rows = city::Model;
 
-impl Condition for CityFilter {
-    fn conditions(&self, out: &mut Vec<Sql>) {
+    fn predicates(&self, out: &mut Vec<Filter<Self::Rows>>) {
         if let Some(keys) = &self.keys {
-            out.push(one_of("t.key", keys.clone()));
+            out.push(filters::keys(keys));
         }
         if let Some(codes) = &self.country_codes {
-            out.push(one_of("t.country_code", codes.clone()));
+            out.push(cities::country_codes(codes));
         }
         if let Some(region) = &self.region {
-            out.push(cond("t.region = ?", [region.clone()]));
+            out.push(cities::region(region));
         }
         if let Some(prefix) = &self.name_starts_with {
-            let pattern = format!(
-                "{}%",
-                crate::store::search::like_escape(&crate::store::search::fold(prefix))
-            );
-            out.push(cond("EXISTS (SELECT 1 FROM city_search_name n WHERE n.city_id = t.id AND n.name_folded LIKE ? ESCAPE '\\')", [pattern]));
+            out.push(cities::name_starts_with(prefix));
         }
         if let Some(range) = &self.population {
-            out.push(range.contains("t.population"));
+            out.push(cities::population(range.min, range.max));
         }
         if let Some(near) = &self.near {
-            out.push(near.to_sql());
+            out.push(cities::near(near.latitude, near.longitude, near.radius_km));
         }
         if let Some(relation) = &self.partnerships {
             if let Some(some) = &relation.some {
-                out.push(partnership_exists(some));
+                out.push(cities::with_partnership(some.to_filter()));
             }
             if let Some(none) = &relation.none {
-                let mut sql = Sql::new("NOT ");
-                sql.append(&partnership_exists(none));
-                out.push(sql);
+                out.push(!cities::with_partnership(none.to_filter()));
             }
         }
     }
@@ -614,35 +572,13 @@ pub enum CityOrderBy {
     Country,
 }
 
-static BY_NAME: [OrderKey<city::Model>; 2] = [
-    key!("t.name", Text, false, |m| m.name.clone().into()),
-    key!("t.key", Text, false, |m| m.key.clone().into()),
-];
-pub static BY_KEY_ORDER: &[OrderKey<city::Model>] =
-    &[key!("t.key", Text, false, |m| m.key.clone().into())];
-static BY_POPULATION: [OrderKey<city::Model>; 2] = [
-    key!("COALESCE(t.population, -1)", Int, true, |m| m
-        .population
-        .unwrap_or(-1)
-        .into()),
-    key!("t.key", Text, false, |m| m.key.clone().into()),
-];
-static BY_COUNTRY: [OrderKey<city::Model>; 3] = [
-    key!("t.country_code", Text, false, |m| m
-        .country_code
-        .clone()
-        .into()),
-    key!("t.name", Text, false, |m| m.name.clone().into()),
-    key!("t.key", Text, false, |m| m.key.clone().into()),
-];
-
 impl CityOrderBy {
     fn ordering(self) -> Ordering<city::Model> {
         match self {
-            Self::Name => &BY_NAME,
-            Self::Key => BY_KEY_ORDER,
-            Self::PopulationDesc => &BY_POPULATION,
-            Self::Country => &BY_COUNTRY,
+            Self::Name => orderings::cities::BY_NAME,
+            Self::Key => orderings::cities::BY_KEY,
+            Self::PopulationDesc => orderings::cities::BY_POPULATION_DESC,
+            Self::Country => orderings::cities::BY_COUNTRY,
         }
     }
 }
@@ -677,7 +613,7 @@ impl CityQuery {
     ) -> Result<Connection<City>> {
         root_page(
             ctx,
-            condition(filter.as_ref()),
+            matching(filter.as_ref()),
             order_by.ordering(),
             PageArgs {
                 after,

@@ -1,7 +1,7 @@
 //! `Event`: festivals, exhibitions, anniversaries and forums.
 
 use super::city::{City, city};
-use super::filter::{Condition, DateRange, combinators, cond, condition, one_of, tagged_with};
+use super::filter::{DateRange, ToFilter, combinators, matching};
 use super::protocol::{Protocol, ProtocolOrderBy};
 use super::source::Source;
 use super::topic::Topic;
@@ -9,12 +9,12 @@ use super::visit::{Visit, VisitOrderBy};
 use crate::domain::vocabulary::EventKind;
 use crate::error::Result;
 use crate::graphql::by_key;
-use crate::graphql::connection::{
-    Connection, OrderKey, Ordering, PageArgs, key, nested_page, root_page,
-};
+use crate::graphql::connection::{Connection, PageArgs, nested_page, root_page};
 use crate::graphql::node::global_id;
 use crate::graphql::scalars::PartialDate;
-use crate::store::Sql;
+use crate::store::filters::{self, Filter, events};
+use crate::store::orderings;
+use crate::store::pages::Ordering;
 use crate::store::relations::*;
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use entity::event;
@@ -40,7 +40,7 @@ impl Event {
         super::change::history(
             ctx,
             self.0.id,
-            &super::change::EVENT_HISTORY,
+            &crate::store::relations::EVENT_HISTORY,
             PageArgs {
                 after,
                 before,
@@ -103,7 +103,7 @@ impl Event {
             ctx,
             self.0.id,
             &EVENT_VISITS,
-            Sql::new("1=1"),
+            Filter::everything(),
             VisitOrderBy::StartDate.ordering(),
             args,
             Visit,
@@ -131,7 +131,7 @@ impl Event {
             ctx,
             self.0.id,
             &EVENT_PROTOCOLS,
-            Sql::new("1=1"),
+            Filter::everything(),
             ProtocolOrderBy::Signed.ordering(),
             args,
             Protocol,
@@ -159,8 +159,8 @@ impl Event {
             ctx,
             self.0.id,
             &EVENT_TOPICS,
-            Sql::new("1=1"),
-            super::topic::BY_NAME,
+            Filter::everything(),
+            orderings::topics::BY_NAME,
             args,
             Topic,
         )
@@ -187,8 +187,8 @@ impl Event {
             ctx,
             self.0.id,
             &EVENT_SOURCES,
-            Sql::new("1=1"),
-            super::source::BY_KEY,
+            Filter::everything(),
+            orderings::sources::BY_KEY,
             args,
             Source,
         )
@@ -217,31 +217,24 @@ pub struct EventFilter {
     pub not: Option<Box<EventFilter>>,
 }
 
-impl Condition for EventFilter {
-    fn conditions(&self, out: &mut Vec<Sql>) {
+impl ToFilter for EventFilter {
+    type Rows = event::Model;
+
+    fn predicates(&self, out: &mut Vec<Filter<Self::Rows>>) {
         if let Some(keys) = &self.keys {
-            out.push(one_of("t.key", keys.clone()));
+            out.push(filters::keys(keys));
         }
         if let Some(key) = &self.host_city {
-            out.push(cond(
-                "t.host_city_id = (SELECT id FROM city WHERE key = ?)",
-                [key.clone()],
-            ));
+            out.push(events::host_city(key));
         }
         if let Some(kinds) = &self.kinds {
-            out.push(one_of(
-                "t.kind",
-                kinds.iter().map(|k| k.as_str().to_owned()),
-            ));
+            out.push(events::kinds(kinds));
         }
         if let Some(range) = &self.during {
-            out.push(range.overlaps(
-                "t.start_date_start",
-                "COALESCE(t.end_date_end, t.start_date_end)",
-            ));
+            out.push(events::during(range.span()));
         }
         if let Some(topic) = &self.topic {
-            out.push(tagged_with("event_topic", "event_id", topic));
+            out.push(events::topic(topic));
         }
     }
     combinators!();
@@ -257,26 +250,11 @@ pub enum EventOrderBy {
     StartDateDesc,
 }
 
-pub static BY_START: &[OrderKey<event::Model>] = &[
-    key!("t.start_date_start", Date, false, |m| m
-        .start_date_start
-        .to_string()
-        .into()),
-    key!("t.key", Text, false, |m| m.key.clone().into()),
-];
-static BY_START_DESC: &[OrderKey<event::Model>] = &[
-    key!("t.start_date_start", Date, true, |m| m
-        .start_date_start
-        .to_string()
-        .into()),
-    key!("t.key", Text, false, |m| m.key.clone().into()),
-];
-
 impl EventOrderBy {
     pub fn ordering(self) -> Ordering<event::Model> {
         match self {
-            Self::StartDate => BY_START,
-            Self::StartDateDesc => BY_START_DESC,
+            Self::StartDate => orderings::events::BY_START,
+            Self::StartDateDesc => orderings::events::BY_START_DESC,
         }
     }
 }
@@ -311,7 +289,7 @@ impl EventQuery {
     ) -> Result<Connection<Event>> {
         root_page(
             ctx,
-            condition(filter.as_ref()),
+            matching(filter.as_ref()),
             order_by.ordering(),
             PageArgs {
                 after,

@@ -1,105 +1,42 @@
 //! The pieces every `filter:` input shares: date spans, number ranges, and
-//! the `and`/`or`/`not` combinators, compiled to SQL over the row alias `t`.
+//! the `and`/`or`/`not` combinators. Each input turns into a
+//! [`Filter`] of the store's typed predicates.
 
 use crate::graphql::scalars::PartialDate;
-use crate::store::Sql;
+use crate::store::filters::{Filter, Span};
 use async_graphql::InputObject;
 
-/// A filter input that compiles to a condition on the row alias `t`.
-pub trait Condition {
-    /// The conditions of this input's own fields (all must hold).
-    fn conditions(&self, out: &mut Vec<Sql>);
-    /// The `and`, `or` and `not` operands.
-    fn combinators(&self) -> (Option<&[Self]>, Option<&[Self]>, Option<&Self>)
-    where
-        Self: Sized;
+/// A filter input: its own fields' predicates (all must hold), and the
+/// `and`, `or` and `not` operands.
+pub trait ToFilter: Sized {
+    /// The rows it filters.
+    type Rows;
 
-    /// The whole condition, `1=1` when nothing is asked.
-    fn to_sql(&self) -> Sql
-    where
-        Self: Sized,
-    {
+    /// The predicates of this input's own fields.
+    fn predicates(&self, out: &mut Vec<Filter<Self::Rows>>);
+
+    /// The `and`, `or` and `not` operands.
+    fn combinators(&self) -> (Option<&[Self]>, Option<&[Self]>, Option<&Self>);
+
+    /// The whole filter: every row when nothing is asked.
+    fn to_filter(&self) -> Filter<Self::Rows> {
         let mut parts = Vec::new();
-        self.conditions(&mut parts);
+        self.predicates(&mut parts);
         let (and, or, not) = self.combinators();
-        for operand in and.into_iter().flatten() {
-            parts.push(operand.to_sql());
-        }
+        parts.extend(and.into_iter().flatten().map(ToFilter::to_filter));
         if let Some(operands) = or {
-            let alternatives: Vec<Sql> = operands.iter().map(Condition::to_sql).collect();
-            parts.push(join(&alternatives, " OR ", "1=0"));
+            parts.push(Filter::any(operands.iter().map(ToFilter::to_filter)));
         }
         if let Some(operand) = not {
-            let mut negated = Sql::new("NOT ");
-            negated.append(&operand.to_sql());
-            parts.push(negated);
+            parts.push(!operand.to_filter());
         }
-        join(&parts, " AND ", "1=1")
+        Filter::all(parts)
     }
 }
 
-/// The condition of an optional filter.
-pub fn condition<F: Condition>(filter: Option<&F>) -> Sql {
-    filter.map_or_else(|| Sql::new("1=1"), Condition::to_sql)
-}
-
-/// `(a OP b OP …)`, or `empty` for no parts.
-pub fn join(parts: &[Sql], op: &str, empty: &str) -> Sql {
-    if parts.is_empty() {
-        return Sql::new(empty);
-    }
-    let mut sql = Sql::new("(");
-    for (i, part) in parts.iter().enumerate() {
-        if i > 0 {
-            sql.push(op);
-        }
-        sql.append(part);
-    }
-    sql.push(")");
-    sql
-}
-
-/// A condition with one bound list: `{expr} IN (…)`.
-pub fn one_of<V: Into<sea_orm::Value>>(expr: &str, values: impl IntoIterator<Item = V>) -> Sql {
-    let mut sql = Sql::new(format!("{expr} IN ("));
-    sql.bind_list(values).push(")");
-    sql
-}
-
-/// A condition with bound values in place of `?`.
-pub fn cond<V: Into<sea_orm::Value>>(text: &str, values: impl IntoIterator<Item = V>) -> Sql {
-    let mut sql = Sql::default();
-    let mut values = values.into_iter();
-    let mut parts = text.split('?').peekable();
-    while let Some(part) = parts.next() {
-        sql.push(part);
-        if parts.peek().is_some()
-            && let Some(value) = values.next()
-        {
-            sql.bind(value);
-        }
-    }
-    sql
-}
-
-/// Records (`t`) tagged, through the link table `link` and its record
-/// column `column`, with a topic (by key) or one of its descendants.
-///
-/// The unary plus on `t.id` keeps SQLite from driving the query from the
-/// tags (reading every tagged record, then sorting them all) instead of
-/// walking the ordering's index and stopping once the page is full: Q3 of
-/// the benchmark runs 3× faster. PostgreSQL plans it as before.
-pub fn tagged_with(link: &str, column: &str, topic: &str) -> Sql {
-    let mut sql = Sql::new(format!(
-        "+t.id IN (SELECT l.{column} FROM {link} l WHERE l.topic_id IN "
-    ));
-    sql.append(&cond(
-        "(WITH RECURSIVE d(id) AS (SELECT id FROM topic WHERE key = ? \
-         UNION ALL SELECT c.id FROM topic c JOIN d ON c.parent_id = d.id) SELECT id FROM d)",
-        [topic.to_owned()],
-    ))
-    .push(")");
-    sql
+/// The filter of an optional input: every row without one.
+pub fn matching<F: ToFilter>(input: Option<&F>) -> Filter<F::Rows> {
+    input.map_or_else(Filter::everything, ToFilter::to_filter)
 }
 
 /// A span of days between two partial dates, both ends inclusive and
@@ -114,34 +51,12 @@ pub struct DateRange {
 }
 
 impl DateRange {
-    /// The record span `[start, end]` (SQL expressions) overlaps this range.
-    pub fn overlaps(&self, start: &str, end: &str) -> Sql {
-        let mut parts = Vec::new();
-        if let Some(to) = self.to {
-            parts.push(cond(&format!("{start} <= ?"), [to.end()]));
+    /// The span it stands for.
+    pub fn span(&self) -> Span {
+        Span {
+            from: self.from,
+            to: self.to,
         }
-        if let Some(from) = self.from {
-            parts.push(cond(&format!("{end} >= ?"), [from.start()]));
-        }
-        join(&parts, " AND ", "1=1")
-    }
-
-    /// The span of one stored partial date (`{column}_start` to
-    /// `{column}_end`) overlaps this range. Such a span is at most a year
-    /// long, so it also bounds the start from below: an index on the start
-    /// then reads only the range instead of every earlier date.
-    pub fn overlaps_date(&self, column: &str) -> Sql {
-        let (start, end) = (format!("{column}_start"), format!("{column}_end"));
-        let mut sql = self.overlaps(&start, &end);
-        if let Some(from) = self.from {
-            let earliest = from
-                .start()
-                .checked_sub_months(chrono::Months::new(12))
-                .unwrap_or(from.start());
-            sql.push(" AND ")
-                .append(&cond(&format!("{start} >= ?"), [earliest]));
-        }
-        sql
     }
 }
 
@@ -154,20 +69,7 @@ pub struct IntRange {
     pub max: Option<i64>,
 }
 
-impl IntRange {
-    pub fn contains(&self, expr: &str) -> Sql {
-        let mut parts = Vec::new();
-        if let Some(min) = self.min {
-            parts.push(cond(&format!("{expr} >= ?"), [min]));
-        }
-        if let Some(max) = self.max {
-            parts.push(cond(&format!("{expr} <= ?"), [max]));
-        }
-        join(&parts, " AND ", "1=1")
-    }
-}
-
-/// Declares the `and`/`or`/`not` part of a filter's [`Condition`] impl.
+/// Declares the `and`/`or`/`not` part of a filter's [`ToFilter`] impl.
 macro_rules! combinators {
     () => {
         fn combinators(&self) -> (Option<&[Self]>, Option<&[Self]>, Option<&Self>) {

@@ -1,15 +1,16 @@
 //! `Organization`: a lyceum, university, hospital or administration in a city.
 
 use super::city::{City, city};
-use super::filter::{Condition, combinators, cond, condition, one_of};
+use super::filter::{ToFilter, combinators, matching};
 use super::source::Source;
 use super::visit::{Visit, VisitOrderBy};
 use crate::domain::vocabulary::OrganizationKind;
 use crate::error::Result;
 use crate::graphql::by_key;
-use crate::graphql::connection::{Connection, OrderKey, PageArgs, key, nested_page, root_page};
+use crate::graphql::connection::{Connection, PageArgs, nested_page, root_page};
 use crate::graphql::node::global_id;
-use crate::store::Sql;
+use crate::store::filters::{self, Filter, organizations};
+use crate::store::orderings;
 use crate::store::relations::*;
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::organization;
@@ -35,7 +36,7 @@ impl Organization {
         super::change::history(
             ctx,
             self.0.id,
-            &super::change::ORGANIZATION_HISTORY,
+            &crate::store::relations::ORGANIZATION_HISTORY,
             PageArgs {
                 after,
                 before,
@@ -86,7 +87,7 @@ impl Organization {
             ctx,
             self.0.id,
             &ORGANIZATION_VISITS,
-            Sql::new("1=1"),
+            Filter::everything(),
             VisitOrderBy::StartDate.ordering(),
             args,
             Visit,
@@ -114,19 +115,14 @@ impl Organization {
             ctx,
             self.0.id,
             &ORGANIZATION_SOURCES,
-            Sql::new("1=1"),
-            super::source::BY_KEY,
+            Filter::everything(),
+            orderings::sources::BY_KEY,
             args,
             Source,
         )
         .await
     }
 }
-
-pub static BY_NAME: &[OrderKey<organization::Model>] = &[
-    key!("t.name", Text, false, |m| m.name.clone().into()),
-    key!("t.key", Text, false, |m| m.key.clone().into()),
-];
 
 /// Which organizations to list.
 #[derive(InputObject, Default)]
@@ -145,22 +141,18 @@ pub struct OrganizationFilter {
     pub not: Option<Box<OrganizationFilter>>,
 }
 
-impl Condition for OrganizationFilter {
-    fn conditions(&self, out: &mut Vec<Sql>) {
+impl ToFilter for OrganizationFilter {
+    type Rows = organization::Model;
+
+    fn predicates(&self, out: &mut Vec<Filter<Self::Rows>>) {
         if let Some(keys) = &self.keys {
-            out.push(one_of("t.key", keys.clone()));
+            out.push(filters::keys(keys));
         }
         if let Some(key) = &self.city {
-            out.push(cond(
-                "t.city_id = (SELECT id FROM city WHERE key = ?)",
-                [key.clone()],
-            ));
+            out.push(organizations::city(key));
         }
         if let Some(kinds) = &self.kinds {
-            out.push(one_of(
-                "t.kind",
-                kinds.iter().map(|k| k.as_str().to_owned()),
-            ));
+            out.push(organizations::kinds(kinds));
         }
     }
     combinators!();
@@ -197,8 +189,8 @@ impl OrganizationQuery {
     ) -> Result<Connection<Organization>> {
         root_page(
             ctx,
-            condition(filter.as_ref()),
-            BY_NAME,
+            matching(filter.as_ref()),
+            orderings::organizations::BY_NAME,
             PageArgs {
                 after,
                 before,

@@ -1,7 +1,7 @@
 //! `Partnership`: the tie between two cities, its history and timeline.
 
 use super::city::{City, city};
-use super::filter::{Condition, DateRange, combinators, cond, condition, one_of, tagged_with};
+use super::filter::{DateRange, ToFilter, combinators, matching};
 use super::protocol::{Protocol, ProtocolFilter, ProtocolOrderBy};
 use super::source::Source;
 use super::topic::Topic;
@@ -9,12 +9,12 @@ use super::visit::{Visit, VisitFilter, VisitOrderBy};
 use crate::domain::vocabulary::{PartnershipKind, PartnershipStatus};
 use crate::error::Result;
 use crate::graphql::by_key;
-use crate::graphql::connection::{
-    Connection, OrderKey, Ordering, PageArgs, key, nested_page, root_page,
-};
+use crate::graphql::connection::{Connection, PageArgs, nested_page, root_page};
 use crate::graphql::node::global_id;
 use crate::graphql::scalars::{DateSpan, PartialDate};
-use crate::store::Sql;
+use crate::store::filters::{self, Filter, partnerships};
+use crate::store::orderings;
+use crate::store::pages::Ordering;
 use crate::store::relations::*;
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use entity::{partnership, partnership_status_change as status_change};
@@ -40,7 +40,7 @@ impl Partnership {
         super::change::history(
             ctx,
             self.0.id,
-            &super::change::PARTNERSHIP_HISTORY,
+            &crate::store::relations::PARTNERSHIP_HISTORY,
             PageArgs {
                 after,
                 before,
@@ -136,8 +136,8 @@ impl Partnership {
             ctx,
             self.0.id,
             &PARTNERSHIP_STATUS_HISTORY,
-            Sql::new("1=1"),
-            &STEPS_BY_DATE,
+            Filter::everything(),
+            orderings::status_steps::BY_DATE,
             args,
             StatusChange,
         )
@@ -166,7 +166,7 @@ impl Partnership {
             ctx,
             self.0.id,
             &PARTNERSHIP_VISITS,
-            condition(filter.as_ref()),
+            matching(filter.as_ref()),
             order_by.ordering(),
             args,
             Visit,
@@ -196,7 +196,7 @@ impl Partnership {
             ctx,
             self.0.id,
             &PARTNERSHIP_PROTOCOLS,
-            condition(filter.as_ref()),
+            matching(filter.as_ref()),
             order_by.ordering(),
             args,
             Protocol,
@@ -224,8 +224,8 @@ impl Partnership {
             ctx,
             self.0.id,
             &PARTNERSHIP_TOPICS,
-            Sql::new("1=1"),
-            super::topic::BY_NAME,
+            Filter::everything(),
+            orderings::topics::BY_NAME,
             args,
             Topic,
         )
@@ -263,8 +263,8 @@ impl Partnership {
             ctx,
             self.0.id,
             &PARTNERSHIP_SOURCES,
-            Sql::new("1=1"),
-            super::source::BY_KEY,
+            Filter::everything(),
+            orderings::sources::BY_KEY,
             args,
             Source,
         )
@@ -305,20 +305,6 @@ impl StatusChange {
     }
 }
 
-static STEPS_BY_DATE: [OrderKey<status_change::Model>; 2] = [
-    key!(
-        "COALESCE(t.occurred_on_start, '9999-12-31')",
-        Date,
-        false,
-        |m| m
-            .occurred_on_start
-            .unwrap_or(chrono::NaiveDate::MAX)
-            .to_string()
-            .into()
-    ),
-    key!("t.id", Int, false, |m| m.id.into()),
-];
-
 /// Which partnerships to list. All given fields must hold.
 #[derive(InputObject, Default)]
 pub struct PartnershipFilter {
@@ -344,42 +330,30 @@ pub struct PartnershipFilter {
     pub not: Option<Box<PartnershipFilter>>,
 }
 
-impl Condition for PartnershipFilter {
-    fn conditions(&self, out: &mut Vec<Sql>) {
+impl ToFilter for PartnershipFilter {
+    type Rows = partnership::Model;
+
+    fn predicates(&self, out: &mut Vec<Filter<Self::Rows>>) {
         if let Some(keys) = &self.keys {
-            out.push(one_of("t.key", keys.clone()));
+            out.push(filters::keys(keys));
         }
         if let Some(key) = &self.city {
-            out.push(cond("(t.city_a_id = (SELECT id FROM city WHERE key = ?) OR t.city_b_id = (SELECT id FROM city WHERE key = ?))", [key.clone(), key.clone()]));
+            out.push(partnerships::city(key));
         }
         if let Some(codes) = &self.country_codes {
-            let mut sql = Sql::new(
-                "EXISTS (SELECT 1 FROM city c WHERE c.id IN (t.city_a_id, t.city_b_id) AND c.country_code IN (",
-            );
-            sql.bind_list(codes.clone()).push("))");
-            out.push(sql);
+            out.push(partnerships::country_codes(codes));
         }
         if let Some(kinds) = &self.kinds {
-            out.push(one_of(
-                "t.kind",
-                kinds.iter().map(|k| k.as_str().to_owned()),
-            ));
+            out.push(partnerships::kinds(kinds));
         }
         if let Some(statuses) = &self.statuses {
-            out.push(one_of(
-                "t.status",
-                statuses.iter().map(|s| s.as_str().to_owned()),
-            ));
+            out.push(partnerships::statuses(statuses));
         }
         if let Some(range) = &self.established {
-            out.push(cond(
-                "t.established_on_start IS NOT NULL",
-                Vec::<String>::new(),
-            ));
-            out.push(range.overlaps_date("t.established_on"));
+            out.push(partnerships::established(range.span()));
         }
         if let Some(topic) = &self.topic {
-            out.push(tagged_with("partnership_topic", "partnership_id", topic));
+            out.push(partnerships::topic(topic));
         }
     }
     combinators!();
@@ -397,41 +371,12 @@ pub enum PartnershipOrderBy {
     EstablishedDesc,
 }
 
-static BY_KEY: [OrderKey<partnership::Model>; 1] =
-    [key!("t.key", Text, false, |m| m.key.clone().into())];
-static BY_ESTABLISHED: [OrderKey<partnership::Model>; 2] = [
-    key!(
-        "COALESCE(t.established_on_start, '9999-12-31')",
-        Date,
-        false,
-        |m| m
-            .established_on_start
-            .unwrap_or(chrono::NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default())
-            .to_string()
-            .into()
-    ),
-    key!("t.key", Text, false, |m| m.key.clone().into()),
-];
-static BY_ESTABLISHED_DESC: [OrderKey<partnership::Model>; 2] = [
-    key!(
-        "COALESCE(t.established_on_start, '0001-01-01')",
-        Date,
-        true,
-        |m| m
-            .established_on_start
-            .unwrap_or(chrono::NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or_default())
-            .to_string()
-            .into()
-    ),
-    key!("t.key", Text, false, |m| m.key.clone().into()),
-];
-
 impl PartnershipOrderBy {
     pub fn ordering(self) -> Ordering<partnership::Model> {
         match self {
-            Self::Key => &BY_KEY,
-            Self::Established => &BY_ESTABLISHED,
-            Self::EstablishedDesc => &BY_ESTABLISHED_DESC,
+            Self::Key => orderings::partnerships::BY_KEY,
+            Self::Established => orderings::partnerships::BY_ESTABLISHED,
+            Self::EstablishedDesc => orderings::partnerships::BY_ESTABLISHED_DESC,
         }
     }
 }
@@ -468,7 +413,7 @@ impl PartnershipQuery {
     ) -> Result<Connection<Partnership>> {
         root_page(
             ctx,
-            condition(filter.as_ref()),
+            matching(filter.as_ref()),
             order_by.ordering(),
             PageArgs {
                 after,

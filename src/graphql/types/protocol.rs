@@ -2,7 +2,7 @@
 
 use super::city::{City, optional_city};
 use super::event::{Event, optional_event};
-use super::filter::{Condition, DateRange, combinators, cond, condition, one_of, tagged_with};
+use super::filter::{DateRange, ToFilter, combinators, matching};
 use super::partnership::{Partnership, optional_partnership};
 use super::source::Source;
 use super::topic::Topic;
@@ -10,13 +10,13 @@ use super::visit::{Visit, optional_visit};
 use crate::domain::vocabulary::ProtocolKind;
 use crate::error::Result;
 use crate::graphql::by_key;
-use crate::graphql::connection::{
-    Connection, OrderKey, Ordering, PageArgs, key, nested_page, root_page,
-};
+use crate::graphql::connection::{Connection, PageArgs, nested_page, root_page};
 use crate::graphql::loader::{Parties, PartiesOf};
 use crate::graphql::node::global_id;
 use crate::graphql::scalars::PartialDate;
-use crate::store::Sql;
+use crate::store::filters::{self, Filter, protocols};
+use crate::store::orderings;
+use crate::store::pages::Ordering;
 use crate::store::relations::*;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, ID, InputObject, Object};
@@ -43,7 +43,7 @@ impl Protocol {
         super::change::history(
             ctx,
             self.0.id,
-            &super::change::PROTOCOL_HISTORY,
+            &crate::store::relations::PROTOCOL_HISTORY,
             PageArgs {
                 after,
                 before,
@@ -122,8 +122,8 @@ impl Protocol {
             ctx,
             self.0.id,
             &PROTOCOL_TOPICS,
-            Sql::new("1=1"),
-            super::topic::BY_NAME,
+            Filter::everything(),
+            orderings::topics::BY_NAME,
             args,
             Topic,
         )
@@ -150,8 +150,8 @@ impl Protocol {
             ctx,
             self.0.id,
             &PROTOCOL_SOURCES,
-            Sql::new("1=1"),
-            super::source::BY_KEY,
+            Filter::everything(),
+            orderings::sources::BY_KEY,
             args,
             Source,
         )
@@ -182,32 +182,27 @@ pub struct ProtocolFilter {
     pub not: Option<Box<ProtocolFilter>>,
 }
 
-impl Condition for ProtocolFilter {
-    fn conditions(&self, out: &mut Vec<Sql>) {
+impl ToFilter for ProtocolFilter {
+    type Rows = protocol::Model;
+
+    fn predicates(&self, out: &mut Vec<Filter<Self::Rows>>) {
         if let Some(keys) = &self.keys {
-            out.push(one_of("t.key", keys.clone()));
+            out.push(filters::keys(keys));
         }
         if let Some(kinds) = &self.kinds {
-            out.push(one_of(
-                "t.kind",
-                kinds.iter().map(|k| k.as_str().to_owned()),
-            ));
+            out.push(protocols::kinds(kinds));
         }
         if let Some(key) = &self.party {
-            out.push(cond("t.id IN (SELECT l.protocol_id FROM protocol_party l JOIN city c ON c.id = l.city_id WHERE c.key = ?)", [key.clone()]));
+            out.push(protocols::party(key));
         }
         if let Some(range) = &self.signed {
-            out.push(cond("t.signed_on_start IS NOT NULL", Vec::<String>::new()));
-            out.push(range.overlaps_date("t.signed_on"));
+            out.push(protocols::signed(range.span()));
         }
         if let Some(key) = &self.partnership {
-            out.push(cond(
-                "t.partnership_id = (SELECT id FROM partnership WHERE key = ?)",
-                [key.clone()],
-            ));
+            out.push(protocols::partnership(key));
         }
         if let Some(topic) = &self.topic {
-            out.push(tagged_with("protocol_topic", "protocol_id", topic));
+            out.push(protocols::topic(topic));
         }
     }
     combinators!();
@@ -225,41 +220,12 @@ pub enum ProtocolOrderBy {
     Key,
 }
 
-static BY_SIGNED: [OrderKey<protocol::Model>; 2] = [
-    key!(
-        "COALESCE(t.signed_on_start, '9999-12-31')",
-        Date,
-        false,
-        |m| m
-            .signed_on_start
-            .unwrap_or(chrono::NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default())
-            .to_string()
-            .into()
-    ),
-    key!("t.key", Text, false, |m| m.key.clone().into()),
-];
-static BY_SIGNED_DESC: [OrderKey<protocol::Model>; 2] = [
-    key!(
-        "COALESCE(t.signed_on_start, '0001-01-01')",
-        Date,
-        true,
-        |m| m
-            .signed_on_start
-            .unwrap_or(chrono::NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or_default())
-            .to_string()
-            .into()
-    ),
-    key!("t.key", Text, false, |m| m.key.clone().into()),
-];
-static BY_KEY: [OrderKey<protocol::Model>; 1] =
-    [key!("t.key", Text, false, |m| m.key.clone().into())];
-
 impl ProtocolOrderBy {
     pub fn ordering(self) -> Ordering<protocol::Model> {
         match self {
-            Self::Signed => &BY_SIGNED,
-            Self::SignedDesc => &BY_SIGNED_DESC,
-            Self::Key => &BY_KEY,
+            Self::Signed => orderings::protocols::BY_SIGNED,
+            Self::SignedDesc => orderings::protocols::BY_SIGNED_DESC,
+            Self::Key => orderings::protocols::BY_KEY,
         }
     }
 }
@@ -294,7 +260,7 @@ impl ProtocolQuery {
     ) -> Result<Connection<Protocol>> {
         root_page(
             ctx,
-            condition(filter.as_ref()),
+            matching(filter.as_ref()),
             order_by.ordering(),
             PageArgs {
                 after,

@@ -102,10 +102,10 @@ impl SearchQuery {
     }
 }
 
-fn search_cursor(cursor: &Cursor) -> Result<(f64, i16, i32)> {
+fn search_cursor(cursor: &[serde_json::Value]) -> Result<(f64, i16, i32)> {
     let malformed =
         || AppError::bad_input("the cursor is not a search cursor; restart from the first page");
-    match cursor.0.as_slice() {
+    match cursor {
         [rank, kind, id] => Ok((
             rank.as_f64().ok_or_else(malformed)?,
             kind.as_i64()

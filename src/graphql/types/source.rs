@@ -2,17 +2,18 @@
 
 use super::city::City;
 use super::event::Event;
-use super::filter::{Condition, combinators, cond, condition, one_of};
+use super::filter::{ToFilter, combinators, matching};
 use super::organization::Organization;
 use super::partnership::{Partnership, PartnershipOrderBy};
 use super::protocol::{Protocol, ProtocolOrderBy};
 use super::visit::{Visit, VisitOrderBy};
 use crate::error::Result;
 use crate::graphql::by_key;
-use crate::graphql::connection::{Connection, OrderKey, PageArgs, key, nested_page, root_page};
+use crate::graphql::connection::{Connection, PageArgs, nested_page, root_page};
 use crate::graphql::node::global_id;
 use crate::graphql::scalars::PartialDate;
-use crate::store::Sql;
+use crate::store::filters::{self, Filter, sources};
+use crate::store::orderings;
 use crate::store::relations::*;
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::source;
@@ -38,7 +39,7 @@ impl Source {
         super::change::history(
             ctx,
             self.0.id,
-            &super::change::SOURCE_HISTORY,
+            &crate::store::relations::SOURCE_HISTORY,
             PageArgs {
                 after,
                 before,
@@ -93,8 +94,8 @@ impl Source {
             ctx,
             self.0.id,
             &SOURCE_CITIES,
-            Sql::new("1=1"),
-            super::city::BY_KEY_ORDER,
+            Filter::everything(),
+            orderings::cities::BY_KEY,
             args,
             City,
         )
@@ -121,7 +122,7 @@ impl Source {
             ctx,
             self.0.id,
             &SOURCE_PARTNERSHIPS,
-            Sql::new("1=1"),
+            Filter::everything(),
             PartnershipOrderBy::Key.ordering(),
             args,
             Partnership,
@@ -149,7 +150,7 @@ impl Source {
             ctx,
             self.0.id,
             &SOURCE_VISITS,
-            Sql::new("1=1"),
+            Filter::everything(),
             VisitOrderBy::StartDate.ordering(),
             args,
             Visit,
@@ -177,7 +178,7 @@ impl Source {
             ctx,
             self.0.id,
             &SOURCE_PROTOCOLS,
-            Sql::new("1=1"),
+            Filter::everything(),
             ProtocolOrderBy::Signed.ordering(),
             args,
             Protocol,
@@ -205,8 +206,8 @@ impl Source {
             ctx,
             self.0.id,
             &SOURCE_EVENTS,
-            Sql::new("1=1"),
-            super::event::BY_START,
+            Filter::everything(),
+            orderings::events::BY_START,
             args,
             Event,
         )
@@ -233,17 +234,14 @@ impl Source {
             ctx,
             self.0.id,
             &SOURCE_ORGANIZATIONS,
-            Sql::new("1=1"),
-            super::organization::BY_NAME,
+            Filter::everything(),
+            orderings::organizations::BY_NAME,
             args,
             Organization,
         )
         .await
     }
 }
-
-pub static BY_KEY: &[OrderKey<source::Model>] =
-    &[key!("t.key", Text, false, |m| m.key.clone().into())];
 
 /// Which sources to list.
 #[derive(InputObject, Default)]
@@ -260,13 +258,15 @@ pub struct SourceFilter {
     pub not: Option<Box<SourceFilter>>,
 }
 
-impl Condition for SourceFilter {
-    fn conditions(&self, out: &mut Vec<Sql>) {
+impl ToFilter for SourceFilter {
+    type Rows = source::Model;
+
+    fn predicates(&self, out: &mut Vec<Filter<Self::Rows>>) {
         if let Some(keys) = &self.keys {
-            out.push(one_of("t.key", keys.clone()));
+            out.push(filters::keys(keys));
         }
         if let Some(publisher) = &self.publisher {
-            out.push(cond("t.publisher = ?", [publisher.clone()]));
+            out.push(sources::publisher(publisher));
         }
     }
     combinators!();
@@ -301,8 +301,8 @@ impl SourceQuery {
     ) -> Result<Connection<Source>> {
         root_page(
             ctx,
-            condition(filter.as_ref()),
-            BY_KEY,
+            matching(filter.as_ref()),
+            orderings::sources::BY_KEY,
             PageArgs {
                 after,
                 before,

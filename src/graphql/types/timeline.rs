@@ -7,9 +7,11 @@ use super::protocol::Protocol;
 use super::visit::Visit;
 use crate::error::Result;
 use crate::graphql::connection::{Connection, Cursor, PageArgs, Totals, children};
-use crate::store::Sql;
-use crate::store::relations::*;
-use crate::store::relations::{Link, Relation};
+use crate::store::filters::Filter;
+use crate::store::orderings;
+use crate::store::relations::{
+    PARTNERSHIP_EVENTS, PARTNERSHIP_PROTOCOLS, PARTNERSHIP_STATUS_HISTORY, PARTNERSHIP_VISITS,
+};
 use async_graphql::connection::Edge;
 use async_graphql::{Context, Union};
 use entity::{event, partnership, partnership_status_change, protocol, visit};
@@ -22,18 +24,6 @@ pub enum TimelineItem {
     Event(Event),
     StatusChange(StatusChange),
 }
-
-/// Events of a partnership: attended by its visits or hosting its signings.
-static PARTNERSHIP_EVENTS: Relation = Relation {
-    name: "PARTNERSHIP_EVENTS",
-    table: "event",
-    link: Link::Edge(
-        "SELECT DISTINCT v.partnership_id AS parent, l.event_id AS child FROM visit v JOIN visit_event l ON l.visit_id = v.id \
-           WHERE v.partnership_id IN ({parents}) \
-           UNION SELECT p.partnership_id AS parent, p.event_id AS child FROM protocol p \
-           WHERE p.event_id IS NOT NULL AND p.partnership_id IN ({parents})",
-    ),
-};
 
 /// The most items of each kind a timeline merges.
 const MAX_PER_KIND: usize = 1000;
@@ -75,28 +65,48 @@ pub async fn timeline(
     }
     .window(ctx)?;
     crate::graphql::CostLedger::count_page(ctx);
-    let all = Sql::new("1=1");
     let id = partnership.id;
     let mut items: Vec<TimelineItem> = Vec::new();
-    let visits: Vec<visit::Model> =
-        children(ctx, id, &PARTNERSHIP_VISITS, &all, "t.key", MAX_PER_KIND).await?;
+    let visits: Vec<visit::Model> = children(
+        ctx,
+        id,
+        &PARTNERSHIP_VISITS,
+        &Filter::everything(),
+        orderings::visits::BY_KEY,
+        MAX_PER_KIND,
+    )
+    .await?;
     items.extend(visits.into_iter().map(|v| TimelineItem::Visit(Visit(v))));
-    let protocols: Vec<protocol::Model> =
-        children(ctx, id, &PARTNERSHIP_PROTOCOLS, &all, "t.key", MAX_PER_KIND).await?;
+    let protocols: Vec<protocol::Model> = children(
+        ctx,
+        id,
+        &PARTNERSHIP_PROTOCOLS,
+        &Filter::everything(),
+        orderings::protocols::BY_KEY,
+        MAX_PER_KIND,
+    )
+    .await?;
     items.extend(
         protocols
             .into_iter()
             .map(|p| TimelineItem::Protocol(Protocol(p))),
     );
-    let events: Vec<event::Model> =
-        children(ctx, id, &PARTNERSHIP_EVENTS, &all, "t.key", MAX_PER_KIND).await?;
+    let events: Vec<event::Model> = children(
+        ctx,
+        id,
+        &PARTNERSHIP_EVENTS,
+        &Filter::everything(),
+        orderings::events::BY_KEY,
+        MAX_PER_KIND,
+    )
+    .await?;
     items.extend(events.into_iter().map(|e| TimelineItem::Event(Event(e))));
     let steps: Vec<partnership_status_change::Model> = children(
         ctx,
         id,
         &PARTNERSHIP_STATUS_HISTORY,
-        &all,
-        "t.id",
+        &Filter::everything(),
+        orderings::status_steps::BY_ID,
         MAX_PER_KIND,
     )
     .await?;
@@ -134,8 +144,8 @@ pub async fn timeline(
     Ok(connection)
 }
 
-fn cursor_key(cursor: &Cursor) -> Option<(String, u8, String)> {
-    match cursor.0.as_slice() {
+fn cursor_key(cursor: &[serde_json::Value]) -> Option<(String, u8, String)> {
+    match cursor {
         [date, kind, key] => Some((
             date.as_str()?.to_owned(),
             u8::try_from(kind.as_u64()?).ok()?,

@@ -1,15 +1,16 @@
 //! `Topic`: the tree of cooperation topics.
 
 use super::event::Event;
-use super::filter::{Condition, combinators, cond, condition, one_of};
+use super::filter::{ToFilter, combinators, matching};
 use super::partnership::{Partnership, PartnershipOrderBy};
 use super::protocol::{Protocol, ProtocolOrderBy};
 use super::visit::{Visit, VisitFilter, VisitOrderBy};
 use crate::error::Result;
-use crate::graphql::connection::{Connection, OrderKey, PageArgs, key, nested_page, root_page};
+use crate::graphql::connection::{Connection, PageArgs, nested_page, root_page};
 use crate::graphql::node::global_id;
 use crate::graphql::{by_id, by_key};
-use crate::store::Sql;
+use crate::store::filters::{self, Filter, topics};
+use crate::store::orderings;
 use crate::store::relations::*;
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::topic;
@@ -35,7 +36,7 @@ impl Topic {
         super::change::history(
             ctx,
             self.0.id,
-            &super::change::TOPIC_HISTORY,
+            &crate::store::relations::TOPIC_HISTORY,
             PageArgs {
                 after,
                 before,
@@ -104,8 +105,8 @@ impl Topic {
             ctx,
             self.0.id,
             &TOPIC_CHILDREN,
-            Sql::new("1=1"),
-            BY_NAME,
+            Filter::everything(),
+            orderings::topics::BY_NAME,
             args,
             Topic,
         )
@@ -132,8 +133,8 @@ impl Topic {
             ctx,
             self.0.id,
             &TOPIC_DESCENDANTS,
-            Sql::new("1=1"),
-            BY_NAME,
+            Filter::everything(),
+            orderings::topics::BY_NAME,
             args,
             Topic,
         )
@@ -162,7 +163,7 @@ impl Topic {
             ctx,
             self.0.id,
             &TOPIC_VISITS,
-            condition(filter.as_ref()),
+            matching(filter.as_ref()),
             order_by.ordering(),
             args,
             Visit,
@@ -190,7 +191,7 @@ impl Topic {
             ctx,
             self.0.id,
             &TOPIC_PARTNERSHIPS,
-            Sql::new("1=1"),
+            Filter::everything(),
             PartnershipOrderBy::Key.ordering(),
             args,
             Partnership,
@@ -218,7 +219,7 @@ impl Topic {
             ctx,
             self.0.id,
             &TOPIC_PROTOCOLS,
-            Sql::new("1=1"),
+            Filter::everything(),
             ProtocolOrderBy::Signed.ordering(),
             args,
             Protocol,
@@ -246,19 +247,14 @@ impl Topic {
             ctx,
             self.0.id,
             &TOPIC_EVENTS,
-            Sql::new("1=1"),
-            super::event::BY_START,
+            Filter::everything(),
+            orderings::events::BY_START,
             args,
             Event,
         )
         .await
     }
 }
-
-pub static BY_NAME: &[OrderKey<topic::Model>] = &[
-    key!("t.name", Text, false, |m| m.name.clone().into()),
-    key!("t.key", Text, false, |m| m.key.clone().into()),
-];
 
 /// Which topics to list.
 #[derive(InputObject, Default)]
@@ -277,21 +273,18 @@ pub struct TopicFilter {
     pub not: Option<Box<TopicFilter>>,
 }
 
-impl Condition for TopicFilter {
-    fn conditions(&self, out: &mut Vec<Sql>) {
+impl ToFilter for TopicFilter {
+    type Rows = topic::Model;
+
+    fn predicates(&self, out: &mut Vec<Filter<Self::Rows>>) {
         if let Some(keys) = &self.keys {
-            out.push(one_of("t.key", keys.clone()));
+            out.push(filters::keys(keys));
         }
         if let Some(key) = &self.parent {
-            out.push(cond(
-                "t.parent_id = (SELECT id FROM topic WHERE key = ?)",
-                [key.clone()],
-            ));
+            out.push(topics::parent(key));
         }
-        match self.root {
-            Some(true) => out.push(Sql::new("t.parent_id IS NULL")),
-            Some(false) => out.push(Sql::new("t.parent_id IS NOT NULL")),
-            None => {}
+        if let Some(root) = self.root {
+            out.push(topics::root(root));
         }
     }
     combinators!();
@@ -326,8 +319,8 @@ impl TopicQuery {
     ) -> Result<Connection<Topic>> {
         root_page(
             ctx,
-            condition(filter.as_ref()),
-            BY_NAME,
+            matching(filter.as_ref()),
+            orderings::topics::BY_NAME,
             PageArgs {
                 after,
                 before,

@@ -2,7 +2,7 @@
 
 use super::city::{City, city};
 use super::event::Event;
-use super::filter::{Condition, DateRange, combinators, cond, condition, one_of, tagged_with};
+use super::filter::{DateRange, ToFilter, combinators, matching};
 use super::organization::Organization;
 use super::partnership::{Partnership, optional_partnership};
 use super::protocol::{Protocol, ProtocolOrderBy};
@@ -10,12 +10,12 @@ use super::source::Source;
 use super::topic::Topic;
 use crate::error::Result;
 use crate::graphql::by_key;
-use crate::graphql::connection::{
-    Connection, OrderKey, Ordering, PageArgs, key, nested_page, root_page,
-};
+use crate::graphql::connection::{Connection, PageArgs, nested_page, root_page};
 use crate::graphql::node::global_id;
 use crate::graphql::scalars::{DateSpan, PartialDate};
-use crate::store::Sql;
+use crate::store::filters::{self, Filter, visits};
+use crate::store::orderings;
+use crate::store::pages::Ordering;
 use crate::store::relations::*;
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use entity::visit;
@@ -41,7 +41,7 @@ impl Visit {
         super::change::history(
             ctx,
             self.0.id,
-            &super::change::VISIT_HISTORY,
+            &crate::store::relations::VISIT_HISTORY,
             PageArgs {
                 after,
                 before,
@@ -118,8 +118,8 @@ impl Visit {
             ctx,
             self.0.id,
             &VISIT_TOPICS,
-            Sql::new("1=1"),
-            super::topic::BY_NAME,
+            Filter::everything(),
+            orderings::topics::BY_NAME,
             args,
             Topic,
         )
@@ -146,8 +146,8 @@ impl Visit {
             ctx,
             self.0.id,
             &VISIT_EVENTS,
-            Sql::new("1=1"),
-            super::event::BY_START,
+            Filter::everything(),
+            orderings::events::BY_START,
             args,
             Event,
         )
@@ -174,8 +174,8 @@ impl Visit {
             ctx,
             self.0.id,
             &VISIT_ORGANIZATIONS,
-            Sql::new("1=1"),
-            super::organization::BY_NAME,
+            Filter::everything(),
+            orderings::organizations::BY_NAME,
             args,
             Organization,
         )
@@ -202,7 +202,7 @@ impl Visit {
             ctx,
             self.0.id,
             &VISIT_PROTOCOLS,
-            Sql::new("1=1"),
+            Filter::everything(),
             ProtocolOrderBy::Signed.ordering(),
             args,
             Protocol,
@@ -230,8 +230,8 @@ impl Visit {
             ctx,
             self.0.id,
             &VISIT_SOURCES,
-            Sql::new("1=1"),
-            super::source::BY_KEY,
+            Filter::everything(),
+            orderings::sources::BY_KEY,
             args,
             Source,
         )
@@ -271,52 +271,39 @@ pub struct VisitFilter {
     pub not: Option<Box<VisitFilter>>,
 }
 
-impl Condition for VisitFilter {
-    fn conditions(&self, out: &mut Vec<Sql>) {
+impl ToFilter for VisitFilter {
+    type Rows = visit::Model;
+
+    fn predicates(&self, out: &mut Vec<Filter<Self::Rows>>) {
         if let Some(keys) = &self.keys {
-            out.push(one_of("t.key", keys.clone()));
+            out.push(filters::keys(keys));
         }
         if let Some(key) = &self.from_city {
-            out.push(cond(
-                "t.from_city_id = (SELECT id FROM city WHERE key = ?)",
-                [key.clone()],
-            ));
+            out.push(visits::from_city(key));
         }
         if let Some(key) = &self.to_city {
-            out.push(cond(
-                "t.to_city_id = (SELECT id FROM city WHERE key = ?)",
-                [key.clone()],
-            ));
+            out.push(visits::to_city(key));
         }
         if let Some(key) = &self.city {
-            out.push(cond("(t.from_city_id = (SELECT id FROM city WHERE key = ?) OR t.to_city_id = (SELECT id FROM city WHERE key = ?))", [key.clone(), key.clone()]));
+            out.push(visits::city(key));
         }
         if let Some(range) = &self.start_date {
-            out.push(range.overlaps_date("t.start_date"));
+            out.push(visits::started(range.span()));
         }
         if let Some(range) = &self.during {
-            out.push(range.overlaps(
-                "t.start_date_start",
-                "COALESCE(t.end_date_end, t.start_date_end)",
-            ));
+            out.push(visits::during(range.span()));
         }
         if let Some(topic) = &self.topic {
-            out.push(tagged_with("visit_topic", "visit_id", topic));
+            out.push(visits::topic(topic));
         }
         if let Some(key) = &self.event {
-            out.push(cond("t.id IN (SELECT l.visit_id FROM visit_event l JOIN event e ON e.id = l.event_id WHERE e.key = ?)", [key.clone()]));
+            out.push(visits::event(key));
         }
         if let Some(key) = &self.organization {
-            out.push(cond(
-                "t.id IN (SELECT l.visit_id FROM visit_organization l JOIN organization o ON o.id = l.organization_id WHERE o.key = ?)",
-                [key.clone()],
-            ));
+            out.push(visits::organization(key));
         }
         if let Some(key) = &self.partnership {
-            out.push(cond(
-                "t.partnership_id = (SELECT id FROM partnership WHERE key = ?)",
-                [key.clone()],
-            ));
+            out.push(visits::partnership(key));
         }
     }
     combinators!();
@@ -335,32 +322,12 @@ pub enum VisitOrderBy {
     Key,
 }
 
-static BY_START: [OrderKey<visit::Model>; 3] = [
-    key!("t.start_date_start", Date, false, |m| m
-        .start_date_start
-        .to_string()
-        .into()),
-    key!("t.start_date_end", Date, true, |m| m
-        .start_date_end
-        .to_string()
-        .into()),
-    key!("t.key", Text, false, |m| m.key.clone().into()),
-];
-static BY_START_DESC: [OrderKey<visit::Model>; 2] = [
-    key!("t.start_date_start", Date, true, |m| m
-        .start_date_start
-        .to_string()
-        .into()),
-    key!("t.key", Text, false, |m| m.key.clone().into()),
-];
-static BY_KEY: [OrderKey<visit::Model>; 1] = [key!("t.key", Text, false, |m| m.key.clone().into())];
-
 impl VisitOrderBy {
     pub fn ordering(self) -> Ordering<visit::Model> {
         match self {
-            Self::StartDate => &BY_START,
-            Self::StartDateDesc => &BY_START_DESC,
-            Self::Key => &BY_KEY,
+            Self::StartDate => orderings::visits::BY_START,
+            Self::StartDateDesc => orderings::visits::BY_START_DESC,
+            Self::Key => orderings::visits::BY_KEY,
         }
     }
 }
@@ -395,7 +362,7 @@ impl VisitQuery {
     ) -> Result<Connection<Visit>> {
         root_page(
             ctx,
-            condition(filter.as_ref()),
+            matching(filter.as_ref()),
             order_by.ordering(),
             PageArgs {
                 after,
