@@ -104,6 +104,7 @@ impl ToFilter for ChangeFilter {
 #[derive(Default)]
 pub struct ChangeQuery;
 
+#[macros::paged]
 #[Object]
 impl ChangeQuery {
     /// Every recorded change, newest first (admins only).
@@ -112,23 +113,13 @@ impl ChangeQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only changes matching this filter.")] filter: Option<ChangeFilter>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+        page: PageArgs,
     ) -> Result<Connection<Change>> {
         root_page(
             ctx,
             matching(filter.as_ref()),
             orderings::changes::NEWEST_FIRST,
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
+            page,
             Change,
         )
         .await

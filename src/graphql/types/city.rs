@@ -13,14 +13,13 @@ use crate::domain::vocabulary::{PartnershipKind, PartnershipStatus};
 use crate::error::Result;
 use crate::graphql::connection::{Connection, PageArgs, children, nested_page, root_page};
 use crate::graphql::loader::{CityNames, NamesOfCity};
-use crate::graphql::node::global_id;
 use crate::graphql::{by_id, by_key};
 use crate::store::filters::{self, Filter, cities, partnerships};
 use crate::store::orderings;
 use crate::store::pages::Ordering;
 use crate::store::relations::*;
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 use entity::{city, partnership};
 
 /// A city, or another municipal body that twins.
@@ -51,41 +50,12 @@ pub struct SisterCity {
 /// More twinnings than any city has (Bethlehem has 74).
 const MAX_SISTER_CITIES: usize = 1000;
 
+#[macros::record(
+    history = crate::store::relations::CITY_HISTORY,
+    key = "Stable key, such as `murmansk`."
+)]
 #[Object]
 impl City {
-    /// Every recorded change to this record, newest first (editors and admins).
-    #[graphql(guard = "crate::graphql::guards::RoleGuard(crate::domain::access::Role::Editor)")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<super::change::Change>> {
-        super::change::history(
-            ctx,
-            self.0.id,
-            &crate::store::relations::CITY_HISTORY,
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
-        )
-        .await
-    }
-    /// Opaque global id, stable across databases (built from type and key).
-    pub async fn id(&self) -> ID {
-        global_id("City", &self.0.key)
-    }
-    /// Stable key, such as `murmansk`.
-    async fn key(&self) -> &str {
-        &self.0.key
-    }
     /// The name in English, or, with `lang` (a BCP 47 tag such as `ru`), in
     /// that language when known, falling back to the English name.
     async fn name(
@@ -240,26 +210,15 @@ impl City {
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<PartnershipFilter>,
         #[graphql(default)] order_by: PartnershipOrderBy,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+        page: PageArgs,
     ) -> Result<Connection<Partnership>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
         nested_page(
             ctx,
             self.0.id,
             &CITY_PARTNERSHIPS,
             matching(filter.as_ref()),
             order_by.ordering(),
-            args,
+            page,
             Partnership,
         )
         .await
@@ -270,26 +229,15 @@ impl City {
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<VisitFilter>,
         #[graphql(default)] order_by: VisitOrderBy,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+        page: PageArgs,
     ) -> Result<Connection<Visit>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
         nested_page(
             ctx,
             self.0.id,
             &CITY_VISITS_MADE,
             matching(filter.as_ref()),
             order_by.ordering(),
-            args,
+            page,
             Visit,
         )
         .await
@@ -300,26 +248,15 @@ impl City {
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<VisitFilter>,
         #[graphql(default)] order_by: VisitOrderBy,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+        page: PageArgs,
     ) -> Result<Connection<Visit>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
         nested_page(
             ctx,
             self.0.id,
             &CITY_VISITS_RECEIVED,
             matching(filter.as_ref()),
             order_by.ordering(),
-            args,
+            page,
             Visit,
         )
         .await
@@ -330,26 +267,15 @@ impl City {
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<EventFilter>,
         #[graphql(default)] order_by: EventOrderBy,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+        page: PageArgs,
     ) -> Result<Connection<Event>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
         nested_page(
             ctx,
             self.0.id,
             &CITY_HOSTED_EVENTS,
             matching(filter.as_ref()),
             order_by.ordering(),
-            args,
+            page,
             Event,
         )
         .await
@@ -359,26 +285,15 @@ impl City {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<OrganizationFilter>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+        page: PageArgs,
     ) -> Result<Connection<Organization>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
         nested_page(
             ctx,
             self.0.id,
             &CITY_ORGANIZATIONS,
             matching(filter.as_ref()),
             orderings::organizations::BY_NAME,
-            args,
+            page,
             Organization,
         )
         .await
@@ -389,54 +304,28 @@ impl City {
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<ProtocolFilter>,
         #[graphql(default)] order_by: ProtocolOrderBy,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+        page: PageArgs,
     ) -> Result<Connection<Protocol>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
         nested_page(
             ctx,
             self.0.id,
             &CITY_PROTOCOLS,
             matching(filter.as_ref()),
             order_by.ordering(),
-            args,
+            page,
             Protocol,
         )
         .await
     }
     /// The sources this record cites.
-    async fn sources(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<Source>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
+    async fn sources(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Source>> {
         nested_page(
             ctx,
             self.0.id,
             &CITY_SOURCES,
             Filter::everything(),
             orderings::sources::BY_KEY,
-            args,
+            page,
             Source,
         )
         .await
@@ -587,6 +476,7 @@ impl CityOrderBy {
 #[derive(Default)]
 pub struct CityQuery;
 
+#[macros::paged]
 #[Object]
 impl CityQuery {
     /// The city with this key, or null.
@@ -604,23 +494,13 @@ impl CityQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<CityFilter>,
         #[graphql(default)] order_by: CityOrderBy,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+        page: PageArgs,
     ) -> Result<Connection<City>> {
         root_page(
             ctx,
             matching(filter.as_ref()),
             order_by.ordering(),
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
+            page,
             City,
         )
         .await

@@ -10,54 +10,24 @@ use crate::domain::vocabulary::EventKind;
 use crate::error::Result;
 use crate::graphql::by_key;
 use crate::graphql::connection::{Connection, PageArgs, nested_page, root_page};
-use crate::graphql::node::global_id;
 use crate::graphql::scalars::PartialDate;
 use crate::store::filters::{self, Filter, events};
 use crate::store::orderings;
 use crate::store::pages::Ordering;
 use crate::store::relations::*;
-use async_graphql::{Context, Enum, ID, InputObject, Object};
+use async_graphql::{Context, Enum, InputObject, Object};
 use entity::event;
 
 /// A festival, exhibition, anniversary or forum hosted by a city.
 #[derive(Clone)]
 pub struct Event(pub event::Model);
 
+#[macros::record(
+    history = crate::store::relations::EVENT_HISTORY,
+    key = "Stable key."
+)]
 #[Object]
 impl Event {
-    /// Every recorded change to this record, newest first (editors and admins).
-    #[graphql(guard = "crate::graphql::guards::RoleGuard(crate::domain::access::Role::Editor)")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<super::change::Change>> {
-        super::change::history(
-            ctx,
-            self.0.id,
-            &crate::store::relations::EVENT_HISTORY,
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
-        )
-        .await
-    }
-    /// Opaque global id, stable across databases (built from type and key).
-    pub async fn id(&self) -> ID {
-        global_id("Event", &self.0.key)
-    }
-    /// Stable key.
-    async fn key(&self) -> &str {
-        &self.0.key
-    }
     /// Its name.
     async fn name(&self) -> &str {
         &self.0.name
@@ -83,113 +53,53 @@ impl Event {
         self.0.description.as_deref()
     }
     /// Delegations that attended it.
-    async fn visits(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<Visit>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
+    async fn visits(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Visit>> {
         nested_page(
             ctx,
             self.0.id,
             &EVENT_VISITS,
             Filter::everything(),
             VisitOrderBy::StartDate.ordering(),
-            args,
+            page,
             Visit,
         )
         .await
     }
     /// Documents signed at it.
-    async fn protocols(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<Protocol>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
+    async fn protocols(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Protocol>> {
         nested_page(
             ctx,
             self.0.id,
             &EVENT_PROTOCOLS,
             Filter::everything(),
             ProtocolOrderBy::Signed.ordering(),
-            args,
+            page,
             Protocol,
         )
         .await
     }
     /// Topics it was about.
-    async fn topics(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<Topic>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
+    async fn topics(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Topic>> {
         nested_page(
             ctx,
             self.0.id,
             &EVENT_TOPICS,
             Filter::everything(),
             orderings::topics::BY_NAME,
-            args,
+            page,
             Topic,
         )
         .await
     }
     /// The sources this record cites.
-    async fn sources(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<Source>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
+    async fn sources(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Source>> {
         nested_page(
             ctx,
             self.0.id,
             &EVENT_SOURCES,
             Filter::everything(),
             orderings::sources::BY_KEY,
-            args,
+            page,
             Source,
         )
         .await
@@ -263,6 +173,7 @@ impl EventOrderBy {
 #[derive(Default)]
 pub struct EventQuery;
 
+#[macros::paged]
 #[Object]
 impl EventQuery {
     /// The event with this key, or null.
@@ -280,23 +191,13 @@ impl EventQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<EventFilter>,
         #[graphql(default)] order_by: EventOrderBy,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+        page: PageArgs,
     ) -> Result<Connection<Event>> {
         root_page(
             ctx,
             matching(filter.as_ref()),
             order_by.ordering(),
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
+            page,
             Event,
         )
         .await

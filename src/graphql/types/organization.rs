@@ -8,52 +8,22 @@ use crate::domain::vocabulary::OrganizationKind;
 use crate::error::Result;
 use crate::graphql::by_key;
 use crate::graphql::connection::{Connection, PageArgs, nested_page, root_page};
-use crate::graphql::node::global_id;
 use crate::store::filters::{self, Filter, organizations};
 use crate::store::orderings;
 use crate::store::relations::*;
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, InputObject, Object};
 use entity::organization;
 
 /// An organization that takes part in visits and cooperation.
 #[derive(Clone)]
 pub struct Organization(pub organization::Model);
 
+#[macros::record(
+    history = crate::store::relations::ORGANIZATION_HISTORY,
+    key = "Stable key."
+)]
 #[Object]
 impl Organization {
-    /// Every recorded change to this record, newest first (editors and admins).
-    #[graphql(guard = "crate::graphql::guards::RoleGuard(crate::domain::access::Role::Editor)")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<super::change::Change>> {
-        super::change::history(
-            ctx,
-            self.0.id,
-            &crate::store::relations::ORGANIZATION_HISTORY,
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
-        )
-        .await
-    }
-    /// Opaque global id, stable across databases (built from type and key).
-    pub async fn id(&self) -> ID {
-        global_id("Organization", &self.0.key)
-    }
-    /// Stable key.
-    async fn key(&self) -> &str {
-        &self.0.key
-    }
     /// Its name.
     async fn name(&self) -> &str {
         &self.0.name
@@ -67,57 +37,27 @@ impl Organization {
         city(ctx, self.0.city_id).await
     }
     /// Visits it took part in.
-    async fn visits(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<Visit>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
+    async fn visits(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Visit>> {
         nested_page(
             ctx,
             self.0.id,
             &ORGANIZATION_VISITS,
             Filter::everything(),
             VisitOrderBy::StartDate.ordering(),
-            args,
+            page,
             Visit,
         )
         .await
     }
     /// The sources this record cites.
-    async fn sources(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<Source>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
+    async fn sources(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Source>> {
         nested_page(
             ctx,
             self.0.id,
             &ORGANIZATION_SOURCES,
             Filter::everything(),
             orderings::sources::BY_KEY,
-            args,
+            page,
             Source,
         )
         .await
@@ -162,6 +102,7 @@ impl ToFilter for OrganizationFilter {
 #[derive(Default)]
 pub struct OrganizationQuery;
 
+#[macros::paged]
 #[Object]
 impl OrganizationQuery {
     /// The organization with this key, or null.
@@ -180,23 +121,13 @@ impl OrganizationQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<OrganizationFilter>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+        page: PageArgs,
     ) -> Result<Connection<Organization>> {
         root_page(
             ctx,
             matching(filter.as_ref()),
             orderings::organizations::BY_NAME,
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
+            page,
             Organization,
         )
         .await

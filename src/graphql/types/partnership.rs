@@ -10,54 +10,24 @@ use crate::domain::vocabulary::{PartnershipKind, PartnershipStatus};
 use crate::error::Result;
 use crate::graphql::by_key;
 use crate::graphql::connection::{Connection, PageArgs, nested_page, root_page};
-use crate::graphql::node::global_id;
 use crate::graphql::scalars::{DateSpan, PartialDate};
 use crate::store::filters::{self, Filter, partnerships};
 use crate::store::orderings;
 use crate::store::pages::Ordering;
 use crate::store::relations::*;
-use async_graphql::{Context, Enum, ID, InputObject, Object};
+use async_graphql::{Context, Enum, InputObject, Object};
 use entity::{partnership, partnership_status_change as status_change};
 
 /// The relation between two cities: one per unordered pair and kind.
 #[derive(Clone)]
 pub struct Partnership(pub partnership::Model);
 
+#[macros::record(
+    history = crate::store::relations::PARTNERSHIP_HISTORY,
+    key = "Stable key, such as `murmansk-harbin`."
+)]
 #[Object]
 impl Partnership {
-    /// Every recorded change to this record, newest first (editors and admins).
-    #[graphql(guard = "crate::graphql::guards::RoleGuard(crate::domain::access::Role::Editor)")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<super::change::Change>> {
-        super::change::history(
-            ctx,
-            self.0.id,
-            &crate::store::relations::PARTNERSHIP_HISTORY,
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
-        )
-        .await
-    }
-    /// Opaque global id, stable across databases (built from type and key).
-    pub async fn id(&self) -> ID {
-        global_id("Partnership", &self.0.key)
-    }
-    /// Stable key, such as `murmansk-harbin`.
-    async fn key(&self) -> &str {
-        &self.0.key
-    }
     /// The two cities, in the order the sources name them.
     async fn cities(&self, ctx: &Context<'_>) -> Result<Vec<City>> {
         // Both at once, so they join the same batch.
@@ -119,26 +89,15 @@ impl Partnership {
     async fn status_history(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+        page: PageArgs,
     ) -> Result<Connection<StatusChange>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
         nested_page(
             ctx,
             self.0.id,
             &PARTNERSHIP_STATUS_HISTORY,
             Filter::everything(),
             orderings::status_steps::BY_DATE,
-            args,
+            page,
             StatusChange,
         )
         .await
@@ -149,26 +108,15 @@ impl Partnership {
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<VisitFilter>,
         #[graphql(default)] order_by: VisitOrderBy,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+        page: PageArgs,
     ) -> Result<Connection<Visit>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
         nested_page(
             ctx,
             self.0.id,
             &PARTNERSHIP_VISITS,
             matching(filter.as_ref()),
             order_by.ordering(),
-            args,
+            page,
             Visit,
         )
         .await
@@ -179,54 +127,28 @@ impl Partnership {
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<ProtocolFilter>,
         #[graphql(default)] order_by: ProtocolOrderBy,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+        page: PageArgs,
     ) -> Result<Connection<Protocol>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
         nested_page(
             ctx,
             self.0.id,
             &PARTNERSHIP_PROTOCOLS,
             matching(filter.as_ref()),
             order_by.ordering(),
-            args,
+            page,
             Protocol,
         )
         .await
     }
     /// What the partners cooperate on.
-    async fn topics(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<Topic>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
+    async fn topics(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Topic>> {
         nested_page(
             ctx,
             self.0.id,
             &PARTNERSHIP_TOPICS,
             Filter::everything(),
             orderings::topics::BY_NAME,
-            args,
+            page,
             Topic,
         )
         .await
@@ -243,29 +165,14 @@ impl Partnership {
         super::timeline::timeline(ctx, &self.0, first, after).await
     }
     /// The sources this record cites.
-    async fn sources(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<Source>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
+    async fn sources(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Source>> {
         nested_page(
             ctx,
             self.0.id,
             &PARTNERSHIP_SOURCES,
             Filter::everything(),
             orderings::sources::BY_KEY,
-            args,
+            page,
             Source,
         )
         .await
@@ -385,6 +292,7 @@ impl PartnershipOrderBy {
 #[derive(Default)]
 pub struct PartnershipQuery;
 
+#[macros::paged]
 #[Object]
 impl PartnershipQuery {
     /// The partnership with this key, or null.
@@ -404,23 +312,13 @@ impl PartnershipQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<PartnershipFilter>,
         #[graphql(default)] order_by: PartnershipOrderBy,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+        page: PageArgs,
     ) -> Result<Connection<Partnership>> {
         root_page(
             ctx,
             matching(filter.as_ref()),
             order_by.ordering(),
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
+            page,
             Partnership,
         )
         .await

@@ -12,55 +12,25 @@ use crate::error::Result;
 use crate::graphql::by_key;
 use crate::graphql::connection::{Connection, PageArgs, nested_page, root_page};
 use crate::graphql::loader::{Parties, PartiesOf};
-use crate::graphql::node::global_id;
 use crate::graphql::scalars::PartialDate;
 use crate::store::filters::{self, Filter, protocols};
 use crate::store::orderings;
 use crate::store::pages::Ordering;
 use crate::store::relations::*;
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, Enum, ID, InputObject, Object};
+use async_graphql::{Context, Enum, InputObject, Object};
 use entity::protocol;
 
 /// A signed document: protocol of intentions, twinning agreement, memorandum…
 #[derive(Clone)]
 pub struct Protocol(pub protocol::Model);
 
+#[macros::record(
+    history = crate::store::relations::PROTOCOL_HISTORY,
+    key = "Stable key."
+)]
 #[Object]
 impl Protocol {
-    /// Every recorded change to this record, newest first (editors and admins).
-    #[graphql(guard = "crate::graphql::guards::RoleGuard(crate::domain::access::Role::Editor)")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<super::change::Change>> {
-        super::change::history(
-            ctx,
-            self.0.id,
-            &crate::store::relations::PROTOCOL_HISTORY,
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
-        )
-        .await
-    }
-    /// Opaque global id, stable across databases (built from type and key).
-    pub async fn id(&self) -> ID {
-        global_id("Protocol", &self.0.key)
-    }
-    /// Stable key.
-    async fn key(&self) -> &str {
-        &self.0.key
-    }
     /// What kind of document it is.
     async fn kind(&self) -> ProtocolKind {
         self.0.kind.into()
@@ -102,57 +72,27 @@ impl Protocol {
         self.0.summary.as_deref()
     }
     /// Topics it covers.
-    async fn topics(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<Topic>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
+    async fn topics(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Topic>> {
         nested_page(
             ctx,
             self.0.id,
             &PROTOCOL_TOPICS,
             Filter::everything(),
             orderings::topics::BY_NAME,
-            args,
+            page,
             Topic,
         )
         .await
     }
     /// The sources this record cites.
-    async fn sources(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<Source>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
+    async fn sources(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Source>> {
         nested_page(
             ctx,
             self.0.id,
             &PROTOCOL_SOURCES,
             Filter::everything(),
             orderings::sources::BY_KEY,
-            args,
+            page,
             Source,
         )
         .await
@@ -234,6 +174,7 @@ impl ProtocolOrderBy {
 #[derive(Default)]
 pub struct ProtocolQuery;
 
+#[macros::paged]
 #[Object]
 impl ProtocolQuery {
     /// The protocol with this key, or null.
@@ -251,23 +192,13 @@ impl ProtocolQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<ProtocolFilter>,
         #[graphql(default)] order_by: ProtocolOrderBy,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+        page: PageArgs,
     ) -> Result<Connection<Protocol>> {
         root_page(
             ctx,
             matching(filter.as_ref()),
             order_by.ordering(),
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
+            page,
             Protocol,
         )
         .await

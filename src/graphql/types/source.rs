@@ -10,53 +10,23 @@ use super::visit::{Visit, VisitOrderBy};
 use crate::error::Result;
 use crate::graphql::by_key;
 use crate::graphql::connection::{Connection, PageArgs, nested_page, root_page};
-use crate::graphql::node::global_id;
 use crate::graphql::scalars::PartialDate;
 use crate::store::filters::{self, Filter, sources};
 use crate::store::orderings;
 use crate::store::relations::*;
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, InputObject, Object};
 use entity::source;
 
 /// A publication a fact comes from.
 #[derive(Clone)]
 pub struct Source(pub source::Model);
 
+#[macros::record(
+    history = crate::store::relations::SOURCE_HISTORY,
+    key = "Stable key."
+)]
 #[Object]
 impl Source {
-    /// Every recorded change to this record, newest first (editors and admins).
-    #[graphql(guard = "crate::graphql::guards::RoleGuard(crate::domain::access::Role::Editor)")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<super::change::Change>> {
-        super::change::history(
-            ctx,
-            self.0.id,
-            &crate::store::relations::SOURCE_HISTORY,
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
-        )
-        .await
-    }
-    /// Opaque global id, stable across databases (built from type and key).
-    pub async fn id(&self) -> ID {
-        global_id("Source", &self.0.key)
-    }
-    /// Stable key.
-    async fn key(&self) -> &str {
-        &self.0.key
-    }
     /// Its title, in its own language.
     async fn title(&self) -> &str {
         &self.0.title
@@ -74,29 +44,14 @@ impl Source {
         PartialDate::stored(self.0.published_on.as_deref())
     }
     /// Cities citing this source.
-    async fn cities(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<City>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
+    async fn cities(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<City>> {
         nested_page(
             ctx,
             self.0.id,
             &SOURCE_CITIES,
             Filter::everything(),
             orderings::cities::BY_KEY,
-            args,
+            page,
             City,
         )
         .await
@@ -105,110 +60,54 @@ impl Source {
     async fn partnerships(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+        page: PageArgs,
     ) -> Result<Connection<Partnership>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
         nested_page(
             ctx,
             self.0.id,
             &SOURCE_PARTNERSHIPS,
             Filter::everything(),
             PartnershipOrderBy::Key.ordering(),
-            args,
+            page,
             Partnership,
         )
         .await
     }
     /// Visits citing this source.
-    async fn visits(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<Visit>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
+    async fn visits(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Visit>> {
         nested_page(
             ctx,
             self.0.id,
             &SOURCE_VISITS,
             Filter::everything(),
             VisitOrderBy::StartDate.ordering(),
-            args,
+            page,
             Visit,
         )
         .await
     }
     /// Protocols citing this source.
-    async fn protocols(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<Protocol>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
+    async fn protocols(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Protocol>> {
         nested_page(
             ctx,
             self.0.id,
             &SOURCE_PROTOCOLS,
             Filter::everything(),
             ProtocolOrderBy::Signed.ordering(),
-            args,
+            page,
             Protocol,
         )
         .await
     }
     /// Events citing this source.
-    async fn events(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<Event>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
+    async fn events(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Event>> {
         nested_page(
             ctx,
             self.0.id,
             &SOURCE_EVENTS,
             Filter::everything(),
             orderings::events::BY_START,
-            args,
+            page,
             Event,
         )
         .await
@@ -217,26 +116,15 @@ impl Source {
     async fn organizations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+        page: PageArgs,
     ) -> Result<Connection<Organization>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
         nested_page(
             ctx,
             self.0.id,
             &SOURCE_ORGANIZATIONS,
             Filter::everything(),
             orderings::organizations::BY_NAME,
-            args,
+            page,
             Organization,
         )
         .await
@@ -276,6 +164,7 @@ impl ToFilter for SourceFilter {
 #[derive(Default)]
 pub struct SourceQuery;
 
+#[macros::paged]
 #[Object]
 impl SourceQuery {
     /// The source with this key, or null.
@@ -292,23 +181,13 @@ impl SourceQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<SourceFilter>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+        page: PageArgs,
     ) -> Result<Connection<Source>> {
         root_page(
             ctx,
             matching(filter.as_ref()),
             orderings::sources::BY_KEY,
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
+            page,
             Source,
         )
         .await

@@ -7,53 +7,23 @@ use super::protocol::{Protocol, ProtocolOrderBy};
 use super::visit::{Visit, VisitFilter, VisitOrderBy};
 use crate::error::Result;
 use crate::graphql::connection::{Connection, PageArgs, nested_page, root_page};
-use crate::graphql::node::global_id;
 use crate::graphql::{by_id, by_key};
 use crate::store::filters::{self, Filter, topics};
 use crate::store::orderings;
 use crate::store::relations::*;
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, InputObject, Object};
 use entity::topic;
 
 /// A cooperation topic, such as health care → rehabilitation.
 #[derive(Clone)]
 pub struct Topic(pub topic::Model);
 
+#[macros::record(
+    history = crate::store::relations::TOPIC_HISTORY,
+    key = "Stable key, such as `rehabilitation`."
+)]
 #[Object]
 impl Topic {
-    /// Every recorded change to this record, newest first (editors and admins).
-    #[graphql(guard = "crate::graphql::guards::RoleGuard(crate::domain::access::Role::Editor)")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<super::change::Change>> {
-        super::change::history(
-            ctx,
-            self.0.id,
-            &crate::store::relations::TOPIC_HISTORY,
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
-        )
-        .await
-    }
-    /// Opaque global id, stable across databases (built from type and key).
-    pub async fn id(&self) -> ID {
-        global_id("Topic", &self.0.key)
-    }
-    /// Stable key, such as `rehabilitation`.
-    async fn key(&self) -> &str {
-        &self.0.key
-    }
     /// Its name.
     async fn name(&self) -> &str {
         &self.0.name
@@ -85,57 +55,27 @@ impl Topic {
         Ok(ancestors)
     }
     /// The narrower topics one level down.
-    async fn children(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<Topic>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
+    async fn children(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Topic>> {
         nested_page(
             ctx,
             self.0.id,
             &TOPIC_CHILDREN,
             Filter::everything(),
             orderings::topics::BY_NAME,
-            args,
+            page,
             Topic,
         )
         .await
     }
     /// All narrower topics, at any depth.
-    async fn descendants(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<Topic>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
+    async fn descendants(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Topic>> {
         nested_page(
             ctx,
             self.0.id,
             &TOPIC_DESCENDANTS,
             Filter::everything(),
             orderings::topics::BY_NAME,
-            args,
+            page,
             Topic,
         )
         .await
@@ -146,26 +86,15 @@ impl Topic {
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<VisitFilter>,
         #[graphql(default)] order_by: VisitOrderBy,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+        page: PageArgs,
     ) -> Result<Connection<Visit>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
         nested_page(
             ctx,
             self.0.id,
             &TOPIC_VISITS,
             matching(filter.as_ref()),
             order_by.ordering(),
-            args,
+            page,
             Visit,
         )
         .await
@@ -174,82 +103,41 @@ impl Topic {
     async fn partnerships(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+        page: PageArgs,
     ) -> Result<Connection<Partnership>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
         nested_page(
             ctx,
             self.0.id,
             &TOPIC_PARTNERSHIPS,
             Filter::everything(),
             PartnershipOrderBy::Key.ordering(),
-            args,
+            page,
             Partnership,
         )
         .await
     }
     /// Protocols tagged with this topic or a descendant.
-    async fn protocols(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<Protocol>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
+    async fn protocols(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Protocol>> {
         nested_page(
             ctx,
             self.0.id,
             &TOPIC_PROTOCOLS,
             Filter::everything(),
             ProtocolOrderBy::Signed.ordering(),
-            args,
+            page,
             Protocol,
         )
         .await
     }
     /// Events tagged with this topic or a descendant.
-    async fn events(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<Event>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
+    async fn events(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Event>> {
         nested_page(
             ctx,
             self.0.id,
             &TOPIC_EVENTS,
             Filter::everything(),
             orderings::events::BY_START,
-            args,
+            page,
             Event,
         )
         .await
@@ -294,6 +182,7 @@ impl ToFilter for TopicFilter {
 #[derive(Default)]
 pub struct TopicQuery;
 
+#[macros::paged]
 #[Object]
 impl TopicQuery {
     /// The topic with this key, or null.
@@ -310,23 +199,13 @@ impl TopicQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<TopicFilter>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+        page: PageArgs,
     ) -> Result<Connection<Topic>> {
         root_page(
             ctx,
             matching(filter.as_ref()),
             orderings::topics::BY_NAME,
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
+            page,
             Topic,
         )
         .await

@@ -11,54 +11,24 @@ use super::topic::Topic;
 use crate::error::Result;
 use crate::graphql::by_key;
 use crate::graphql::connection::{Connection, PageArgs, nested_page, root_page};
-use crate::graphql::node::global_id;
 use crate::graphql::scalars::{DateSpan, PartialDate};
 use crate::store::filters::{self, Filter, visits};
 use crate::store::orderings;
 use crate::store::pages::Ordering;
 use crate::store::relations::*;
-use async_graphql::{Context, Enum, ID, InputObject, Object};
+use async_graphql::{Context, Enum, InputObject, Object};
 use entity::visit;
 
 /// A delegation from one city to another.
 #[derive(Clone)]
 pub struct Visit(pub visit::Model);
 
+#[macros::record(
+    history = crate::store::relations::VISIT_HISTORY,
+    key = "Stable key."
+)]
 #[Object]
 impl Visit {
-    /// Every recorded change to this record, newest first (editors and admins).
-    #[graphql(guard = "crate::graphql::guards::RoleGuard(crate::domain::access::Role::Editor)")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<super::change::Change>> {
-        super::change::history(
-            ctx,
-            self.0.id,
-            &crate::store::relations::VISIT_HISTORY,
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
-        )
-        .await
-    }
-    /// Opaque global id, stable across databases (built from type and key).
-    pub async fn id(&self) -> ID {
-        global_id("Visit", &self.0.key)
-    }
-    /// Stable key.
-    async fn key(&self) -> &str {
-        &self.0.key
-    }
     /// The city the delegation came from.
     #[allow(clippy::wrong_self_convention)] // a GraphQL field name, not a conversion
     async fn from_city(&self, ctx: &Context<'_>) -> Result<City> {
@@ -98,57 +68,27 @@ impl Visit {
         self.0.summary.as_deref()
     }
     /// Topics discussed.
-    async fn topics(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<Topic>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
+    async fn topics(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Topic>> {
         nested_page(
             ctx,
             self.0.id,
             &VISIT_TOPICS,
             Filter::everything(),
             orderings::topics::BY_NAME,
-            args,
+            page,
             Topic,
         )
         .await
     }
     /// Events the delegation attended.
-    async fn events(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<Event>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
+    async fn events(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Event>> {
         nested_page(
             ctx,
             self.0.id,
             &VISIT_EVENTS,
             Filter::everything(),
             orderings::events::BY_START,
-            args,
+            page,
             Event,
         )
         .await
@@ -157,82 +97,41 @@ impl Visit {
     async fn organizations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+        page: PageArgs,
     ) -> Result<Connection<Organization>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
         nested_page(
             ctx,
             self.0.id,
             &VISIT_ORGANIZATIONS,
             Filter::everything(),
             orderings::organizations::BY_NAME,
-            args,
+            page,
             Organization,
         )
         .await
     }
     /// Documents signed during the visit.
-    async fn protocols(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<Protocol>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
+    async fn protocols(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Protocol>> {
         nested_page(
             ctx,
             self.0.id,
             &VISIT_PROTOCOLS,
             Filter::everything(),
             ProtocolOrderBy::Signed.ordering(),
-            args,
+            page,
             Protocol,
         )
         .await
     }
     /// The sources this record cites.
-    async fn sources(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
-    ) -> Result<Connection<Source>> {
-        let args = PageArgs {
-            after,
-            before,
-            first,
-            last,
-        };
+    async fn sources(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Source>> {
         nested_page(
             ctx,
             self.0.id,
             &VISIT_SOURCES,
             Filter::everything(),
             orderings::sources::BY_KEY,
-            args,
+            page,
             Source,
         )
         .await
@@ -336,6 +235,7 @@ impl VisitOrderBy {
 #[derive(Default)]
 pub struct VisitQuery;
 
+#[macros::paged]
 #[Object]
 impl VisitQuery {
     /// The visit with this key, or null.
@@ -353,23 +253,13 @@ impl VisitQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<VisitFilter>,
         #[graphql(default)] order_by: VisitOrderBy,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Items before this cursor.")] before: Option<String>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "The last n items (at most 100 by default).")] last: Option<i32>,
+        page: PageArgs,
     ) -> Result<Connection<Visit>> {
         root_page(
             ctx,
             matching(filter.as_ref()),
             order_by.ordering(),
-            PageArgs {
-                after,
-                before,
-                first,
-                last,
-            },
+            page,
             Visit,
         )
         .await
