@@ -3,7 +3,7 @@
 //! touched, and the reads live updates make of it.
 
 use crate::domain::changes::{Action, RecordChange};
-use crate::store::filters::T;
+use crate::store::record::T;
 use crate::store::{Record, Sql};
 use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult};

@@ -16,13 +16,7 @@ use sea_orm::sea_query::{
 };
 use std::marker::PhantomData;
 
-/// The alias of the rows being read.
-pub(crate) const T: &str = "t";
-
-/// A column of the rows being read: `t.column`.
-pub(crate) fn t(column: impl IntoIden) -> Expr {
-    Expr::col((T, column))
-}
+pub(crate) use super::record::{T, t};
 
 /// A condition on rows of `M`'s table (as `t`).
 pub struct Filter<M> {

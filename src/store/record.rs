@@ -1,14 +1,21 @@
 //! What the generic readers (pages, nested pages, loaders) need to know of
 //! each kind of row they read.
 
-use super::filters::T;
 use crate::domain::kinds::Kind;
 use entity::{
     city, event, organization, partnership, partnership_status_change, protocol, source, topic,
     visit,
 };
 use sea_orm::FromQueryResult;
-use sea_orm::sea_query::{Expr, JoinType, SelectStatement};
+use sea_orm::sea_query::{Expr, IntoIden, JoinType, SelectStatement};
+
+/// The alias every filter, ordering and page reads the rows as.
+pub(crate) const T: &str = "t";
+
+/// A column of the rows being read: `t.column`.
+pub(crate) fn t(column: impl IntoIden) -> Expr {
+    Expr::col((T, column))
+}
 
 /// A table of records with an integer id and (for most) a unique key.
 pub trait Record: FromQueryResult + Clone + Send + Sync + 'static {

@@ -1,7 +1,7 @@
 //! The change history in the API: `changes` (admins) and `history` on every
 //! record (editors and admins).
 
-use super::filter::{ToFilter, combinators, matching};
+use super::filter_input::{ToFilter, combinators, matching};
 use crate::domain::access::Role;
 use crate::domain::changes::Action;
 use crate::error::Result;

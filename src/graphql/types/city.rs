@@ -2,7 +2,7 @@
 //! `city`/`cities` queries.
 
 use super::event::{Event, EventFilter, EventOrderBy};
-use super::filter::{IntRange, ToFilter, combinators, matching};
+use super::filter_input::{IntRange, ToFilter, combinators, matching};
 use super::organization::{Organization, OrganizationFilter};
 use super::partnership::{Partnership, PartnershipFilter, PartnershipOrderBy};
 use super::protocol::{Protocol, ProtocolFilter, ProtocolOrderBy};

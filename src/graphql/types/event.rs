@@ -1,7 +1,7 @@
 //! `Event`: festivals, exhibitions, anniversaries and forums.
 
 use super::city::{City, city};
-use super::filter::{DateRange, ToFilter, combinators, matching};
+use super::filter_input::{DateRange, ToFilter, combinators, matching};
 use super::protocol::{Protocol, ProtocolOrderBy};
 use super::source::Source;
 use super::topic::Topic;

@@ -4,7 +4,7 @@
 pub mod change;
 pub mod city;
 pub mod event;
-pub mod filter;
+pub mod filter_input;
 pub mod organization;
 pub mod partnership;
 pub mod protocol;

@@ -1,7 +1,7 @@
 //! `Organization`: a lyceum, university, hospital or administration in a city.
 
 use super::city::{City, city};
-use super::filter::{ToFilter, combinators, matching};
+use super::filter_input::{ToFilter, combinators, matching};
 use super::source::Source;
 use super::visit::{Visit, VisitOrderBy};
 use crate::domain::vocabulary::OrganizationKind;

@@ -1,7 +1,7 @@
 //! `Partnership`: the tie between two cities, its history and timeline.
 
 use super::city::{City, city};
-use super::filter::{DateRange, ToFilter, combinators, matching};
+use super::filter_input::{DateRange, ToFilter, combinators, matching};
 use super::protocol::{Protocol, ProtocolFilter, ProtocolOrderBy};
 use super::source::Source;
 use super::topic::Topic;

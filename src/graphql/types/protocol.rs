@@ -2,7 +2,7 @@
 
 use super::city::{City, optional_city};
 use super::event::{Event, optional_event};
-use super::filter::{DateRange, ToFilter, combinators, matching};
+use super::filter_input::{DateRange, ToFilter, combinators, matching};
 use super::partnership::{Partnership, optional_partnership};
 use super::source::Source;
 use super::topic::Topic;

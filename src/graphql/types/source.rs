@@ -2,7 +2,7 @@
 
 use super::city::City;
 use super::event::Event;
-use super::filter::{ToFilter, combinators, matching};
+use super::filter_input::{ToFilter, combinators, matching};
 use super::organization::Organization;
 use super::partnership::{Partnership, PartnershipOrderBy};
 use super::protocol::{Protocol, ProtocolOrderBy};

@@ -1,7 +1,7 @@
 //! `stats`: counts of partnerships by country, kind, status and year, and of
 //! visits and protocols by topic (descendants included), each one GROUP BY.
 
-use super::filter::matching;
+use super::filter_input::matching;
 use super::partnership::PartnershipFilter;
 use super::protocol::ProtocolFilter;
 use super::visit::VisitFilter;

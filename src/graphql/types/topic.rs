@@ -1,7 +1,7 @@
 //! `Topic`: the tree of cooperation topics.
 
 use super::event::Event;
-use super::filter::{ToFilter, combinators, matching};
+use super::filter_input::{ToFilter, combinators, matching};
 use super::partnership::{Partnership, PartnershipOrderBy};
 use super::protocol::{Protocol, ProtocolOrderBy};
 use super::visit::{Visit, VisitFilter, VisitOrderBy};

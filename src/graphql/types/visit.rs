@@ -2,7 +2,7 @@
 
 use super::city::{City, city};
 use super::event::Event;
-use super::filter::{DateRange, ToFilter, combinators, matching};
+use super::filter_input::{DateRange, ToFilter, combinators, matching};
 use super::organization::Organization;
 use super::partnership::{Partnership, optional_partnership};
 use super::protocol::{Protocol, ProtocolOrderBy};
