@@ -8,6 +8,7 @@ use crate::store::Record;
 use crate::store::filters::Filter;
 use crate::store::nested::{self, PageRequest};
 use crate::store::relations::Relation;
+use crate::store::rows;
 use async_graphql::dataloader::Loader;
 use entity::city_name;
 use sea_orm::DatabaseConnection;
@@ -40,7 +41,7 @@ impl<M: Record> Loader<i32> for Rows<M> {
     type Error = AppError;
 
     async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, M>, AppError> {
-        Ok(nested::by_ids(&self.db, ids).await?)
+        Ok(rows::by_ids(&self.db, ids).await?)
     }
 }
 
@@ -50,7 +51,7 @@ impl<M: Record> Loader<Key> for Rows<M> {
 
     async fn load(&self, keys: &[Key]) -> Result<HashMap<Key, M>, AppError> {
         let keys: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
-        Ok(nested::by_keys(&self.db, &keys)
+        Ok(rows::by_keys(&self.db, &keys)
             .await?
             .into_iter()
             .map(|(key, row)| (Key(key), row))
@@ -248,7 +249,7 @@ impl Loader<NamesOfCity> for CityNames {
         ids: &[NamesOfCity],
     ) -> Result<HashMap<NamesOfCity, Vec<city_name::Model>>, AppError> {
         let ids: Vec<i32> = ids.iter().map(|id| id.0).collect();
-        Ok(nested::city_names(&self.db, &ids)
+        Ok(rows::city_names(&self.db, &ids)
             .await?
             .into_iter()
             .map(|(city, names)| (NamesOfCity(city), names))
@@ -280,7 +281,7 @@ impl Loader<PartiesOf> for Parties {
         ids: &[PartiesOf],
     ) -> Result<HashMap<PartiesOf, Vec<entity::city::Model>>, AppError> {
         let ids: Vec<i32> = ids.iter().map(|id| id.0).collect();
-        Ok(nested::parties(&self.db, &ids)
+        Ok(rows::parties(&self.db, &ids)
             .await?
             .into_iter()
             .map(|(protocol, cities)| (PartiesOf(protocol), cities))

@@ -11,9 +11,11 @@ pub mod orderings;
 pub mod pages;
 pub mod record;
 pub mod relations;
+pub mod rows;
 pub mod search;
 pub mod sql;
 pub mod stats;
+mod topic_tree;
 
 pub use record::Record;
 pub use sql::Sql;

@@ -6,12 +6,11 @@
 
 use super::changes::ChangeRow;
 use super::record::Record;
+use super::topic_tree::subtree_pairs;
 use crate::domain::kinds::Kind;
 use entity::{city, event, organization, partnership, partnership_status_change, protocol};
 use entity::{source, topic, visit};
-use sea_orm::sea_query::{
-    Alias, CommonTableExpression, Expr, ExprTrait, Query, SelectStatement, UnionType, WithClause,
-};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, SelectStatement, UnionType};
 
 /// A nested list: which rows are a parent's children.
 pub struct Relation {
@@ -47,39 +46,6 @@ fn link_pairs(
         .to_owned()
 }
 
-/// `WITH RECURSIVE d(root, id)`: each of `parents` (topics) with itself and
-/// every topic below it.
-fn topic_trees(parents: &[i32]) -> WithClause {
-    let roots = Query::select()
-        .columns([topic::Column::Id, topic::Column::Id])
-        .from(topic::Entity)
-        .and_where(Expr::col(topic::Column::Id).is_in(parents.iter().copied()))
-        .to_owned();
-    let below = Query::select()
-        .column(("d", "root"))
-        .column(("c", topic::Column::Id))
-        .from_as(topic::Entity, "c")
-        .inner_join(
-            "d",
-            Expr::col(("c", topic::Column::ParentId)).equals(("d", "id")),
-        )
-        .to_owned();
-    let mut tree = roots;
-    tree.union(UnionType::All, below);
-    let mut cte = CommonTableExpression::new();
-    cte.query(tree).table_name("d").columns(["root", "id"]);
-    WithClause::new().recursive(true).cte(cte).to_owned()
-}
-
-/// `d(root, id)` of [`topic_trees`], as a subquery.
-fn topic_tree_rows(parents: &[i32]) -> SelectStatement {
-    Query::select()
-        .columns([("d", "root"), ("d", "id")])
-        .from("d")
-        .with_cte(topic_trees(parents))
-        .to_owned()
-}
-
 /// Records tagged (through `link`) with a topic or one of its descendants,
 /// paired with the topic.
 fn tagged_pairs(link: &'static str, child: &'static str, parents: &[i32]) -> SelectStatement {
@@ -87,7 +53,12 @@ fn tagged_pairs(link: &'static str, child: &'static str, parents: &[i32]) -> Sel
         .distinct()
         .expr_as(Expr::col(("d", "root")), Alias::new("parent"))
         .expr_as(Expr::col(("l", child)), Alias::new("child"))
-        .from_subquery(topic_tree_rows(parents), "d")
+        .from_subquery(
+            subtree_pairs(
+                Condition::all().add(Expr::col(topic::Column::Id).is_in(parents.iter().copied())),
+            ),
+            "d",
+        )
         .inner_join(
             Alias::new(link).into_table_ref_as("l"),
             Expr::col(("l", "topic_id")).equals(("d", "id")),
@@ -306,7 +277,13 @@ pub static TOPIC_DESCENDANTS: Relation = Relation {
         Query::select()
             .expr_as(Expr::col(("d", "root")), Alias::new("parent"))
             .expr_as(Expr::col(("d", "id")), Alias::new("child"))
-            .from_subquery(topic_tree_rows(parents), "d")
+            .from_subquery(
+                subtree_pairs(
+                    Condition::all()
+                        .add(Expr::col(topic::Column::Id).is_in(parents.iter().copied())),
+                ),
+                "d",
+            )
             .and_where(Expr::col(("d", "id")).ne(Expr::col(("d", "root"))))
             .to_owned()
     }),

@@ -3,10 +3,10 @@
 //! `GROUP BY` over the filtered rows.
 
 use super::filters::{Filter, T, is_either_city, t};
+use super::topic_tree::subtrees;
 use entity::{city, partnership, protocol, topic, visit};
 use sea_orm::sea_query::{
-    Alias, CommonTableExpression, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement,
-    UnionType, WithClause,
+    Alias, Condition, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement,
 };
 use sea_orm::{ConnectionTrait, DbErr};
 
@@ -114,23 +114,6 @@ fn by_topic(
     column: &'static str,
     filter: sea_orm::sea_query::Condition,
 ) -> SelectStatement {
-    let roots = Query::select()
-        .columns([topic::Column::Id, topic::Column::Id])
-        .from(topic::Entity)
-        .to_owned();
-    let below = Query::select()
-        .column(("d", "root"))
-        .column(("c", topic::Column::Id))
-        .from_as(topic::Entity, "c")
-        .inner_join(
-            "d",
-            Expr::col(("c", topic::Column::ParentId)).equals(("d", "id")),
-        )
-        .to_owned();
-    let mut tree = roots;
-    tree.union(UnionType::All, below);
-    let mut cte = CommonTableExpression::new();
-    cte.query(tree).table_name("d").columns(["root", "id"]);
     Query::select()
         .column(("r", topic::Column::Key))
         .expr(t("id").count_distinct())
@@ -157,7 +140,7 @@ fn by_topic(
         .group_by_col(("r", topic::Column::Key))
         .order_by_expr(Expr::cust("2"), Order::Desc)
         .order_by_expr(Expr::cust("1"), Order::Asc)
-        .with_cte(WithClause::new().recursive(true).cte(cte).to_owned())
+        .with_cte(subtrees(Condition::all()))
         .to_owned()
 }
 

@@ -1,26 +1,26 @@
 //! `City`: a city with its names and everything that links to it, and the
 //! `city`/`cities` queries.
 
+use super::city_filter::CityFilter;
 use super::event::{Event, EventFilter, EventOrderBy};
-use super::filter_input::{IntRange, ToFilter, combinators, matching};
+use super::filter_input::matching;
 use super::organization::{Organization, OrganizationFilter};
 use super::partnership::{Partnership, PartnershipFilter, PartnershipOrderBy};
 use super::protocol::{Protocol, ProtocolFilter, ProtocolOrderBy};
 use super::source::Source;
 use super::visit::{Visit, VisitFilter, VisitOrderBy};
 use crate::domain::geo;
-use crate::domain::vocabulary::{PartnershipKind, PartnershipStatus};
 use crate::error::Result;
-use crate::graphql::connection::{Connection, PageArgs, children, nested_page, root_page};
+use crate::graphql::connection::{Connection, PageArgs, nested_page, root_page};
 use crate::graphql::loader::{CityNames, NamesOfCity};
 use crate::graphql::{by_id, by_key};
-use crate::store::filters::{self, Filter, cities, partnerships};
+use crate::store::filters::Filter;
 use crate::store::orderings;
 use crate::store::pages::Ordering;
 use crate::store::relations::*;
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
-use entity::{city, partnership};
+use async_graphql::{Context, Enum, Object, SimpleObject};
+use entity::city;
 
 /// A city, or another municipal body that twins.
 #[derive(Clone)]
@@ -34,21 +34,6 @@ pub struct Translation {
     /// The name in that language.
     pub name: String,
 }
-
-/// One of a city's sister cities, numbered in order of establishment.
-#[derive(SimpleObject)]
-pub struct SisterCity {
-    /// 1 for the city's first sister city, counting ended twinnings too.
-    /// Null when the establishment date is unknown.
-    pub ordinal: Option<i32>,
-    /// The sister city.
-    pub city: City,
-    /// The twinning itself.
-    pub partnership: Partnership,
-}
-
-/// More twinnings than any city has (Bethlehem has 74).
-const MAX_SISTER_CITIES: usize = 1000;
 
 #[macros::record(
     history = crate::store::relations::CITY_HISTORY,
@@ -135,74 +120,8 @@ impl City {
         as_of: Option<crate::graphql::scalars::PartialDate>,
         #[graphql(desc = "Also list twinnings that have ended.", default = false)]
         include_ended: bool,
-    ) -> Result<Vec<SisterCity>> {
-        // Every twinning of the city that came into force (an intent to twin
-        // is not yet a sister city), batched with every other city asked.
-        let filter = Filter::all([
-            partnerships::kinds(&[PartnershipKind::SisterCity]),
-            partnerships::statuses(&[
-                PartnershipStatus::Active,
-                PartnershipStatus::Suspended,
-                PartnershipStatus::Ended,
-            ]),
-        ]);
-        let mut twinnings: Vec<partnership::Model> = children(
-            ctx,
-            self.0.id,
-            &CITY_PARTNERSHIPS,
-            &filter,
-            orderings::partnerships::BY_KEY,
-            MAX_SISTER_CITIES,
-        )
-        .await?;
-        let as_of_end = as_of.map(|d| d.end());
-        twinnings.retain(|p| match (as_of_end, p.established_on_end) {
-            (Some(limit), Some(established)) => established <= limit,
-            (Some(_), None) => false,
-            (None, _) => true,
-        });
-        let mut partners = Vec::with_capacity(twinnings.len());
-        for twinning in &twinnings {
-            let partner = if twinning.city_a_id == self.0.id {
-                twinning.city_b_id
-            } else {
-                twinning.city_a_id
-            };
-            partners.push(crate::graphql::referenced::<city::Model>(ctx, partner).await?);
-        }
-        let mut rows: Vec<(partnership::Model, city::Model)> =
-            twinnings.into_iter().zip(partners).collect();
-        rows.sort_by(|(a, ca), (b, cb)| {
-            (
-                a.established_on_end.is_none(),
-                a.established_on_end,
-                &ca.key,
-            )
-                .cmp(&(
-                    b.established_on_end.is_none(),
-                    b.established_on_end,
-                    &cb.key,
-                ))
-        });
-        let mut sisters = Vec::new();
-        for (index, (twinning, partner)) in rows.into_iter().enumerate() {
-            let ordinal = twinning
-                .established_on_end
-                .map(|_| i32::try_from(index + 1).unwrap_or(i32::MAX));
-            let ended = match (twinning.ended_on_start, as_of_end) {
-                (Some(ended), Some(limit)) => ended <= limit,
-                (Some(_), None) => true,
-                (None, _) => false,
-            };
-            if include_ended || !ended {
-                sisters.push(SisterCity {
-                    ordinal,
-                    city: City(partner),
-                    partnership: Partnership(twinning),
-                });
-            }
-        }
-        Ok(sisters)
+    ) -> Result<Vec<super::sister_city::SisterCity>> {
+        super::sister_city::sister_cities(ctx, self.0.id, as_of, include_ended).await
     }
     /// Partnerships this city is part of.
     async fn partnerships(
@@ -364,87 +283,6 @@ async fn translations(ctx: &Context<'_>, city_id: i32) -> Result<Vec<Translation
             name: row.name,
         })
         .collect())
-}
-
-/// A circle on the map: cities within `radiusKm` of a point.
-#[derive(InputObject, Clone)]
-pub struct Near {
-    /// Latitude of the centre, in degrees.
-    pub latitude: f64,
-    /// Longitude of the centre, in degrees.
-    pub longitude: f64,
-    /// Radius in km.
-    pub radius_km: f64,
-}
-
-/// Relation filter: cities with at least one / no partnership matching.
-#[derive(InputObject, Default)]
-pub struct PartnershipRelation {
-    /// At least one partnership matches.
-    pub some: Option<PartnershipFilter>,
-    /// No partnership matches.
-    pub none: Option<PartnershipFilter>,
-}
-
-/// Which cities to list. All given fields must hold.
-#[derive(InputObject, Default)]
-pub struct CityFilter {
-    /// One of these keys.
-    pub keys: Option<Vec<String>>,
-    /// In one of these countries (ISO 3166-1 alpha-2).
-    pub country_codes: Option<Vec<String>>,
-    /// In this region.
-    pub region: Option<String>,
-    /// Some name (English, native or a translation) starts with this text,
-    /// ignoring case in any script: "мур" finds Мурманск.
-    pub name_starts_with: Option<String>,
-    /// Population in this range.
-    pub population: Option<IntRange>,
-    /// Within a distance of a point.
-    pub near: Option<Near>,
-    /// Partnerships of the city: `some` or `none` matching a filter (kind,
-    /// status, the partner's country…).
-    pub partnerships: Option<PartnershipRelation>,
-    /// All of these filters hold.
-    pub and: Option<Vec<CityFilter>>,
-    /// At least one of these filters holds.
-    pub or: Option<Vec<CityFilter>>,
-    /// This filter does not hold.
-    pub not: Option<Box<CityFilter>>,
-}
-
-impl ToFilter for CityFilter {
-    type Rows = city::Model;
-
-    fn predicates(&self, out: &mut Vec<Filter<Self::Rows>>) {
-        if let Some(keys) = &self.keys {
-            out.push(filters::keys(keys));
-        }
-        if let Some(codes) = &self.country_codes {
-            out.push(cities::country_codes(codes));
-        }
-        if let Some(region) = &self.region {
-            out.push(cities::region(region));
-        }
-        if let Some(prefix) = &self.name_starts_with {
-            out.push(cities::name_starts_with(prefix));
-        }
-        if let Some(range) = &self.population {
-            out.push(cities::population(range.min, range.max));
-        }
-        if let Some(near) = &self.near {
-            out.push(cities::near(near.latitude, near.longitude, near.radius_km));
-        }
-        if let Some(relation) = &self.partnerships {
-            if let Some(some) = &relation.some {
-                out.push(cities::with_partnership(some.to_filter()));
-            }
-            if let Some(none) = &relation.none {
-                out.push(!cities::with_partnership(none.to_filter()));
-            }
-        }
-    }
-    combinators!();
 }
 
 /// Orders of city lists; each ends with the key, so the order is total.

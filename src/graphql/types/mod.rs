@@ -3,12 +3,14 @@
 
 pub mod change;
 pub mod city;
+pub mod city_filter;
 pub mod event;
 pub mod filter_input;
 pub mod organization;
 pub mod partnership;
 pub mod protocol;
 pub mod search;
+pub mod sister_city;
 pub mod source;
 pub mod stats;
 pub mod timeline;
