@@ -16,6 +16,7 @@
 //!   theirs in their `extensions.cost`).
 
 use super::AppState;
+use crate::error::ErrorCode;
 use crate::graphql::{Caller, Client, CostReport, Executed, Transport, did_not_run};
 use crate::metrics::{Outcome, RequestRecord};
 use axum::body::Bytes;
@@ -72,34 +73,85 @@ impl MediaType {
     }
 }
 
+/// What an answer with an error code refused, which decides whether
+/// `application/json` clients get its code's status or 200.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refused {
+    /// An HTTP request that is not a GraphQL request (or a response that
+    /// could not be written): a failure of HTTP's own.
+    Request,
+    /// A well-formed GraphQL request, before it ran.
+    Operation,
+}
+
+/// The HTTP status of an answer refused with `code`, sent as `media`: the
+/// one place an error code becomes a status.
+pub fn status(code: ErrorCode, media: MediaType, refused: Refused) -> StatusCode {
+    match code {
+        // HTTP has a word for these, which holds under either media type.
+        ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        // Legacy clients read a well-formed request's refusal from its
+        // errors, as the specification asks of `application/json`.
+        _ if refused == Refused::Operation && media == MediaType::Json => StatusCode::OK,
+        ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::Timeout => StatusCode::GATEWAY_TIMEOUT,
+        ErrorCode::BadRequest
+        | ErrorCode::BatchLimit
+        | ErrorCode::UntrustedDocument
+        | ErrorCode::PersistedQueryNotFound
+        | ErrorCode::PersistedQueryHashMismatch
+        | ErrorCode::PersistedQueryTooLarge
+        | ErrorCode::GraphqlParseFailed
+        | ErrorCode::GraphqlValidationFailed
+        | ErrorCode::DepthLimit
+        | ErrorCode::FieldLimit
+        | ErrorCode::NodeLimit
+        | ErrorCode::PageSizeLimit
+        | ErrorCode::IdLimit
+        | ErrorCode::CostLimit
+        | ErrorCode::BadUserInput
+        | ErrorCode::SubscriberLagged => StatusCode::BAD_REQUEST,
+    }
+}
+
 /// A request that cannot be read as GraphQL, answered before anything
-/// runs: a status, a code and a message that names what is wrong.
+/// runs: a code and a message that names what is wrong.
 #[derive(Debug)]
 pub struct BadRequest {
-    status: StatusCode,
-    code: &'static str,
+    code: ErrorCode,
     message: String,
 }
 
 impl BadRequest {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            status,
             code,
             message: message.into(),
         }
     }
 
     fn invalid(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
+        Self::new(ErrorCode::BadRequest, message)
     }
 
     /// The answer, as `media`.
     pub fn into_response(self, media: MediaType) -> Response {
-        let body = serde_json::json!({
-            "errors": [{ "message": self.message, "extensions": { "code": self.code } }]
-        });
-        json_response(self.status, media, body.to_string().into_bytes())
+        let status = status(self.code, media, Refused::Request);
+        let errors = [self.code.error(self.message)];
+        let body = Body {
+            data: None,
+            errors: &errors,
+            extensions: &BTreeMap::new(),
+        };
+        match serde_json::to_vec(&body) {
+            Ok(body) => json_response(status, media, body),
+            Err(error) => internal(media, &error),
+        }
     }
 }
 
@@ -196,8 +248,7 @@ pub fn from_body(headers: &HeaderMap, body: &Bytes, max_batch: usize) -> Result<
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| {
             BadRequest::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "UNSUPPORTED_MEDIA_TYPE",
+                ErrorCode::UnsupportedMediaType,
                 "a POST needs `Content-Type: application/json`",
             )
         })?;
@@ -211,8 +262,7 @@ pub fn from_body(headers: &HeaderMap, body: &Bytes, max_batch: usize) -> Result<
     });
     if !media.eq_ignore_ascii_case("application/json") || !charset_ok {
         return Err(BadRequest::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
+            ErrorCode::UnsupportedMediaType,
             format!("a POST body must be `application/json` in UTF-8, not `{content_type}`"),
         ));
     }
@@ -234,8 +284,7 @@ pub fn from_body(headers: &HeaderMap, body: &Bytes, max_batch: usize) -> Result<
             }
             if items.len() > max_batch {
                 return Err(BadRequest::new(
-                    StatusCode::BAD_REQUEST,
-                    "BATCH_LIMIT",
+                    ErrorCode::BatchLimit,
                     format!(
                         "the batch has {} operations; at most {max_batch} are allowed",
                         items.len()
@@ -329,7 +378,7 @@ pub async fn respond(
 /// How a request ended.
 fn outcome(response: &async_graphql::Response) -> Outcome {
     match refusal_code(response) {
-        Some("RATE_LIMITED") => Outcome::RateLimited,
+        Some(ErrorCode::RateLimited) => Outcome::RateLimited,
         _ if did_not_run(response) => Outcome::Refused,
         _ if response.errors.is_empty() => Outcome::Ok,
         _ => Outcome::Errors,
@@ -354,7 +403,7 @@ fn record(state: &AppState, executed: &Executed, media: MediaType, took: std::ti
     tracing::info!(
         operation = operation.unwrap_or("-"),
         outcome = outcome.as_str(),
-        status = status(&executed.response, media).as_u16(),
+        status = response_status(&executed.response, media).as_u16(),
         duration_ms = took.as_secs_f64() * 1000.0,
         cost = charged,
         statements = executed.statements,
@@ -363,14 +412,16 @@ fn record(state: &AppState, executed: &Executed, media: MediaType, took: std::ti
     );
 }
 
+/// The answer when a response cannot be written, which (its body being
+/// fixed) can always be.
 fn internal(media: MediaType, error: &serde_json::Error) -> Response {
     tracing::error!(%error, "serializing a response");
-    BadRequest::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "INTERNAL",
-        "internal error",
-    )
-    .into_response(media)
+    let code = ErrorCode::Internal;
+    let body = serde_json::json!({
+        "errors": [{ "message": "internal error", "extensions": { "code": code.as_str() } }]
+    });
+    let status = status(code, media, Refused::Request);
+    json_response(status, media, body.to_string().into_bytes())
 }
 
 /// The JSON of a response, serialized straight from async-graphql's tree.
@@ -395,50 +446,37 @@ fn body(response: &async_graphql::Response) -> Body<'_> {
 }
 
 /// The code of the first error, when the request did not run (an error
-/// with no path, and no data).
-fn refusal_code(response: &async_graphql::Response) -> Option<&str> {
+/// with no path, and no data). A refusal without a code of ours (one of
+/// async-graphql's own, such as an unknown operation name) is a bad request.
+fn refusal_code(response: &async_graphql::Response) -> Option<ErrorCode> {
     if !did_not_run(response) {
         return None;
     }
-    match response.errors.first()?.extensions.as_ref()?.get("code")? {
-        async_graphql::Value::String(code) => Some(code.as_str()),
-        _ => None,
-    }
+    let first = response.errors.first()?;
+    Some(ErrorCode::of(first).unwrap_or(ErrorCode::BadRequest))
 }
 
-/// Whether any error says the database is unavailable.
-fn unavailable(response: &async_graphql::Response) -> bool {
-    response.errors.iter().any(|e| {
-        e.extensions.as_ref().and_then(|x| x.get("code"))
-            == Some(&async_graphql::Value::from("SERVICE_UNAVAILABLE"))
+/// The status of one response. Whatever ran, a client told the database
+/// is unavailable should try again: it (and any load balancer) hears so the
+/// way HTTP says it.
+fn response_status(response: &async_graphql::Response, media: MediaType) -> StatusCode {
+    let unavailable = response
+        .errors
+        .iter()
+        .any(|e| ErrorCode::of(e) == Some(ErrorCode::ServiceUnavailable));
+    let code = if unavailable {
+        Some(ErrorCode::ServiceUnavailable)
+    } else {
+        refusal_code(response)
+    };
+    code.map_or(StatusCode::OK, |code| {
+        status(code, media, Refused::Operation)
     })
-}
-
-/// The status of one response.
-fn status(response: &async_graphql::Response, media: MediaType) -> StatusCode {
-    let ran = !did_not_run(response);
-    let code = refusal_code(response);
-    if unavailable(response) {
-        // Whatever ran, the client should try again: tell it (and any
-        // load balancer) the way HTTP does.
-        return StatusCode::SERVICE_UNAVAILABLE;
-    }
-    match (code, media) {
-        (Some("UNAUTHENTICATED"), _) => StatusCode::UNAUTHORIZED,
-        (Some("FORBIDDEN"), _) => StatusCode::FORBIDDEN,
-        (Some("METHOD_NOT_ALLOWED"), _) => StatusCode::METHOD_NOT_ALLOWED,
-        (Some("RATE_LIMITED"), _) => StatusCode::TOO_MANY_REQUESTS,
-        (_, MediaType::Json) => StatusCode::OK,
-        _ if ran => StatusCode::OK,
-        (Some("INTERNAL"), _) => StatusCode::INTERNAL_SERVER_ERROR,
-        (Some("TIMEOUT"), _) => StatusCode::GATEWAY_TIMEOUT,
-        _ => StatusCode::BAD_REQUEST,
-    }
 }
 
 fn single(executed: Executed, media: MediaType) -> Response {
     let Executed { response, cost, .. } = executed;
-    let status = status(&response, media);
+    let status = response_status(&response, media);
     let mut extra = response.http_headers.clone();
     if status == StatusCode::METHOD_NOT_ALLOWED {
         extra.insert(header::ALLOW, HeaderValue::from_static("POST"));
