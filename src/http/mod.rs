@@ -3,7 +3,7 @@
 //! assets.
 
 use crate::graphql::{Api, Transport};
-use axum::extract::{ConnectInfo, FromRef, FromRequestParts, RawQuery, Request, State};
+use axum::extract::{ConnectInfo, FromRef, RawQuery, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -203,12 +203,7 @@ async fn graphql_get(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
     if upgrade {
-        let headers = parts.headers.clone();
-        return match axum::extract::ws::WebSocketUpgrade::from_request_parts(&mut parts, &()).await
-        {
-            Ok(ws) => ws::upgrade(state.api, state.ws, ws, &headers, address),
-            Err(rejection) => rejection.into_response(),
-        };
+        return ws::upgrade(state.api, state.ws, &mut parts, address).await;
     }
     let wants_html = headers
         .get(header::ACCEPT)
