@@ -28,6 +28,11 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast::error::RecvError};
 const FORBIDDEN: u16 = 4403;
 const INIT_TIMEOUT: u16 = 4408;
 const GOING_AWAY: u16 = 1001;
+/// The close code async-graphql's keepalive timer closes with.
+const KEEPALIVE_TIMEOUT: u16 = 3008;
+
+/// Why a connection that never said `connection_init` is closed.
+const INIT_TIMEOUT_REASON: &str = "connection initialisation timeout";
 
 /// The largest message a client may send: a subscription document with its
 /// variables, or `connection_init`.
@@ -173,19 +178,31 @@ impl Handshake {
         }
     }
 
-    /// `message` as the client should get it: async-graphql closes a
-    /// refused `connection_init` with 1002 (protocol error), where the
-    /// protocol says 4403 Forbidden.
+    /// `message` as the client should get it, with the close codes the
+    /// protocol gives. async-graphql closes a refused `connection_init` with
+    /// 1002 (protocol error), where the protocol says 4403 Forbidden. Its
+    /// keepalive timer runs from the start, so it expires together with the
+    /// deadline for `connection_init` (one idle timeout) and may close a
+    /// client that never sent it first, with 3008; such a client is late,
+    /// 4408.
     fn outgoing(&self, message: Message) -> Message {
-        match message {
-            Message::Close(Some(frame)) if self.refused.load(Ordering::Acquire) => {
-                Message::Close(Some(CloseFrame {
-                    code: FORBIDDEN,
-                    reason: frame.reason,
-                }))
+        let Message::Close(Some(frame)) = message else {
+            return message;
+        };
+        let frame = if self.refused.load(Ordering::Acquire) {
+            CloseFrame {
+                code: FORBIDDEN,
+                reason: frame.reason,
             }
-            message => message,
-        }
+        } else if frame.code == KEEPALIVE_TIMEOUT && !self.started.load(Ordering::Acquire) {
+            CloseFrame {
+                code: INIT_TIMEOUT,
+                reason: INIT_TIMEOUT_REASON.into(),
+            }
+        } else {
+            frame
+        };
+        Message::Close(Some(frame))
     }
 }
 
@@ -245,7 +262,7 @@ impl Connection {
         let close: Option<(u16, &str)> = loop {
             tokio::select! {
                 () = &mut init_deadline, if !handshake.started.load(Ordering::Acquire) => {
-                    break Some((INIT_TIMEOUT, "connection initialisation timeout"));
+                    break Some((INIT_TIMEOUT, INIT_TIMEOUT_REASON));
                 }
                 () = &mut graphql => {}
                 message = queued.recv() => match message {
