@@ -33,15 +33,20 @@ macro_rules! error_codes {
 
 error_codes! {
     /// The HTTP request is not a GraphQL request (a body that is not JSON, a
-    /// parameter of the wrong type, no `query`), or its `persistedQuery`
-    /// extension is malformed. The message names the fault.
+    /// parameter of the wrong type, no `query`, a multipart body that does
+    /// not follow the multipart request specification), or its
+    /// `persistedQuery` extension is malformed. The message names the fault.
     BadRequest => "BAD_REQUEST",
-    /// A POST whose `Content-Type` is not `application/json`.
+    /// A POST whose `Content-Type` is neither `application/json` nor
+    /// `multipart/form-data`.
     UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
     /// A mutation sent with GET, which must be safe to repeat.
     MethodNotAllowed => "METHOD_NOT_ALLOWED",
     /// A batch of more operations than `--max-batch`.
     BatchLimit => "BATCH_LIMIT",
+    /// A multipart request with a file (or another part) larger than an
+    /// upload may be.
+    UploadLimit => "UPLOAD_LIMIT",
     /// A missing, unknown or revoked API key where one is needed (a write,
     /// or any request when public reads are off).
     Unauthenticated => "UNAUTHENTICATED",
@@ -78,7 +83,8 @@ error_codes! {
     /// error's `retryAfter` says when to try again.
     RateLimited => "RATE_LIMITED",
     /// An argument the client can fix (a page size over the limit, a
-    /// malformed cursor or id); the message says which and why.
+    /// malformed cursor or id, neither or both of two arguments that
+    /// exclude each other); the message says which and why.
     BadUserInput => "BAD_USER_INPUT",
     /// A subscriber fell so far behind that changes were dropped for it;
     /// its subscription ends.

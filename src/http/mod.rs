@@ -14,6 +14,8 @@ pub mod graphiql;
 mod graphql;
 pub mod ws;
 
+pub use graphql::MAX_UPLOAD_BYTES;
+
 /// What the handlers share: the API, the WebSocket limits, and the most
 /// operations one batch may hold.
 #[derive(Clone)]

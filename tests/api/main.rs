@@ -19,6 +19,7 @@ mod read_api;
 mod readme;
 mod schema;
 mod subscriptions;
+mod upload;
 mod websocket;
 mod write_actions;
 mod write_api;

@@ -1,7 +1,7 @@
 //! GraphQL over HTTP, after the GraphQL-over-HTTP specification: a request
-//! from a POST body (one operation or a batch) or a GET query string, the
-//! response media type chosen by `Accept`, and a status code that says
-//! what happened.
+//! from a POST body (one operation or a batch, as JSON or, with uploaded
+//! files, as a multipart form) or a GET query string, the response media
+//! type chosen by `Accept`, and a status code that says what happened.
 //!
 //! - `application/graphql-response+json`: a request that did not run (it
 //!   has no `data`) answers 4xx or 5xx.
@@ -19,6 +19,9 @@ mod media;
 mod request;
 mod response;
 mod status;
+mod upload;
+
+pub use upload::MAX_UPLOAD_BYTES;
 
 use super::{AppState, client_address, graphiql, ws};
 use crate::error::ErrorCode;
@@ -31,7 +34,8 @@ use media::MediaType;
 use request::Batch;
 use std::net::IpAddr;
 
-/// `POST /graphql`: one operation or a batch, as JSON.
+/// `POST /graphql`: one operation or a batch, as JSON or as a multipart
+/// form with files.
 pub async fn post(State(state): State<AppState>, request: Request) -> Response {
     let address = client_address(&request, state.forwarded_hops);
     let (parts, body) = request.into_parts();

@@ -1,25 +1,27 @@
-//! Reading a GraphQL request: a POST body (one operation, or a batch) or a
-//! GET query string, each fault answered with a message that names it.
+//! Reading a GraphQL request: a POST body (one operation, or a batch; JSON,
+//! or multipart with uploaded files, see [`super::upload`]) or a GET query
+//! string, each fault answered with a message that names it.
 //!
 //! async-graphql-axum's `GraphQLBatchRequest` and async-graphql's
 //! `parse_query_string` read requests too, but they cannot keep this API's
 //! contract, so requests are read here:
 //! - a JSON body is deserialized into async-graphql's untagged
-//!   `BatchRequest`, whose every fault reads "data did not match any variant
-//!   of untagged enum BatchRequest"; it takes a missing `query` for an empty
-//!   one and refuses a null `query` beside a persisted query's hash; any
-//!   `Content-Type` but multipart is read as JSON (no 415), and a batch has
-//!   no limit;
+//!   `BatchRequest`, so a parameter of the wrong type reads "data did not
+//!   match any variant of untagged enum BatchRequest"; it takes a missing
+//!   `query` for an empty one and refuses a null `query` beside a persisted
+//!   query's hash; any `Content-Type` but multipart is read as JSON (no
+//!   415), and a batch has no limit;
 //! - it reads the body through a stream whose errors it turns into text, so
 //!   a body cut off at `--max-body-bytes` cannot be told from a broken
 //!   connection (413 against 400);
 //! - a GET's `operationName` is read as `operation_name`, so a GET that
 //!   names its operation loses the name, and every fault reads "failed to
-//!   parse graphql request from uri query".
+//!   parse graphql request from uri query: …".
 
 use super::media::MediaType;
 use super::response;
 use super::status::{Refused, status};
+use super::upload;
 use crate::error::ErrorCode;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -81,11 +83,17 @@ impl From<BadRequest> for Unread {
     }
 }
 
+/// Whether `error` comes of a body over `--max-body-bytes` (the body limit
+/// layer's error, somewhere in its chain of causes).
+pub fn over_the_body_limit(error: &(dyn std::error::Error + 'static)) -> bool {
+    std::iter::successors(Some(error), |e| e.source())
+        .any(|e| e.is::<http_body_util::LengthLimitError>())
+}
+
 impl Unread {
     /// A body that could not be read, because of `error`.
     pub fn body(error: &(dyn std::error::Error + 'static)) -> Self {
-        let mut causes = std::iter::successors(Some(error), |e| e.source());
-        if causes.any(|e| e.is::<http_body_util::LengthLimitError>()) {
+        if over_the_body_limit(error) {
             Unread::TooLarge
         } else {
             Unread::Broken(error.to_string())
@@ -113,8 +121,11 @@ impl Unread {
 }
 
 /// The operations of a POST: one JSON object, or an array of at most
-/// `max_batch` of them.
+/// `max_batch` of them, or the same with files in a multipart body.
 pub async fn from_post(headers: &HeaderMap, body: Body, max_batch: usize) -> Result<Batch, Unread> {
+    if upload::is_multipart(headers) {
+        return upload::from_multipart(headers, body, max_batch).await;
+    }
     // The body limit layer refuses a body over the limit that says its
     // length up front; one sent in chunks fails here as it passes it.
     let body = axum::body::to_bytes(body, usize::MAX)
@@ -205,7 +216,7 @@ fn from_object(
 }
 
 /// Refuses a batch of more than `max_batch` operations.
-fn check_batch_size(len: usize, max_batch: usize) -> Result<(), BadRequest> {
+pub fn check_batch_size(len: usize, max_batch: usize) -> Result<(), BadRequest> {
     if len > max_batch {
         return Err(BadRequest::new(
             ErrorCode::BatchLimit,
@@ -223,7 +234,7 @@ fn from_json(headers: &HeaderMap, body: &Bytes, max_batch: usize) -> Result<Batc
         .ok_or_else(|| {
             BadRequest::new(
                 ErrorCode::UnsupportedMediaType,
-                "a POST needs `Content-Type: application/json`",
+                "a POST needs `Content-Type: application/json` (or `multipart/form-data`, to upload files)",
             )
         })?;
     let mut parts = content_type.split(';');
@@ -237,7 +248,9 @@ fn from_json(headers: &HeaderMap, body: &Bytes, max_batch: usize) -> Result<Batc
     if !media.eq_ignore_ascii_case("application/json") || !charset_ok {
         return Err(BadRequest::new(
             ErrorCode::UnsupportedMediaType,
-            format!("a POST body must be `application/json` in UTF-8, not `{content_type}`"),
+            format!(
+                "a POST body must be `application/json` in UTF-8 (or `multipart/form-data`, to upload files), not `{content_type}`"
+            ),
         ));
     }
     if body.is_empty() {

@@ -28,6 +28,7 @@ pub fn status(code: ErrorCode, media: MediaType, refused: Refused) -> StatusCode
         // errors, as the specification asks of `application/json`.
         _ if refused == Refused::Operation && media == MediaType::Json => StatusCode::OK,
         ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorCode::UploadLimit => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         ErrorCode::Timeout => StatusCode::GATEWAY_TIMEOUT,
         ErrorCode::BadRequest
@@ -76,5 +77,6 @@ mod tests {
         let unread = |code| status(code, MediaType::Json, Refused::Request).as_u16();
         assert_eq!(unread(ErrorCode::BadRequest), 400);
         assert_eq!(unread(ErrorCode::UnsupportedMediaType), 415);
+        assert_eq!(unread(ErrorCode::UploadLimit), 413);
     }
 }
