@@ -45,15 +45,21 @@ pub struct QueryLimits {
 /// How a request reached the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transport {
+    /// An HTTP POST.
     Post,
+    /// An HTTP GET, which may only run queries.
     Get,
+    /// An operation of a WebSocket connection.
     WebSocket,
 }
 
 /// The network side of a request, in its data.
 #[derive(Clone, Copy, Debug)]
 pub struct Client {
+    /// The client's address, when the server knows it (anonymous budgets
+    /// are kept per address).
     pub address: Option<IpAddr>,
+    /// How the request came.
     pub transport: Transport,
 }
 

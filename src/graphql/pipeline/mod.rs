@@ -69,7 +69,9 @@ pub struct ApiOptions {
 /// Rate-limit budgets and their window.
 #[derive(Clone, Copy, Debug)]
 pub struct RateLimits {
+    /// Points per window for each kind of client.
     pub budgets: budgets::Budgets,
+    /// How long a window lasts.
     pub window: std::time::Duration,
 }
 
@@ -78,13 +80,16 @@ pub struct RateLimits {
 pub struct Caller<'a> {
     /// The `Authorization` header (or `connection_init` entry), if any.
     pub authorization: Option<&'a str>,
+    /// Where the request came from, and how.
     pub client: Client,
 }
 
 /// A response, with what its request cost (when it got as far as
 /// admission).
 pub struct Executed {
+    /// What async-graphql answered (or the refusal).
     pub response: async_graphql::Response,
+    /// What admission decided, when the request got that far.
     pub cost: Option<CostReport>,
     /// SQL statements it ran.
     pub statements: u64,
@@ -93,7 +98,9 @@ pub struct Executed {
 /// Why a request is refused before it runs: a code and a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Refusal {
+    /// What the client branches on.
     pub code: ErrorCode,
+    /// What it reads.
     pub message: &'static str,
 }
 

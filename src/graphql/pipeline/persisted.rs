@@ -84,6 +84,7 @@ pub struct DocumentStore {
 }
 
 impl DocumentStore {
+    /// The trusted documents, and room for those clients register.
     pub fn new(trusted: Arc<TrustedDocuments>) -> Self {
         Self {
             trusted,
