@@ -17,12 +17,13 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures_util::stream::SplitStream;
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast::error::RecvError};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast::error::RecvError, mpsc};
 
 /// Close codes of `graphql-transport-ws` and RFC 6455.
 const FORBIDDEN: u16 = 4403;
@@ -218,16 +219,17 @@ struct Connection {
 }
 
 impl Connection {
-    /// Runs the connection until either side closes it.
-    async fn serve(self, socket: WebSocket) {
-        let (mut to_client, from_client) = socket.split();
-        // GraphQLWebSocket writes into a channel, so that the loop below is
-        // the socket's only writer, between its pings and close frames.
-        let (outgoing, mut queued) = tokio::sync::mpsc::channel::<Message>(1);
+    /// The protocol's side of the connection: GraphQLWebSocket reading the
+    /// client's messages and writing its own into `outgoing`.
+    fn graphql(
+        &self,
+        from_client: SplitStream<WebSocket>,
+        outgoing: mpsc::Sender<Message>,
+        handshake: &Arc<Handshake>,
+    ) -> impl Future<Output = ()> + Send + 'static {
         let sink = futures_util::sink::unfold(outgoing, |outgoing, message| async move {
             outgoing.send(message).await.map(|()| outgoing)
         });
-        let handshake = Arc::new(Handshake::default());
         let init = {
             let (handshake, api, address) = (handshake.clone(), self.api.clone(), self.address);
             move |payload| handshake.answer(api, address, payload)
@@ -236,16 +238,20 @@ impl Connection {
         // an idle timeout.
         let idle =
             (self.speaks == WebSocketProtocols::GraphQLWS).then_some(self.settings.idle_timeout);
-        let graphql = GraphQLWebSocket::new_with_pair(
-            sink,
-            from_client,
-            self.api.schema().clone(),
-            self.protocol,
-        )
-        .on_connection_init(init)
-        .keepalive_timeout(idle)
-        .serve()
-        .fuse();
+        GraphQLWebSocket::new_with_pair(sink, from_client, self.api.schema().clone(), self.protocol)
+            .on_connection_init(init)
+            .keepalive_timeout(idle)
+            .serve()
+    }
+
+    /// Runs the connection until either side closes it.
+    async fn serve(self, socket: WebSocket) {
+        let (mut to_client, from_client) = socket.split();
+        // GraphQLWebSocket writes into a channel, so that the loop below is
+        // the socket's only writer, between its pings and close frames.
+        let (outgoing, mut queued) = mpsc::channel::<Message>(1);
+        let handshake = Arc::new(Handshake::default());
+        let graphql = self.graphql(from_client, outgoing, &handshake).fuse();
         let mut graphql = std::pin::pin!(graphql);
 
         let mut revocations = self.api.live().revocations();
