@@ -182,20 +182,16 @@ impl Admission {
         let measure = measured
             .map_err(|e| ErrorCode::GraphqlParseFailed.fill(e))?
             .map_err(|TooDeep| {
-                ErrorCode::DepthLimit.error(
-format!(
-                        "the query nests selections and fragment spreads more than {MAX_NESTING} levels deep"
-                    ),
-                )
+                ErrorCode::DepthLimit.error(format!(
+                    "the query nests selections and fragment spreads more than {MAX_NESTING} levels deep"
+                ))
             })?;
         let max_fields = self.limits.max_fields as u64;
         if measure.fields > max_fields {
-            return Err(ErrorCode::FieldLimit.error(
-format!(
-                    "the query selects {} fields (fragments expanded, aliases counted); at most {max_fields} are allowed",
-                    measure.fields
-                ),
-            ));
+            return Err(ErrorCode::FieldLimit.error(format!(
+                "the query selects {} fields (fragments expanded, aliases counted); at most {max_fields} are allowed",
+                measure.fields
+            )));
         }
         if measure
             .operation
@@ -237,12 +233,10 @@ format!(
             )));
         }
         if cost.nodes > limits.max_nodes {
-            errors.push(ErrorCode::NodeLimit.error(
-format!(
-                    "the query may return up to {} nodes (the page sizes along each path multiplied, then summed); at most {} are allowed",
-                    cost.nodes, limits.max_nodes
-                ),
-            ));
+            errors.push(ErrorCode::NodeLimit.error(format!(
+                "the query may return up to {} nodes (the page sizes along each path multiplied, then summed); at most {} are allowed",
+                cost.nodes, limits.max_nodes
+            )));
         }
         errors
     }
@@ -282,14 +276,12 @@ format!(
                 retry_after,
             } => {
                 let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-                let mut error = ErrorCode::RateLimited.error(
-format!(
-                        "this request costs {} points and {} of the {} points of this window are left; retry in {seconds} s",
-                        cost.points(),
-                        budget.remaining,
-                        budget.limit
-                    ),
-                );
+                let mut error = ErrorCode::RateLimited.error(format!(
+                    "this request costs {} points and {} of the {} points of this window are left; retry in {seconds} s",
+                    cost.points(),
+                    budget.remaining,
+                    budget.limit
+                ));
                 if let Some(extensions) = error.extensions.as_mut() {
                     extensions.set("retryAfter", seconds);
                 }
