@@ -2,10 +2,10 @@
 //! WebSocket, GraphiQL in a browser), `/health`, `/ready`, and the GraphiQL
 //! assets.
 
-use crate::graphql::{Api, Transport};
-use axum::extract::{ConnectInfo, FromRef, FromRequestParts, RawQuery, Request, State};
+use crate::graphql::Api;
+use axum::extract::{ConnectInfo, FromRef, Request, State};
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use std::net::{IpAddr, SocketAddr};
@@ -14,13 +14,19 @@ pub mod graphiql;
 mod graphql;
 pub mod ws;
 
+pub use graphql::MAX_UPLOAD_BYTES;
+
 /// What the handlers share: the API, the WebSocket limits, and the most
 /// operations one batch may hold.
 #[derive(Clone)]
 pub struct AppState {
+    /// What executes GraphQL requests.
     pub api: Api,
+    /// WebSocket connections' limits and timers.
     pub ws: ws::Settings,
+    /// The most operations one batch may hold (`--max-batch`).
     pub max_batch: usize,
+    /// What `/metrics` reports.
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
     /// Trusted proxies in front of the server (`--forwarded-hops`).
     pub forwarded_hops: usize,
@@ -35,7 +41,7 @@ impl FromRef<AppState> for Api {
 /// The routes, over the schema.
 fn routes(state: AppState) -> Router {
     Router::new()
-        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))
@@ -131,102 +137,6 @@ fn client_address(request: &Request, forwarded_hops: usize) -> Option<IpAddr> {
         .checked_sub(forwarded_hops)
         .and_then(|i| forwarded[i].parse().ok())
         .or(peer)
-}
-
-async fn graphql_post(State(state): State<AppState>, request: Request) -> Response {
-    let address = client_address(&request, state.forwarded_hops);
-    let (parts, body) = request.into_parts();
-    let Some(media) = graphql::MediaType::negotiate(&parts.headers) else {
-        return not_acceptable();
-    };
-    // The body limit layer refuses a body over the limit that says its
-    // length up front; one sent in chunks fails here as it passes it.
-    let body = match axum::body::to_bytes(body, usize::MAX).await {
-        Ok(body) => body,
-        Err(error) => return unreadable_body(&error),
-    };
-    match graphql::from_body(&parts.headers, &body, state.max_batch) {
-        Ok(batch) => {
-            graphql::respond(
-                &state,
-                batch,
-                media,
-                &parts.headers,
-                address,
-                Transport::Post,
-            )
-            .await
-        }
-        Err(bad) => bad.into_response(media),
-    }
-}
-
-/// The answer to a body that could not be read: 413 when it was too
-/// large, 400 otherwise.
-fn unreadable_body(error: &axum::Error) -> Response {
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = cause {
-        if e.is::<http_body_util::LengthLimitError>() {
-            return (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "the body is over the size limit",
-            )
-                .into_response();
-        }
-        cause = e.source();
-    }
-    (
-        StatusCode::BAD_REQUEST,
-        format!("cannot read the body: {error}"),
-    )
-        .into_response()
-}
-
-fn not_acceptable() -> Response {
-    let message = "send `Accept: application/graphql-response+json` or `application/json`";
-    (StatusCode::NOT_ACCEPTABLE, message).into_response()
-}
-
-/// A GET that asks to upgrade is a WebSocket for subscriptions; one with a
-/// query string is a GraphQL query; one without is a person with a
-/// browser, who gets GraphiQL.
-async fn graphql_get(
-    State(state): State<AppState>,
-    RawQuery(query): RawQuery,
-    request: Request,
-) -> Response {
-    let address = client_address(&request, state.forwarded_hops);
-    let (mut parts, _) = request.into_parts();
-    let headers = &parts.headers;
-    let upgrade = headers
-        .get(header::UPGRADE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
-    if upgrade {
-        let headers = parts.headers.clone();
-        return match axum::extract::ws::WebSocketUpgrade::from_request_parts(&mut parts, &()).await
-        {
-            Ok(ws) => ws::upgrade(state.api, state.ws, ws, &headers, address),
-            Err(rejection) => rejection.into_response(),
-        };
-    }
-    let wants_html = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"));
-    if query.is_none() && wants_html {
-        return Html(graphiql::page()).into_response();
-    }
-    let Some(media) = graphql::MediaType::negotiate(headers) else {
-        return not_acceptable();
-    };
-    match graphql::from_query_string(query.as_deref().unwrap_or_default()) {
-        Ok(request) => {
-            let batch = graphql::Batch::Single(Box::new(request));
-            graphql::respond(&state, batch, media, headers, address, Transport::Get).await
-        }
-        Err(bad) => bad.into_response(media),
-    }
 }
 
 /// Readiness: the database answers and its migrations are current; 503

@@ -19,6 +19,8 @@ mod read_api;
 mod readme;
 mod schema;
 mod subscriptions;
+mod upload;
+mod websocket;
 mod write_actions;
 mod write_api;
 mod ws_client;

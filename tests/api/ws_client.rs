@@ -38,21 +38,30 @@ impl Client {
         protocol: &'static str,
         payload: Value,
     ) -> Client {
+        let mut client = Client::upgrade(addr, protocol)
+            .await
+            .expect("the WebSocket opens");
+        client
+            .send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
+        client
+    }
+
+    /// Opens a socket speaking `protocol`, and says nothing yet; the
+    /// server's refusal of the upgrade, if it refuses.
+    pub async fn upgrade(
+        addr: std::net::SocketAddr,
+        protocol: &'static str,
+    ) -> Result<Client, tokio_tungstenite::tungstenite::Error> {
         let mut request = format!("ws://{addr}/graphql")
             .into_client_request()
             .expect("a request");
         request
             .headers_mut()
             .insert("Sec-WebSocket-Protocol", HeaderValue::from_static(protocol));
-        let (socket, response) = tokio_tungstenite::connect_async(request)
-            .await
-            .expect("the WebSocket opens");
+        let (socket, response) = tokio_tungstenite::connect_async(request).await?;
         assert_eq!(response.headers()["sec-websocket-protocol"], protocol);
-        let mut client = Client { socket };
-        client
-            .send(json!({ "type": "connection_init", "payload": payload }))
-            .await;
-        client
+        Ok(Client { socket })
     }
 
     /// Opens and expects `connection_ack`.

@@ -2,11 +2,11 @@
 
 use super::{UserError, actor};
 use crate::domain::access::Role;
-use crate::error::Result;
+use crate::error::{AppError, Result};
 use crate::graphql::db;
 use crate::graphql::guards::RoleGuard;
 use crate::interchange::{self, ImportError, ImportOptions};
-use async_graphql::{Context, Json, Object, SimpleObject};
+use async_graphql::{Context, Json, Object, SimpleObject, Upload};
 
 /// What an import did to one kind of record.
 #[derive(SimpleObject)]
@@ -37,6 +37,35 @@ fn count(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
+/// The text of the document to import: given inline, or uploaded; exactly
+/// one of the two.
+fn document_text(
+    ctx: &Context<'_>,
+    document: Option<Json<serde_json::Value>>,
+    file: Option<Upload>,
+) -> Result<String> {
+    match (document, file) {
+        (Some(document), None) => Ok(document.0.to_string()),
+        (None, Some(file)) => {
+            let upload = file.value(ctx).map_err(|e| {
+                AppError::bad_input(format!("`file`: the upload cannot be read: {e}"))
+            })?;
+            String::from_utf8(upload.content.into()).map_err(|e| {
+                AppError::bad_input(format!(
+                    "`file`: {:?} is not UTF-8 text: {e}",
+                    upload.filename
+                ))
+            })
+        }
+        (Some(_), Some(_)) => Err(AppError::bad_input(
+            "give the document once: `document` (inline JSON) or `file` (an upload), not both",
+        )),
+        (None, None) => Err(AppError::bad_input(
+            "give the document to import: `document` (inline JSON) or `file` (an upload)",
+        )),
+    }
+}
+
 #[Object]
 impl ImportMutation {
     /// Imports an interchange document (the format of `twinning import`):
@@ -46,14 +75,19 @@ impl ImportMutation {
     async fn import_document(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The document, as in interchange.schema.json.")] document: Json<
-            serde_json::Value,
-        >,
+        #[graphql(
+            desc = "The document, as in interchange.schema.json; or give it as `file` (one of the two)."
+        )]
+        document: Option<Json<serde_json::Value>>,
+        #[graphql(
+            desc = "The document as an uploaded JSON file (the GraphQL multipart request specification); or give it as `document` (one of the two)."
+        )]
+        file: Option<Upload>,
         #[graphql(desc = "Check and report without keeping anything (default false).")]
         dry_run: Option<bool>,
     ) -> Result<ImportDocumentPayload> {
         let dry_run = dry_run.unwrap_or(false);
-        let text = document.0.to_string();
+        let text = document_text(ctx, document, file)?;
         let problems = match interchange::parse(&text) {
             Ok(parsed) => {
                 let actor = actor(ctx);

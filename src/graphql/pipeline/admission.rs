@@ -16,6 +16,7 @@
 use super::PageLimits;
 use super::cost::{Cost, MAX_NESTING, Operation, SchemaIndex, TooDeep};
 use crate::domain::access::Principal;
+use crate::error::ErrorCode;
 use crate::graphql::pipeline::budgets::{Budget, RateLimiter, Subject, Verdict};
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
@@ -44,15 +45,21 @@ pub struct QueryLimits {
 /// How a request reached the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transport {
+    /// An HTTP POST.
     Post,
+    /// An HTTP GET, which may only run queries.
     Get,
+    /// An operation of a WebSocket connection.
     WebSocket,
 }
 
 /// The network side of a request, in its data.
 #[derive(Clone, Copy, Debug)]
 pub struct Client {
+    /// The client's address, when the server knows it (anonymous budgets
+    /// are kept per address).
     pub address: Option<IpAddr>,
+    /// How the request came.
     pub transport: Transport,
 }
 
@@ -151,25 +158,6 @@ pub struct Admission {
     pub limiter: Option<Arc<RateLimiter>>,
 }
 
-/// An error with a code.
-pub fn refusal(code: &str, message: impl Into<String>) -> ServerError {
-    let mut error = ServerError::new(message, None);
-    error
-        .extensions
-        .get_or_insert_with(Default::default)
-        .set("code", code);
-    error
-}
-
-/// Gives `error` a code unless it has one.
-pub fn with_code(mut error: ServerError, code: &str) -> ServerError {
-    let extensions = error.extensions.get_or_insert_with(Default::default);
-    if extensions.get("code").is_none() {
-        extensions.set("code", code);
-    }
-    error
-}
-
 impl Admission {
     /// Parses `request` (the document stays in it for async-graphql) and
     /// measures it: the operation it runs, unless the document does not
@@ -192,34 +180,26 @@ impl Admission {
         request.variables = variables;
         request.operation_name = operation_name;
         let measure = measured
-            .map_err(|e| with_code(e, "GRAPHQL_PARSE_FAILED"))?
+            .map_err(|e| ErrorCode::GraphqlParseFailed.fill(e))?
             .map_err(|TooDeep| {
-                refusal(
-                    "DEPTH_LIMIT",
-                    format!(
-                        "the query nests selections and fragment spreads more than {MAX_NESTING} levels deep"
-                    ),
-                )
+                ErrorCode::DepthLimit.error(format!(
+                    "the query nests selections and fragment spreads more than {MAX_NESTING} levels deep"
+                ))
             })?;
         let max_fields = self.limits.max_fields as u64;
         if measure.fields > max_fields {
-            return Err(refusal(
-                "FIELD_LIMIT",
-                format!(
-                    "the query selects {} fields (fragments expanded, aliases counted); at most {max_fields} are allowed",
-                    measure.fields
-                ),
-            ));
+            return Err(ErrorCode::FieldLimit.error(format!(
+                "the query selects {} fields (fragments expanded, aliases counted); at most {max_fields} are allowed",
+                measure.fields
+            )));
         }
         if measure
             .operation
             .is_some_and(|o| o.ty == OperationType::Mutation)
             && transport == Some(Transport::Get)
         {
-            return Err(refusal(
-                "METHOD_NOT_ALLOWED",
-                "a mutation must be sent with POST; GET may only run queries",
-            ));
+            return Err(ErrorCode::MethodNotAllowed
+                .error("a mutation must be sent with POST; GET may only run queries"));
         }
         Ok(measure.operation)
     }
@@ -235,40 +215,28 @@ impl Admission {
         } = *operation;
         let mut errors = Vec::new();
         if cost.depth > limits.max_depth as u64 {
-            errors.push(refusal(
-                "DEPTH_LIMIT",
-                format!(
-                    "the query nests {} levels deep; at most {} are allowed",
-                    cost.depth, limits.max_depth
-                ),
-            ));
+            errors.push(ErrorCode::DepthLimit.error(format!(
+                "the query nests {} levels deep; at most {} are allowed",
+                cost.depth, limits.max_depth
+            )));
         }
         if largest_page > pages.max_page_size as u64 {
-            errors.push(refusal(
-                "PAGE_SIZE_LIMIT",
-                format!(
-                    "a page asks for {largest_page} items (`first` or `last`); at most {} are allowed",
-                    pages.max_page_size
-                ),
-            ));
+            errors.push(ErrorCode::PageSizeLimit.error(format!(
+                "a page asks for {largest_page} items (`first` or `last`); at most {} are allowed",
+                pages.max_page_size
+            )));
         }
         if most_ids > pages.max_ids as u64 {
-            errors.push(refusal(
-                "ID_LIMIT",
-                format!(
-                    "`nodes(ids:)` lists {most_ids} ids; at most {} are allowed",
-                    pages.max_ids
-                ),
-            ));
+            errors.push(ErrorCode::IdLimit.error(format!(
+                "`nodes(ids:)` lists {most_ids} ids; at most {} are allowed",
+                pages.max_ids
+            )));
         }
         if cost.nodes > limits.max_nodes {
-            errors.push(refusal(
-                "NODE_LIMIT",
-                format!(
-                    "the query may return up to {} nodes (the page sizes along each path multiplied, then summed); at most {} are allowed",
-                    cost.nodes, limits.max_nodes
-                ),
-            ));
+            errors.push(ErrorCode::NodeLimit.error(format!(
+                "the query may return up to {} nodes (the page sizes along each path multiplied, then summed); at most {} are allowed",
+                cost.nodes, limits.max_nodes
+            )));
         }
         errors
     }
@@ -301,22 +269,19 @@ impl Admission {
                     cost.points(),
                     budget.limit
                 );
-                (Some(budget), Some(refusal("COST_LIMIT", message)))
+                (Some(budget), Some(ErrorCode::CostLimit.error(message)))
             }
             Verdict::Refused {
                 budget,
                 retry_after,
             } => {
                 let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-                let mut error = refusal(
-                    "RATE_LIMITED",
-                    format!(
-                        "this request costs {} points and {} of the {} points of this window are left; retry in {seconds} s",
-                        cost.points(),
-                        budget.remaining,
-                        budget.limit
-                    ),
-                );
+                let mut error = ErrorCode::RateLimited.error(format!(
+                    "this request costs {} points and {} of the {} points of this window are left; retry in {seconds} s",
+                    cost.points(),
+                    budget.remaining,
+                    budget.limit
+                ));
                 if let Some(extensions) = error.extensions.as_mut() {
                     extensions.set("retryAfter", seconds);
                 }
@@ -363,9 +328,10 @@ impl Admission {
                 );
             }
             ledger.record(None);
-            for error in &mut response.errors {
-                *error = with_code(error.clone(), "GRAPHQL_VALIDATION_FAILED");
-            }
+            response.errors = std::mem::take(&mut response.errors)
+                .into_iter()
+                .map(|e| ErrorCode::GraphqlValidationFailed.fill(e))
+                .collect();
             return response;
         }
         response.extension("cost", self.cost_of(ledger))
@@ -439,7 +405,7 @@ impl Extension for AdmissionOfOne {
     ) -> ServerResult<ExecutableDocument> {
         next.run(ctx, query, variables)
             .await
-            .map_err(|e| with_code(e, "GRAPHQL_PARSE_FAILED"))
+            .map_err(|e| ErrorCode::GraphqlParseFailed.fill(e))
     }
 
     async fn validation(
@@ -450,7 +416,7 @@ impl Extension for AdmissionOfOne {
         let result = next.run(ctx).await.map_err(|errors| {
             errors
                 .into_iter()
-                .map(|e| with_code(e, "GRAPHQL_VALIDATION_FAILED"))
+                .map(|e| ErrorCode::GraphqlValidationFailed.fill(e))
                 .collect::<Vec<_>>()
         })?;
         let Some(operation) = self.operation.get() else {

@@ -16,9 +16,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// Points per window for each kind of client; `0` means unlimited.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Budgets {
+    /// Each anonymous client address (or IPv6 /64).
     pub anonymous: u64,
+    /// Each key with the reader role.
     pub reader: u64,
+    /// Each key with the editor role.
     pub editor: u64,
+    /// Each key with the admin role.
     pub admin: u64,
 }
 
@@ -84,6 +88,7 @@ pub enum Verdict {
     TooCostly(Budget),
     /// Not enough points left; nothing was charged.
     Refused {
+        /// The budget, untouched.
         budget: Budget,
         /// How long until the window resets.
         retry_after: Duration,

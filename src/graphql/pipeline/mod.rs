@@ -13,7 +13,7 @@ pub mod rate_limit;
 
 use super::connection::PageLimits;
 use super::schema::{AppSchema, Batching, builder, request_data, sdl};
-use crate::error::Result;
+use crate::error::{ErrorCode, Result};
 use sea_orm::DatabaseConnection;
 
 pub use admission::{Client, CostLedger, CostReport, QueryLimits, Transport, did_not_run};
@@ -69,7 +69,9 @@ pub struct ApiOptions {
 /// Rate-limit budgets and their window.
 #[derive(Clone, Copy, Debug)]
 pub struct RateLimits {
+    /// Points per window for each kind of client.
     pub budgets: budgets::Budgets,
+    /// How long a window lasts.
     pub window: std::time::Duration,
 }
 
@@ -78,13 +80,16 @@ pub struct RateLimits {
 pub struct Caller<'a> {
     /// The `Authorization` header (or `connection_init` entry), if any.
     pub authorization: Option<&'a str>,
+    /// Where the request came from, and how.
     pub client: Client,
 }
 
 /// A response, with what its request cost (when it got as far as
 /// admission).
 pub struct Executed {
+    /// What async-graphql answered (or the refusal).
     pub response: async_graphql::Response,
+    /// What admission decided, when the request got that far.
     pub cost: Option<CostReport>,
     /// SQL statements it ran.
     pub statements: u64,
@@ -93,17 +98,15 @@ pub struct Executed {
 /// Why a request is refused before it runs: a code and a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Refusal {
-    pub code: &'static str,
+    /// What the client branches on.
+    pub code: ErrorCode,
+    /// What it reads.
     pub message: &'static str,
 }
 
 /// A response that is one error with a code, for failures before execution.
 fn error_response(refusal: Refusal) -> async_graphql::Response {
-    let mut error = async_graphql::ServerError::new(refusal.message, None);
-    let mut extensions = async_graphql::ErrorExtensionValues::default();
-    extensions.set("code", refusal.code);
-    error.extensions = Some(extensions);
-    async_graphql::Response::from_errors(vec![error])
+    async_graphql::Response::from_errors(vec![refusal.code.error(refusal.message)])
 }
 
 impl Api {
@@ -192,7 +195,7 @@ impl Api {
             Ok(principal) => principal,
             Err(crate::store::api_keys::AuthError::InvalidKey) => {
                 return Err(Refusal {
-                    code: "UNAUTHENTICATED",
+                    code: ErrorCode::Unauthenticated,
                     message: "the API key is not valid",
                 });
             }
@@ -204,7 +207,7 @@ impl Api {
         };
         if principal == crate::domain::access::Principal::Anonymous && !self.public_reads {
             return Err(Refusal {
-                code: "UNAUTHENTICATED",
+                code: ErrorCode::Unauthenticated,
                 message: "this server needs an API key for every request (Authorization: Bearer <key>)",
             });
         }
@@ -378,7 +381,7 @@ async fn isolated(
         Err(error) => {
             tracing::error!(%error, "a request failed unexpectedly");
             error_response(Refusal {
-                code: "INTERNAL",
+                code: ErrorCode::Internal,
                 message: "internal error",
             })
         }
@@ -388,18 +391,14 @@ async fn isolated(
 #[cfg(test)]
 mod tests {
     use super::isolated;
+    use crate::error::ErrorCode;
 
     #[tokio::test]
     async fn a_panicking_request_fails_alone_with_internal() {
         let panicked = isolated(async { panic!("a resolver's bug") }).await;
         let error = &panicked.errors[0];
         assert_eq!(error.message, "internal error");
-        let code = error
-            .extensions
-            .as_ref()
-            .and_then(|e| e.get("code"))
-            .cloned();
-        assert_eq!(code, Some(async_graphql::Value::from("INTERNAL")));
+        assert_eq!(ErrorCode::of(error), Some(ErrorCode::Internal));
         // The next request runs as usual.
         let next =
             isolated(async { async_graphql::Response::new(async_graphql::Value::from(1)) }).await;

@@ -11,6 +11,7 @@
 //!   only these; they send the hash as in APQ (or the exact text).
 
 use crate::domain::access::{Principal, Role};
+use crate::error::ErrorCode;
 use async_graphql::extensions::apollo_persisted_queries::{CacheStorage, LruCacheStorage};
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
@@ -83,6 +84,7 @@ pub struct DocumentStore {
 }
 
 impl DocumentStore {
+    /// The trusted documents, and room for those clients register.
     pub fn new(trusted: Arc<TrustedDocuments>) -> Self {
         Self {
             trusted,
@@ -164,8 +166,7 @@ impl Trust {
         if !self.policy.binds(principal) || self.documents.contains(&request_hash(request)) {
             return Ok(());
         }
-        Err(super::admission::refusal(
-            "UNTRUSTED_DOCUMENT",
+        Err(ErrorCode::UntrustedDocument.error(
             "this client may run only the server's trusted documents, and this is not one (send a trusted document's SHA-256 in extensions.persistedQuery.sha256Hash)",
         ))
     }
@@ -190,19 +191,14 @@ pub const MAX_REGISTERED_QUERY_BYTES: usize = 16 * 1024;
 /// APQ's errors carry no code: these get the ones Apollo clients know, a
 /// query that does not parse gets `GRAPHQL_PARSE_FAILED`, and a malformed
 /// `persistedQuery` gets `BAD_REQUEST`.
-fn coded(mut error: ServerError) -> ServerError {
-    let parse_failure = !error.locations.is_empty();
-    let extensions = error.extensions.get_or_insert_with(Default::default);
-    if extensions.get("code").is_none() {
-        let code = match error.message.as_str() {
-            "PersistedQueryNotFound" => "PERSISTED_QUERY_NOT_FOUND",
-            "provided sha does not match query" => "PERSISTED_QUERY_HASH_MISMATCH",
-            _ if parse_failure => "GRAPHQL_PARSE_FAILED",
-            _ => "BAD_REQUEST",
-        };
-        extensions.set("code", code);
-    }
-    error
+fn coded(error: ServerError) -> ServerError {
+    let code = match error.message.as_str() {
+        "PersistedQueryNotFound" => ErrorCode::PersistedQueryNotFound,
+        "provided sha does not match query" => ErrorCode::PersistedQueryHashMismatch,
+        _ if !error.locations.is_empty() => ErrorCode::GraphqlParseFailed,
+        _ => ErrorCode::BadRequest,
+    };
+    code.fill(error)
 }
 
 #[async_trait::async_trait]
@@ -221,8 +217,7 @@ impl Extension for TrustExtension {
         if request.extensions.contains_key("persistedQuery")
             && request.query.len() > MAX_REGISTERED_QUERY_BYTES
         {
-            return Err(super::admission::refusal(
-                "PERSISTED_QUERY_TOO_LARGE",
+            return Err(ErrorCode::PersistedQueryTooLarge.error(
                 format!(
                     "a persisted query may be at most {MAX_REGISTERED_QUERY_BYTES} bytes; send this one without `extensions.persistedQuery`"
                 ),

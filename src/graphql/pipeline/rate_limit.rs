@@ -6,6 +6,7 @@ use super::admission::{CostLedger, reset_at};
 use crate::error::{AppError, Result};
 use async_graphql::{Context, Object, SimpleObject};
 
+/// The `rateLimit` field of `Query`.
 #[derive(Default)]
 pub struct RateLimitQuery;
 

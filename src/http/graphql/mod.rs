@@ -1,0 +1,165 @@
+//! GraphQL over HTTP, after the GraphQL-over-HTTP specification: a request
+//! from a POST body (one operation or a batch, as JSON or, with uploaded
+//! files, as a multipart form) or a GET query string, the response media
+//! type chosen by `Accept`, and a status code that says what happened.
+//!
+//! - `application/graphql-response+json`: a request that did not run (it
+//!   has no `data`) answers 4xx or 5xx.
+//! - `application/json` (the default, and what `*/*` gets): a well-formed
+//!   request answers 200 whatever its GraphQL errors.
+//! - In both, refusals before execution that HTTP has a word for keep it:
+//!   401 (bad key), 405 (a mutation over GET, with `Allow: POST`), 413, 415,
+//!   429 (with `Retry-After`).
+//! - The response to a single operation that got as far as the rate
+//!   limiter carries `X-RateLimit-Limit`, `-Remaining`, `-Used` and
+//!   `-Reset` when the caller has a budget (a batch's operations report
+//!   theirs in their `extensions.cost`).
+
+mod media;
+mod request;
+mod response;
+mod status;
+mod upload;
+
+pub use upload::MAX_UPLOAD_BYTES;
+
+use super::{AppState, client_address, graphiql, ws};
+use crate::error::ErrorCode;
+use crate::graphql::{Caller, Client, CostReport, Executed, Transport, did_not_run};
+use crate::metrics::{Outcome, RequestRecord};
+use axum::extract::{RawQuery, Request, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{Html, IntoResponse, Response};
+use media::MediaType;
+use request::Batch;
+use std::net::IpAddr;
+
+/// `POST /graphql`: one operation or a batch, as JSON or as a multipart
+/// form with files.
+pub async fn post(State(state): State<AppState>, request: Request) -> Response {
+    let address = client_address(&request, state.forwarded_hops);
+    let (parts, body) = request.into_parts();
+    let Some(media) = MediaType::negotiate(&parts.headers) else {
+        return media::not_acceptable();
+    };
+    match request::from_post(&parts.headers, body, state.max_batch).await {
+        Ok(batch) => {
+            respond(
+                &state,
+                batch,
+                media,
+                &parts.headers,
+                address,
+                Transport::Post,
+            )
+            .await
+        }
+        Err(unread) => unread.into_response(media),
+    }
+}
+
+/// `GET /graphql`: a GET that asks to upgrade is a WebSocket for
+/// subscriptions; one with a query string is a GraphQL query; one without
+/// is a person with a browser, who gets GraphiQL.
+pub async fn get(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    request: Request,
+) -> Response {
+    let address = client_address(&request, state.forwarded_hops);
+    let (mut parts, _) = request.into_parts();
+    let upgrade = parts
+        .headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if upgrade {
+        return ws::upgrade(state.api, state.ws, &mut parts, address).await;
+    }
+    let headers = &parts.headers;
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if query.is_none() && wants_html {
+        return Html(graphiql::page()).into_response();
+    }
+    let Some(media) = MediaType::negotiate(headers) else {
+        return media::not_acceptable();
+    };
+    match request::from_query_string(query.as_deref().unwrap_or_default()) {
+        Ok(request) => {
+            let batch = Batch::Single(Box::new(request));
+            respond(&state, batch, media, headers, address, Transport::Get).await
+        }
+        Err(bad) => bad.into_response(media),
+    }
+}
+
+/// Runs `batch` for a client and answers it as `media`; each operation is
+/// counted in the metrics and logged on one line.
+async fn respond(
+    state: &AppState,
+    batch: Batch,
+    media: MediaType,
+    headers: &HeaderMap,
+    address: Option<IpAddr>,
+    transport: Transport,
+) -> Response {
+    let caller = Caller {
+        authorization: headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+        client: Client { address, transport },
+    };
+    let run = |request| async move {
+        let started = std::time::Instant::now();
+        let executed = state.api.execute(request, caller).await;
+        record(state, &executed, media, started.elapsed());
+        executed
+    };
+    match batch {
+        Batch::Single(request) => response::single(run(*request).await, media),
+        Batch::Many(requests) => {
+            let executed = futures_util::future::join_all(requests.into_iter().map(run)).await;
+            response::many(&executed, media)
+        }
+    }
+}
+
+/// How a request ended.
+fn outcome(response: &async_graphql::Response) -> Outcome {
+    match response::refusal_code(response) {
+        Some(ErrorCode::RateLimited) => Outcome::RateLimited,
+        _ if did_not_run(response) => Outcome::Refused,
+        _ if response.errors.is_empty() => Outcome::Ok,
+        _ => Outcome::Errors,
+    }
+}
+
+/// The metrics and the log line of one operation.
+fn record(state: &AppState, executed: &Executed, media: MediaType, took: std::time::Duration) {
+    let cost = executed.cost.as_ref();
+    let charged = cost
+        .filter(|c| !c.dry_run && !c.refused)
+        .map_or(0, CostReport::points);
+    let outcome = outcome(&executed.response);
+    let operation = cost.and_then(|c| c.operation.as_deref());
+    state.metrics.record(RequestRecord {
+        operation,
+        outcome,
+        seconds: took.as_secs_f64(),
+        statements: executed.statements,
+        cost: charged,
+    });
+    tracing::info!(
+        operation = operation.unwrap_or("-"),
+        outcome = outcome.as_str(),
+        status = response::response_status(&executed.response, media).as_u16(),
+        duration_ms = took.as_secs_f64() * 1000.0,
+        cost = charged,
+        statements = executed.statements,
+        errors = executed.response.errors.len(),
+        "graphql"
+    );
+}
