@@ -22,11 +22,12 @@ use sea_orm::DatabaseConnection;
 pub use connection::PageLimits;
 pub use mutation::Mutation;
 pub use pipeline::{
-    Api, ApiOptions, Caller, Client, CostLedger, CostReport, Executed, QueryLimits, RateLimits,
-    Refusal, Transport, TrustPolicy, TrustedDocuments, did_not_run, document_hash,
+    Api, ApiOptions, Caller, Client, CostLedger, CostReport, DEFAULT_BATCH_DELAY_MS, Executed,
+    QueryLimits, RateLimits, Refusal, Transport, TrustPolicy, TrustedDocuments, did_not_run,
+    document_hash,
 };
 pub use query::Query;
-pub use schema::{AppSchema, DEFAULT_BATCH_DELAY_MS, sdl};
+pub use schema::{AppSchema, sdl};
 pub use subscription::Subscription;
 
 /// The database of a request.

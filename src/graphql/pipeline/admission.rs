@@ -13,10 +13,10 @@
 //!   [`CostLedger`] keeps it for the HTTP headers, the log line and the
 //!   `rateLimit` field, so that all of them show the same numbers.
 
-use super::PageLimits;
 use super::cost::{Cost, MAX_NESTING, Operation, SchemaIndex, TooDeep};
 use crate::domain::access::Principal;
 use crate::error::ErrorCode;
+use crate::graphql::connection::PageLimits;
 use crate::graphql::pipeline::budgets::{Budget, RateLimiter, Subject, Verdict};
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
@@ -424,10 +424,7 @@ impl Extension for AdmissionOfOne {
             // operation to run.
             return Ok(result);
         };
-        let pages = ctx
-            .data_opt::<super::PageLimits>()
-            .copied()
-            .unwrap_or_default();
+        let pages = ctx.data_opt::<PageLimits>().copied().unwrap_or_default();
         let mut errors = self.admission.limit_errors(operation, pages);
         if errors.is_empty() && operation.ty == OperationType::Subscription {
             // A subscription pays once, as it starts.

@@ -1,0 +1,400 @@
+//! The executor: one request from who is asking to its response, with
+//! admission, its turn among heavy operations, and panic isolation.
+
+use super::request_data::{Batching, request_data};
+use super::{
+    Client, CostLedger, CostReport, QueryLimits, Transport, TrustPolicy, TrustedDocuments,
+};
+use super::{admission, batches, budgets, concurrency, cost, persisted};
+use crate::error::{ErrorCode, Result};
+use crate::graphql::connection::PageLimits;
+use crate::graphql::schema::{AppSchema, builder, sdl};
+use sea_orm::DatabaseConnection;
+
+/// The schema and the database: what executes a GraphQL request.
+#[derive(Clone)]
+pub struct Api {
+    /// With the extensions: for WebSocket operations, persisted queries,
+    /// dry runs and `--field-spans`.
+    schema: AppSchema,
+    /// Without any extension: what HTTP queries and mutations run on (see
+    /// [`Api::execute`]).
+    plain: AppSchema,
+    admission: admission::Admission,
+    concurrency: concurrency::Concurrency,
+    page_limits: PageLimits,
+    field_spans: bool,
+    db: DatabaseConnection,
+    live: crate::live::Live,
+    trust: std::sync::Arc<persisted::Trust>,
+    public_reads: bool,
+    batch_delay: std::time::Duration,
+}
+
+/// How the API behaves.
+#[derive(Clone, Debug)]
+pub struct ApiOptions {
+    /// Clients without a key may read.
+    pub public_reads: bool,
+    /// How long WebSocket operations' loaders collect keys (see
+    /// [`DEFAULT_BATCH_DELAY_MS`]).
+    pub batch_delay: std::time::Duration,
+    /// Trace a span for every field resolved (async-graphql's `Tracing`
+    /// extension: detailed, and costly on wide queries).
+    pub field_spans: bool,
+    /// What one query may ask.
+    pub limits: QueryLimits,
+    /// The largest page and the most ids of `nodes(ids:)`.
+    pub page_limits: PageLimits,
+    /// Cost points per window for each kind of client; `None` turns rate
+    /// limiting off.
+    pub rate_limits: Option<RateLimits>,
+    /// The documents trusted clients may run.
+    pub trusted_documents: std::sync::Arc<TrustedDocuments>,
+    /// Who besides keys created so may run only trusted documents.
+    pub trust_policy: TrustPolicy,
+    /// Cost points of HTTP operations executing at once (see
+    /// [`concurrency`]).
+    pub concurrent_points: u32,
+}
+
+/// Rate-limit budgets and their window.
+#[derive(Clone, Copy, Debug)]
+pub struct RateLimits {
+    /// Points per window for each kind of client.
+    pub budgets: budgets::Budgets,
+    /// How long a window lasts.
+    pub window: std::time::Duration,
+}
+
+/// Who is calling, and from where.
+#[derive(Clone, Copy, Debug)]
+pub struct Caller<'a> {
+    /// The `Authorization` header (or `connection_init` entry), if any.
+    pub authorization: Option<&'a str>,
+    /// Where the request came from, and how.
+    pub client: Client,
+}
+
+/// A response, with what its request cost (when it got as far as
+/// admission).
+pub struct Executed {
+    /// What async-graphql answered (or the refusal).
+    pub response: async_graphql::Response,
+    /// What admission decided, when the request got that far.
+    pub cost: Option<CostReport>,
+    /// SQL statements it ran.
+    pub statements: u64,
+}
+
+/// Why a request is refused before it runs: a code and a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal {
+    /// What the client branches on.
+    pub code: ErrorCode,
+    /// What it reads.
+    pub message: &'static str,
+}
+
+/// A response that is one error with a code, for failures before execution.
+fn error_response(refusal: Refusal) -> async_graphql::Response {
+    async_graphql::Response::from_errors(vec![refusal.code.error(refusal.message)])
+}
+
+impl Api {
+    /// The API over a database and its live updates.
+    pub fn new(db: DatabaseConnection, live: crate::live::Live, options: ApiOptions) -> Self {
+        let index = cost::SchemaIndex::from_sdl(&sdl())
+            .unwrap_or_else(|e| unreachable!("the schema's own SDL parses: {e}"));
+        let admission = admission::Admission {
+            limits: options.limits,
+            index: std::sync::Arc::new(index),
+            limiter: options
+                .rate_limits
+                .map(|r| std::sync::Arc::new(budgets::RateLimiter::new(r.budgets, r.window))),
+        };
+        // In this order: the trust check sees the hash a client sent, APQ
+        // turns a hash into a document, admission costs the document.
+        let trust = std::sync::Arc::new(persisted::Trust {
+            documents: options.trusted_documents.clone(),
+            policy: options.trust_policy,
+        });
+        let store = persisted::DocumentStore::new(options.trusted_documents.clone());
+        let plain = builder()
+            .data(db.clone())
+            .data(live.clone())
+            .data(options.page_limits)
+            .finish();
+        let mut schema = builder()
+            .data(db.clone())
+            .data(live.clone())
+            .data(options.page_limits)
+            .extension(persisted::TrustExtension(trust.clone()))
+            .extension(
+                async_graphql::extensions::apollo_persisted_queries::ApolloPersistedQueries::new(
+                    store,
+                ),
+            )
+            .extension(admission.clone());
+        if options.field_spans {
+            schema = schema.extension(async_graphql::extensions::Tracing);
+        }
+        Self {
+            schema: schema.finish(),
+            plain,
+            admission,
+            concurrency: concurrency::Concurrency::new(
+                options.concurrent_points,
+                concurrency::heaviest_at_once(db.get_database_backend()),
+            ),
+            page_limits: options.page_limits,
+            field_spans: options.field_spans,
+            db,
+            live,
+            trust,
+            public_reads: options.public_reads,
+            batch_delay: options.batch_delay,
+        }
+    }
+
+    /// The executable schema (for subscriptions over WebSocket).
+    pub fn schema(&self) -> &AppSchema {
+        &self.schema
+    }
+
+    /// Cost points executing now, and operations waiting their turn.
+    pub fn concurrency(&self) -> (u64, u64) {
+        (self.concurrency.running(), self.concurrency.waiting())
+    }
+
+    /// The database.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// This server's live updates.
+    pub fn live(&self) -> &crate::live::Live {
+        &self.live
+    }
+
+    /// Who sends `authorization` (an `Authorization` header value), or why
+    /// they may not ask anything at all.
+    pub async fn principal(
+        &self,
+        authorization: Option<&str>,
+    ) -> Result<crate::domain::access::Principal, Refusal> {
+        let principal = match crate::store::api_keys::authenticate(&self.db, authorization).await {
+            Ok(principal) => principal,
+            Err(crate::store::api_keys::AuthError::InvalidKey) => {
+                return Err(Refusal {
+                    code: ErrorCode::Unauthenticated,
+                    message: "the API key is not valid",
+                });
+            }
+            Err(crate::store::api_keys::AuthError::Database(error)) => {
+                tracing::warn!(%error, "checking an API key");
+                let (code, message) = crate::error::database_failure(&error);
+                return Err(Refusal { code, message });
+            }
+        };
+        if principal == crate::domain::access::Principal::Anonymous && !self.public_reads {
+            return Err(Refusal {
+                code: ErrorCode::Unauthenticated,
+                message: "this server needs an API key for every request (Authorization: Bearer <key>)",
+            });
+        }
+        Ok(principal)
+    }
+
+    /// What every operation of a principal's WebSocket connection needs:
+    /// its loaders and the principal.
+    pub fn connection_data(
+        &self,
+        principal: crate::domain::access::Principal,
+        client: Client,
+    ) -> async_graphql::Data {
+        request_data(
+            &self.db,
+            &Batching::Timed(self.batch_delay),
+            principal,
+            client,
+        )
+    }
+
+    /// Executes one request with loaders of its own. It runs as a task of
+    /// its own, so a panic fails this request only.
+    pub async fn execute(
+        &self,
+        mut request: async_graphql::Request,
+        caller: Caller<'_>,
+    ) -> Executed {
+        let principal = match self.principal(caller.authorization).await {
+            Ok(principal) => principal,
+            Err(refusal) => {
+                return Executed {
+                    response: error_response(refusal),
+                    cost: None,
+                    statements: 0,
+                };
+            }
+        };
+        if let Err(error) = self.trust.check(&principal, &request) {
+            return Executed {
+                response: async_graphql::Response::from_errors(vec![error]),
+                cost: None,
+                statements: 0,
+            };
+        }
+        // Admission first: a refused request needs no loaders and no turn.
+        let route = match self.route(&mut request, caller.client.transport) {
+            Ok(route) => route,
+            Err(errors) => {
+                return Executed {
+                    response: async_graphql::Response::from_errors(errors),
+                    cost: None,
+                    statements: 0,
+                };
+            }
+        };
+        let points = match route {
+            // A persisted query is measured only once it is looked up.
+            Route::Extensions => 1,
+            Route::Plain(operation) => operation.map_or(1, |o| o.cost.points()),
+        };
+        let batches = batches::Batches::default();
+        let address = caller.client.address;
+        request.data = request_data(
+            &self.db,
+            &Batching::InRequest(batches.clone()),
+            principal.clone(),
+            caller.client,
+        );
+        let ledger = CostLedger::default();
+        request.data.insert(ledger.clone());
+        let _running = self.concurrency.admit(points).await;
+        let statements = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let run = {
+            let (admission, ledger) = (self.admission.clone(), ledger.clone());
+            let (schema, plain) = (self.schema.clone(), self.plain.clone());
+            async move {
+                match route {
+                    Route::Extensions => batches.drive(schema.execute(request)).await,
+                    Route::Plain(operation) => {
+                        let name = operation_name(&mut request);
+                        admission
+                            .charge_and_run(
+                                (&principal, address),
+                                operation,
+                                name.as_deref(),
+                                &ledger,
+                                batches.drive(plain.execute(request)),
+                            )
+                            .await
+                    }
+                }
+            }
+        };
+        let execution = crate::metrics::counting_statements(statements.clone(), run);
+        let response = isolated(execution).await;
+        Executed {
+            response,
+            cost: ledger.report(),
+            statements: statements.load(std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
+    /// Which schema runs an HTTP request, or the errors refusing it. Any extension makes async-graphql
+    /// resolve every field through the extensions' chain (with a type
+    /// lookup and allocations per field): about 12 % of Q2's CPU and a
+    /// quarter of its memory. So queries and mutations run on the plain
+    /// schema, with admission's steps run here; what needs an extension
+    /// (persisted queries, dry runs, field spans, subscriptions) runs on the
+    /// full one.
+    fn route(
+        &self,
+        request: &mut async_graphql::Request,
+        transport: Transport,
+    ) -> Result<Route, Vec<async_graphql::ServerError>> {
+        if self.field_spans || request.extensions.contains_key("persistedQuery") {
+            return Ok(Route::Extensions);
+        }
+        let Some(operation) = self
+            .admission
+            .measure(request, Some(transport))
+            .map_err(|error| vec![error])?
+        else {
+            return Ok(Route::Plain(None));
+        };
+        if operation.dry_run
+            || operation.ty == async_graphql::parser::types::OperationType::Subscription
+        {
+            return Ok(Route::Extensions);
+        }
+        match self.admission.limit_errors(&operation, self.page_limits) {
+            errors if errors.is_empty() => Ok(Route::Plain(Some(operation))),
+            errors => Err(errors),
+        }
+    }
+}
+
+/// Which schema runs an admitted HTTP request (see [`Api::route`]).
+#[derive(Clone, Copy)]
+enum Route {
+    /// The one with the extensions, which run admission themselves.
+    Extensions,
+    /// The plain one, after admission here.
+    Plain(Option<cost::Operation>),
+}
+
+/// The name of the operation a request runs: the one it asks for, or that
+/// of its document's only operation.
+fn operation_name(request: &mut async_graphql::Request) -> Option<String> {
+    if let Some(name) = &request.operation_name {
+        return Some(name.clone());
+    }
+    let document = request.parsed_query().ok()?;
+    match &document.operations {
+        async_graphql::parser::types::DocumentOperations::Multiple(operations)
+            if operations.len() == 1 =>
+        {
+            operations.keys().next().map(|name| name.to_string())
+        }
+        _ => None,
+    }
+}
+
+/// Runs a request as a task of its own, so that a panic in a resolver fails
+/// that request only, with `INTERNAL`; the server goes on serving.
+async fn isolated(
+    execution: impl std::future::Future<Output = async_graphql::Response> + Send + 'static,
+) -> async_graphql::Response {
+    match tokio::spawn(execution).await {
+        Ok(response) => response,
+        Err(error) => {
+            tracing::error!(%error, "a request failed unexpectedly");
+            error_response(Refusal {
+                code: ErrorCode::Internal,
+                message: "internal error",
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::isolated;
+    use crate::error::ErrorCode;
+
+    #[tokio::test]
+    async fn a_panicking_request_fails_alone_with_internal() {
+        let panicked = isolated(async { panic!("a resolver's bug") }).await;
+        let error = &panicked.errors[0];
+        assert_eq!(error.message, "internal error");
+        assert_eq!(ErrorCode::of(error), Some(ErrorCode::Internal));
+        // The next request runs as usual.
+        let next =
+            isolated(async { async_graphql::Response::new(async_graphql::Value::from(1)) }).await;
+        assert!(next.errors.is_empty());
+        assert_eq!(next.data, async_graphql::Value::from(1));
+    }
+}
