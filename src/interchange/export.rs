@@ -5,8 +5,8 @@
 use super::document::{self as doc, Document, FORMAT_VERSION};
 use super::import::load_city_names;
 use super::keys::{Keys, Kind};
-use super::links::{self, LinkMap};
 use super::records::{Related, Stored};
+use crate::store::links::{self, LinkMap};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
@@ -54,7 +54,7 @@ pub async fn one<R: Stored>(db: &impl ConnectionTrait, key: &str) -> Result<Opti
         .filter_map(|(kind, id)| Some((kind, id?)))
         .collect();
     for spec in R::LINKS {
-        let map = links::load(db, spec, Some(&[id])).await?;
+        let map = links::find_links(db, spec, Some(&[id])).await?;
         wanted.extend(map.values().flatten().map(|target| (spec.target, *target)));
         link_maps.insert(spec.table, map);
     }
@@ -135,7 +135,7 @@ async fn all<R: Stored>(
 ) -> Result<Vec<R>, DbErr> {
     let mut link_maps: HashMap<&'static str, LinkMap> = HashMap::new();
     for spec in R::LINKS {
-        link_maps.insert(spec.table, links::load(db, spec, None).await?);
+        link_maps.insert(spec.table, links::find_links(db, spec, None).await?);
     }
     let related = Related {
         keys,

@@ -3,12 +3,13 @@
 
 use super::document::{City, Document};
 use super::keys::{Keys, Kind};
-use super::links::{self, CHUNK, LinkMap};
 use super::problems::Problems;
 use super::records::{Related, Stored};
 use super::status_steps;
 use super::{resolve, validate};
 use crate::domain::changes::RecordChange;
+use crate::store::CHUNK;
+use crate::store::links::{self, LinkMap};
 use crate::store::search;
 use entity::{city_name, topic};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait};
@@ -250,7 +251,7 @@ impl Writer<'_> {
         for spec in R::LINKS {
             link_maps.insert(
                 spec.table,
-                links::load(self.txn, spec, Some(&stored_ids)).await?,
+                links::find_links(self.txn, spec, Some(&stored_ids)).await?,
             );
         }
         let names = if R::KIND == Kind::City {
@@ -309,7 +310,7 @@ impl Writer<'_> {
         }
         let updated_ids: Vec<i32> = written.iter().map(|(id, _)| *id).collect();
         for spec in R::LINKS {
-            links::delete(self.txn, spec, &updated_ids).await?;
+            links::delete_links(self.txn, spec, &updated_ids).await?;
         }
 
         let mut new_rows = new_rows.into_iter();
@@ -386,7 +387,7 @@ impl Writer<'_> {
                     (*id, keys.iter().filter_map(|key| target.id(key)).collect())
                 })
                 .collect();
-            links::insert(self.txn, spec, &rows).await?;
+            links::insert_links(self.txn, spec, &rows).await?;
         }
         Ok(())
     }

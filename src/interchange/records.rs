@@ -4,8 +4,8 @@
 
 use super::document as doc;
 use super::keys::{Keys, Kind};
-use super::links::{self, LinkMap, LinkSpec};
 use crate::domain::partial_date::PartialDate;
+use crate::store::links::{self, LinkMap, LinkSpec};
 use entity::{city, event, organization, partnership, protocol, source, topic, visit};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ActiveModelTrait, EntityTrait};

@@ -5,10 +5,10 @@
 
 use super::document::Document;
 use super::keys::{Keys, Kind};
-use super::links::CHUNK;
 use super::problems::{ProblemCode, Problems};
 use super::validate::unordered_pair;
 use crate::domain::vocabulary::PartnershipKind;
+use crate::store::CHUNK;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
 use sea_orm::{ConnectionTrait, DbErr};
 use std::collections::{HashMap, HashSet};

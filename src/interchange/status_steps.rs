@@ -13,7 +13,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, prelude::DateTimeUtc,
 };
 
-use super::links::CHUNK;
+use crate::store::CHUNK;
 
 /// Replaces the derived steps of the given partnerships.
 pub async fn rebuild_derived(

@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod changes;
 pub mod connection;
+pub mod links;
 pub mod notify;
 pub mod record;
 pub mod relations;
@@ -12,3 +13,13 @@ pub mod sql;
 
 pub use record::Record;
 pub use sql::Sql;
+
+/// Rows (or keys) per multi-row statement: well under SQLite's and
+/// PostgreSQL's limits on bound parameters.
+pub const CHUNK: usize = 1000;
+
+/// A statement sea-query refused to build (a row with more or fewer values
+/// than columns): a bug, reported as a database error rather than a panic.
+fn built(error: sea_orm::sea_query::error::Error) -> sea_orm::DbErr {
+    sea_orm::DbErr::Custom(format!("cannot build a statement: {error}"))
+}
