@@ -17,8 +17,9 @@ use crate::error::{AppError, Result};
 use crate::graphql::guards::RoleGuard;
 use crate::live::Live;
 use crate::store::changes::ChangeRow;
+use crate::store::lookup;
 use async_graphql::{Context, Enum, Object, Subscription};
-use entity::{city, partnership, partnership_status_change as step, protocol, visit};
+use entity::{partnership, partnership_status_change as step, protocol, visit};
 use futures_util::Stream;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use std::sync::Arc;
@@ -143,20 +144,11 @@ impl PartnershipChanged {
     }
 }
 
-/// The id of the record with `key`, or a `BAD_USER_INPUT` error naming the
-/// argument.
-async fn id_of<E: EntityTrait>(
-    db: &DatabaseConnection,
-    column: E::Column,
-    key: &str,
-    argument: &str,
-    id: impl Fn(&E::Model) -> i32,
-) -> Result<i32> {
-    E::find()
-        .filter(column.eq(key))
-        .one(db)
+/// The id of the record of `kind` with `key`, or a `BAD_USER_INPUT` error
+/// naming the argument.
+async fn id_of(db: &DatabaseConnection, kind: Kind, key: &str, argument: &str) -> Result<i32> {
+    lookup::find_id_by_key(db, kind, key)
         .await?
-        .map(|model| id(&model))
         .ok_or_else(|| AppError::bad_input(format!("`{argument}`: nothing has key {key:?}")))
 }
 
@@ -208,9 +200,7 @@ impl Subscription {
     ) -> Result<impl Stream<Item = Result<PartnershipChanged>> + use<>> {
         let db = db(ctx).clone();
         let city_id = match &city {
-            Some(key) => {
-                Some(id_of::<city::Entity>(&db, city::Column::Key, key, "city", |c| c.id).await?)
-            }
+            Some(key) => Some(id_of(&db, Kind::City, key, "city").await?),
             None => None,
         };
         Ok(changes(ctx, move |row| {
@@ -256,14 +246,7 @@ impl Subscription {
         #[graphql(desc = "The partnership's key.")] partnership: String,
     ) -> Result<impl Stream<Item = Result<TimelineItem>> + use<>> {
         let db = db(ctx).clone();
-        let id = id_of::<partnership::Entity>(
-            &db,
-            partnership::Column::Key,
-            &partnership,
-            "partnership",
-            |p| p.id,
-        )
-        .await?;
+        let id = id_of(&db, Kind::Partnership, &partnership, "partnership").await?;
         Ok(changes(ctx, move |row| {
             let (db, partnership) = (db.clone(), partnership.clone());
             async move {

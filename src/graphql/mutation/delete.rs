@@ -9,7 +9,7 @@ use crate::graphql::db;
 use crate::graphql::guards::RoleGuard;
 use crate::graphql::node::decode_global_id;
 use crate::interchange::{Kind, ProblemCode};
-use crate::store::Sql;
+use crate::store::{Sql, lookup};
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use serde_json::Value;
@@ -418,10 +418,7 @@ async fn delete(ctx: &Context<'_>, kind: Kind, input: DeleteInput) -> Result<Del
         }
     };
     let txn = crate::store::connection::begin_write(db(ctx)).await?;
-    let backend = txn.get_database_backend();
-    let mut find = Sql::new(format!("SELECT id FROM {} WHERE key = ", kind.table()));
-    find.bind(key.clone());
-    let Some(row) = txn.query_one_raw(find.statement(backend)).await? else {
+    let Some(id) = lookup::find_id_by_key(&txn, kind, &key).await? else {
         txn.rollback().await?;
         return Ok(DeletePayload::refused(UserError::new(
             &["input", "key"],
@@ -429,7 +426,6 @@ async fn delete(ctx: &Context<'_>, kind: Kind, input: DeleteInput) -> Result<Del
             format!("no {} with key {key:?}", kind.singular()),
         )));
     };
-    let id: i32 = row.try_get_by_index(0)?;
     let mut changes = Vec::new();
     if let Err(blocking) = delete_in(&txn, kind, (id, &key), input.cascade, &mut changes).await? {
         txn.rollback().await?;
