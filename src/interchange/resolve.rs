@@ -195,9 +195,8 @@ async fn load_ids(
     wanted: &[&str],
     keys: &mut Keys,
 ) -> Result<(), DbErr> {
-    for (id, key) in lookup::find_ids_by_keys(db, kind, wanted).await? {
-        keys.of_mut(kind).insert(id, &key);
-    }
+    keys.of_mut(kind)
+        .insert_all(lookup::find_ids_by_keys(db, kind, wanted).await?);
     Ok(())
 }
 

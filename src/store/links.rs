@@ -106,6 +106,23 @@ link!(
 /// Target ids per owner id, in list order.
 pub type LinkMap = HashMap<i32, Vec<i32>>;
 
+/// The link maps of a kind of record, by link table name.
+pub type LinkMaps = HashMap<&'static str, LinkMap>;
+
+/// Reads the link tables of `specs`, for the given owners or (with `None`)
+/// for all.
+pub async fn find_link_maps(
+    db: &impl ConnectionTrait,
+    specs: &[&'static LinkSpec],
+    owners: Option<&[i32]>,
+) -> Result<LinkMaps, DbErr> {
+    let mut maps = LinkMaps::new();
+    for spec in specs {
+        maps.insert(spec.table, find_links(db, spec, owners).await?);
+    }
+    Ok(maps)
+}
+
 /// Reads a link table, for the given owners or (with `None`) for all.
 pub async fn find_links(
     db: &impl ConnectionTrait,

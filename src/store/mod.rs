@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod changes;
+pub mod city_names;
 pub mod connection;
 pub mod links;
 pub mod lookup;
@@ -10,8 +11,10 @@ pub mod notify;
 pub mod partnership_pairs;
 pub mod record;
 pub mod relations;
+pub mod rows;
 pub mod search;
 pub mod sql;
+pub mod write;
 
 pub use record::Record;
 pub use sql::Sql;
