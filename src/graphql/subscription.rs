@@ -17,11 +17,11 @@ use crate::error::{AppError, Result};
 use crate::graphql::guards::RoleGuard;
 use crate::live::Live;
 use crate::store::changes::ChangeRow;
-use crate::store::lookup;
+use crate::store::{lookup, rows, status_changes};
 use async_graphql::{Context, Enum, Object, Subscription};
 use entity::{partnership, partnership_status_change as step, protocol, visit};
 use futures_util::Stream;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -152,16 +152,6 @@ async fn id_of(db: &DatabaseConnection, kind: Kind, key: &str, argument: &str) -
         .ok_or_else(|| AppError::bad_input(format!("`{argument}`: nothing has key {key:?}")))
 }
 
-/// The newest step recorded for a partnership through the API.
-async fn newest_step(db: &DatabaseConnection, partnership_id: i32) -> Result<Option<step::Model>> {
-    Ok(step::Entity::find()
-        .filter(step::Column::PartnershipId.eq(partnership_id))
-        .filter(step::Column::Derived.eq(false))
-        .order_by_desc(step::Column::Id)
-        .one(db)
-        .await?)
-}
-
 #[derive(Default)]
 pub struct Subscription;
 
@@ -209,10 +199,7 @@ impl Subscription {
                 if row.record_type != "Partnership" {
                     return Ok(None);
                 }
-                let stored = partnership::Entity::find()
-                    .filter(partnership::Column::Key.eq(&row.record_key))
-                    .one(&db)
-                    .await?;
+                let stored = rows::find_by_key::<partnership::Entity>(&db, &row.record_key).await?;
                 let involved = match (city_id, &stored, &city) {
                     (None, _, _) => true,
                     (Some(id), Some(p), _) => p.city_a_id == id || p.city_b_id == id,
@@ -230,7 +217,9 @@ impl Subscription {
                     return Ok(None);
                 }
                 let step = match &stored {
-                    Some(p) if changed(&row, "status") => newest_step(&db, p.id).await?,
+                    Some(p) if changed(&row, "status") => {
+                        status_changes::find_newest_recorded(&db, p.id).await?
+                    }
                     _ => None,
                 };
                 Ok(Some(PartnershipChanged { row, step }))
@@ -252,20 +241,18 @@ impl Subscription {
             async move {
                 let joined = row.action() == Some(Action::Created) || changed(&row, "partnership");
                 Ok(match row.record_type.as_str() {
-                    "Visit" if joined => visit::Entity::find()
-                        .filter(visit::Column::Key.eq(&row.record_key))
-                        .filter(visit::Column::PartnershipId.eq(id))
-                        .one(&db)
+                    "Visit" if joined => rows::find_by_key::<visit::Entity>(&db, &row.record_key)
                         .await?
+                        .filter(|v| v.partnership_id == Some(id))
                         .map(|v| TimelineItem::Visit(Visit(v))),
-                    "Protocol" if joined => protocol::Entity::find()
-                        .filter(protocol::Column::Key.eq(&row.record_key))
-                        .filter(protocol::Column::PartnershipId.eq(id))
-                        .one(&db)
-                        .await?
-                        .map(|p| TimelineItem::Protocol(Protocol(p))),
+                    "Protocol" if joined => {
+                        rows::find_by_key::<protocol::Entity>(&db, &row.record_key)
+                            .await?
+                            .filter(|p| p.partnership_id == Some(id))
+                            .map(|p| TimelineItem::Protocol(Protocol(p)))
+                    }
                     "Partnership" if row.record_key == partnership && changed(&row, "status") => {
-                        newest_step(&db, id)
+                        status_changes::find_newest_recorded(&db, id)
                             .await?
                             .map(|s| TimelineItem::StatusChange(StatusChange(s)))
                     }

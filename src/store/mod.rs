@@ -14,6 +14,7 @@ pub mod relations;
 pub mod rows;
 pub mod search;
 pub mod sql;
+pub mod status_changes;
 pub mod write;
 
 pub use record::Record;

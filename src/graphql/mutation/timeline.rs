@@ -17,10 +17,10 @@ use crate::graphql::types::visit::Visit;
 use crate::graphql::{by_key, db};
 use crate::interchange::document::{self as doc, Document};
 use crate::interchange::{Kind, ProblemCode};
-use crate::store::{Sql, partnership_pairs};
+use crate::store::{partnership_pairs, status_changes};
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction};
+use sea_orm::DatabaseTransaction;
 
 /// A delegation visit to record.
 #[derive(InputObject)]
@@ -271,14 +271,9 @@ impl TimelineMutation {
                     if let Some(step) = &advanced {
                         // The recorded step replaces the one import derived
                         // from the same protocol.
-                        let mut derived =
-                            Sql::new("DELETE FROM partnership_status_change WHERE derived = ");
-                        derived
-                            .bind(true)
-                            .push(" AND protocol_id = ")
-                            .bind(step.recorded.protocol_id);
-                        txn.execute_raw(derived.statement(txn.get_database_backend()))
-                            .await?;
+                        if let Some(protocol_id) = step.recorded.protocol_id {
+                            status_changes::delete_derived_of_protocol(&txn, protocol_id).await?;
+                        }
                         changes.push(step.change.clone());
                     }
                     super::commit(ctx, txn, "signProtocol", &changes).await?;
