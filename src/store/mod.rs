@@ -2,6 +2,7 @@
 //! functions, on SQLite and PostgreSQL alike.
 
 pub mod api_keys;
+pub mod cascade;
 pub mod changes;
 pub mod city_names;
 pub mod connection;
