@@ -4,7 +4,15 @@
 
 use super::CHUNK;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use std::str::FromStr;
+
+/// A column of an entity by name; every record table has `id`, `key` and
+/// the timestamps.
+pub(super) fn column<E: EntityTrait>(name: &str) -> E::Column {
+    E::Column::from_str(name)
+        .unwrap_or_else(|_| unreachable!("every record table has a {name} column"))
+}
 
 /// The record with `key`.
 pub async fn find_by_key<E: EntityTrait>(
@@ -41,7 +49,7 @@ pub async fn find_by_ids<E: EntityTrait>(
     let mut rows = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {
         let found = E::find()
-            .filter(Expr::col(Alias::new("id")).is_in(chunk.iter().copied()))
+            .filter(column::<E>("id").is_in(chunk.iter().copied()))
             .all(db)
             .await?;
         rows.extend(found);

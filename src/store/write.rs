@@ -3,18 +3,11 @@
 //! were written after their children. The timestamps are set here.
 
 use super::CHUNK;
+use super::rows::column;
 use entity::topic;
 use sea_orm::prelude::DateTimeUtc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
-use std::str::FromStr;
-
-/// A column of an entity by name; every record table has `id` and the
-/// timestamps.
-fn column<E: EntityTrait>(name: &str) -> E::Column {
-    E::Column::from_str(name)
-        .unwrap_or_else(|_| unreachable!("every record table has a {name} column"))
-}
 
 /// Replaces the stored record `id` with `row`, changed `now`.
 pub async fn update_row<E: EntityTrait>(
