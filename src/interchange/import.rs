@@ -9,7 +9,7 @@ use super::status_steps;
 use super::{resolve, validate};
 use crate::domain::changes::RecordChange;
 use crate::store::city_names::{self, CityNames};
-use crate::store::{links, rows, search, write};
+use crate::store::{links, rows, search_index, write};
 use sea_orm::{
     DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel,
     prelude::DateTimeUtc,
@@ -203,8 +203,8 @@ pub async fn import_in(
         let (fresh, existing): (Vec<i32>, Vec<i32>) = ids(written)
             .into_iter()
             .partition(|id| writer.created.contains(&(kind, *id)));
-        search::reindex(txn, kind, &existing).await?;
-        search::index_new(txn, kind, &fresh).await?;
+        search_index::reindex(txn, kind, &existing).await?;
+        search_index::index_new(txn, kind, &fresh).await?;
     }
 
     Ok((writer.report, writer.changes))

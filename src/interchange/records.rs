@@ -1,6 +1,8 @@
 //! Each kind of record, both ways: a document record into a row to write,
 //! and a stored row (with its links) back into a document record. Export
 //! uses the second; import uses both, to tell changed records from unchanged.
+//! The statements that read and write the rows are in `store`. Over 400
+//! lines: one impl per kind, kept side by side so that they stay alike.
 
 use super::document as doc;
 use super::keys::{Keys, Kind};

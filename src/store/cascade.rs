@@ -269,7 +269,7 @@ pub async fn delete_record(db: &impl ConnectionTrait, kind: Kind, id: i32) -> Re
         .and_where(Expr::col(Alias::new("id")).eq(id))
         .to_owned();
     db.execute(&delete).await?;
-    super::search::remove(db, kind, id).await
+    super::search_index::remove(db, kind, id).await
 }
 
 /// Marks a record a cascade changed as changed `now`.

@@ -95,8 +95,7 @@ pub async fn find_change_set_ids_after(
         .await?
         .iter()
         .map(|row| row.try_get_by_index(0))
-        .collect::<Result<_, _>>()
-        .map_err(DbErr::from)
+        .collect()
 }
 
 /// Up to `limit` changes of change set `change_set` after change `after`, in

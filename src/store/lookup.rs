@@ -100,7 +100,6 @@ async fn first_value<T: TryGetable>(
         .as_ref()
         .map(|row: &QueryResult| row.try_get_by_index(0))
         .transpose()
-        .map_err(DbErr::from)
 }
 
 /// The id of the record of `kind` with `key`.

@@ -14,6 +14,7 @@ pub mod record;
 pub mod relations;
 pub mod rows;
 pub mod search;
+pub mod search_index;
 pub mod sql;
 pub mod status_changes;
 pub mod write;
