@@ -65,10 +65,5 @@ pub async fn replace_city_names(
         })
         .collect();
     // Three values a row.
-    for chunk in rows.chunks(CHUNK / 3) {
-        city_name::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
+    super::write::insert_all::<city_name::Entity>(db, &rows, CHUNK / 3).await
 }

@@ -7,7 +7,7 @@ use super::CHUNK;
 use crate::domain::kinds::Kind;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, LockType, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, DbErr, QueryResult, TryGetable};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult, TryGetable, Value};
 use std::collections::HashSet;
 
 /// `SELECT id, key FROM <kind's table>`.
@@ -45,14 +45,7 @@ pub async fn find_ids_by_keys(
     kind: Kind,
     keys: &[&str],
 ) -> Result<Vec<(i32, String)>, DbErr> {
-    let mut found = Vec::with_capacity(keys.len());
-    for chunk in keys.chunks(CHUNK) {
-        let select = ids_and_keys(kind)
-            .and_where(Expr::col(Alias::new("key")).is_in(chunk.iter().copied()))
-            .to_owned();
-        found.extend(pairs(db, &select).await?);
-    }
-    Ok(found)
+    find_where_in(db, kind, "key", keys).await
 }
 
 /// `(id, key)` of the records of `kind` with the given ids.
@@ -61,10 +54,21 @@ pub async fn find_keys_by_ids(
     kind: Kind,
     ids: &[i32],
 ) -> Result<Vec<(i32, String)>, DbErr> {
-    let mut found = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(CHUNK) {
+    find_where_in(db, kind, "id", ids).await
+}
+
+/// `(id, key)` of the records of `kind` whose `column` is among `values`,
+/// a chunk of values to a statement.
+async fn find_where_in<V: Into<Value> + Copy>(
+    db: &impl ConnectionTrait,
+    kind: Kind,
+    column: &str,
+    values: &[V],
+) -> Result<Vec<(i32, String)>, DbErr> {
+    let mut found = Vec::with_capacity(values.len());
+    for chunk in values.chunks(CHUNK) {
         let select = ids_and_keys(kind)
-            .and_where(Expr::col(Alias::new("id")).is_in(chunk.iter().copied()))
+            .and_where(Expr::col(Alias::new(column)).is_in(chunk.iter().copied()))
             .to_owned();
         found.extend(pairs(db, &select).await?);
     }

@@ -132,12 +132,7 @@ pub async fn insert_derived(
         })
         .collect();
     // Twelve values a row.
-    for chunk in rows.chunks(CHUNK / 4) {
-        step::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
+    super::write::insert_all::<step::Entity>(db, &rows, CHUNK / 4).await
 }
 
 /// The newest step recorded through the API for a partnership.

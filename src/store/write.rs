@@ -54,6 +54,24 @@ where
     }
 }
 
+/// Inserts rows whose ids nobody needs back, `per_statement` rows to a
+/// statement.
+pub(super) async fn insert_all<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    rows: &[E::ActiveModel],
+    per_statement: usize,
+) -> Result<(), DbErr>
+where
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+{
+    for chunk in rows.chunks(per_statement) {
+        E::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Sets the parent of topic `id` unless it has one: for topics written
 /// before their parent had an id.
 pub async fn set_missing_topic_parent(
