@@ -12,10 +12,10 @@
 //! a subscriber that falls `buffer` changes behind is told that it lagged,
 //! and its subscription ends rather than holding memory for it.
 
-use crate::store::Sql;
-use crate::store::changes::ChangeRow;
-use crate::store::notify::{CHANNEL, Signal};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult};
+use crate::store::api_keys;
+use crate::store::changes::{self, ChangeRow};
+use crate::store::notify::{self, CHANNEL, Heard, ListenError, Listener, Signal};
+use sea_orm::{DatabaseConnection, DbErr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, watch};
@@ -49,7 +49,7 @@ impl Live {
         let (changes, _) = broadcast::channel(buffer.max(1));
         let (revoked, _) = broadcast::channel(64);
         let (shutdown, _) = watch::channel(false);
-        let (local, feed) = if db.get_database_backend() == DbBackend::Postgres {
+        let (local, feed) = if notify::database_delivers(&db) {
             (None, None)
         } else {
             let (sender, receiver) = mpsc::unbounded_channel();
@@ -165,21 +165,14 @@ impl Live {
         seen: &mut Seen,
         deliver: bool,
     ) -> Result<(), DbErr> {
-        let backend = db.get_database_backend();
-        let mut sets = Sql::new("SELECT id FROM change_set WHERE id > ");
-        sets.bind(seen.change_set).push(" ORDER BY id");
-        for row in db.query_all_raw(sets.statement(backend)).await? {
-            let id: i32 = row.try_get_by_index(0)?;
+        for id in changes::find_change_set_ids_after(db, seen.change_set).await? {
             seen.change_set = id;
             if deliver {
                 self.dispatch(db, Signal::ChangeSet(id)).await;
             }
         }
-        let mut keys = Sql::new("SELECT name, revoked_at FROM api_key WHERE revoked_at > ");
-        keys.bind(seen.revoked_at).push(" ORDER BY revoked_at");
-        for row in db.query_all_raw(keys.statement(backend)).await? {
-            let name: String = row.try_get_by_index(0)?;
-            seen.revoked_at = row.try_get_by_index(1)?;
+        for (name, revoked_at) in api_keys::find_revoked_since(db, seen.revoked_at).await? {
+            seen.revoked_at = revoked_at;
             if deliver {
                 self.dispatch(db, Signal::KeyRevoked(name)).await;
             }
@@ -190,34 +183,30 @@ impl Live {
     /// Listens on PostgreSQL, reconnecting with backoff whenever the
     /// listener's connection is lost, until the pool closes.
     async fn feed_postgres(self, db: DatabaseConnection) {
-        use sea_orm::sqlx::postgres::PgListener;
-        let pool = db.get_postgres_connection_pool().clone();
         let mut backoff = Duration::from_millis(100);
         loop {
             let listening = async {
-                let mut listener = PgListener::connect_with(&pool).await?;
-                listener.listen(CHANNEL).await?;
+                let mut listener = Listener::listen(&db).await?;
                 tracing::info!(channel = CHANNEL, "live updates: listening");
                 loop {
-                    match listener.try_recv().await? {
-                        Some(notification) => {
+                    match listener.recv().await? {
+                        Heard::Signal(signal) => {
                             backoff = Duration::from_millis(100);
-                            if let Some(signal) = Signal::decode(notification.payload()) {
-                                self.dispatch(&db, signal).await;
-                            }
+                            self.dispatch(&db, signal).await;
                         }
-                        None => tracing::warn!(
+                        Heard::Noise => backoff = Duration::from_millis(100),
+                        Heard::Reconnected => tracing::warn!(
                             "live updates: the listener's connection dropped and was re-established; \
                              changes committed in between were not delivered"
                         ),
                     }
                 }
             };
-            let error: sea_orm::sqlx::Error = match listening.await {
+            let error: ListenError = match listening.await {
                 Ok(()) => return,
                 Err(error) => error,
             };
-            if matches!(error, sea_orm::sqlx::Error::PoolClosed) {
+            if matches!(error, ListenError::PoolClosed) {
                 return;
             }
             tracing::warn!(%error, retry_in_ms = backoff.as_millis() as u64, "live updates: lost the PostgreSQL listener");
@@ -245,28 +234,15 @@ impl Live {
 
     /// Loads a change set's changes page by page and broadcasts each.
     async fn broadcast_change_set(&self, db: &DatabaseConnection, id: i32) -> Result<(), DbErr> {
-        const PAGE: i64 = 1000;
-        let backend = db.get_database_backend();
+        const PAGE: usize = 1000;
         let mut last = 0;
         loop {
-            let mut page = Sql::new(
-                "SELECT c.id, c.record_type, c.record_key, c.action, c.before, c.after, \
-                 s.actor, s.operation, s.created_at FROM change c JOIN change_set s ON s.id = c.change_set_id \
-                 WHERE c.change_set_id = ",
-            );
-            page.bind(id)
-                .push(" AND c.id > ")
-                .bind(last)
-                .push(" ORDER BY c.id LIMIT ")
-                .bind(PAGE);
-            let rows = ChangeRow::find_by_statement(page.statement(backend))
-                .all(db)
-                .await?;
+            let rows = changes::find_changes_page(db, id, last, PAGE as u64).await?;
             let Some(row) = rows.last() else {
                 return Ok(());
             };
             last = row.id;
-            let full = rows.len() as i64 == PAGE;
+            let full = rows.len() == PAGE;
             for row in rows {
                 // No receivers left is not an error: nobody is listening.
                 let _ = self.inner.changes.send(Arc::new(row));

@@ -8,11 +8,10 @@ use crate::store::Record;
 use crate::store::filters::Filter;
 use crate::store::nested::{self, PageRequest};
 use crate::store::relations::Relation;
-use crate::store::rows;
+use crate::store::{batched, city_names};
 use async_graphql::dataloader::Loader;
-use entity::city_name;
 use sea_orm::DatabaseConnection;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -41,7 +40,7 @@ impl<M: Record> Loader<i32> for Rows<M> {
     type Error = AppError;
 
     async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, M>, AppError> {
-        Ok(rows::by_ids(&self.db, ids).await?)
+        Ok(batched::by_ids(&self.db, ids).await?)
     }
 }
 
@@ -51,7 +50,7 @@ impl<M: Record> Loader<Key> for Rows<M> {
 
     async fn load(&self, keys: &[Key]) -> Result<HashMap<Key, M>, AppError> {
         let keys: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
-        Ok(rows::by_keys(&self.db, &keys)
+        Ok(batched::by_keys(&self.db, &keys)
             .await?
             .into_iter()
             .map(|(key, row)| (Key(key), row))
@@ -241,15 +240,16 @@ impl CityNames {
 }
 
 impl Loader<NamesOfCity> for CityNames {
-    type Value = Vec<city_name::Model>;
+    /// Names by language tag.
+    type Value = BTreeMap<String, String>;
     type Error = AppError;
 
     async fn load(
         &self,
         ids: &[NamesOfCity],
-    ) -> Result<HashMap<NamesOfCity, Vec<city_name::Model>>, AppError> {
+    ) -> Result<HashMap<NamesOfCity, BTreeMap<String, String>>, AppError> {
         let ids: Vec<i32> = ids.iter().map(|id| id.0).collect();
-        Ok(rows::city_names(&self.db, &ids)
+        Ok(city_names::find_city_names(&self.db, Some(&ids))
             .await?
             .into_iter()
             .map(|(city, names)| (NamesOfCity(city), names))
@@ -281,7 +281,7 @@ impl Loader<PartiesOf> for Parties {
         ids: &[PartiesOf],
     ) -> Result<HashMap<PartiesOf, Vec<entity::city::Model>>, AppError> {
         let ids: Vec<i32> = ids.iter().map(|id| id.0).collect();
-        Ok(rows::parties(&self.db, &ids)
+        Ok(batched::parties(&self.db, &ids)
             .await?
             .into_iter()
             .map(|(protocol, cities)| (PartiesOf(protocol), cities))

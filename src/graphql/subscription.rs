@@ -17,10 +17,11 @@ use crate::error::{AppError, Result};
 use crate::graphql::guards::RoleGuard;
 use crate::live::Live;
 use crate::store::changes::ChangeRow;
+use crate::store::{lookup, rows, status_changes};
 use async_graphql::{Context, Enum, Object, Subscription};
-use entity::{city, partnership, partnership_status_change as step, protocol, visit};
+use entity::{partnership, partnership_status_change as step, protocol, visit};
 use futures_util::Stream;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -143,31 +144,12 @@ impl PartnershipChanged {
     }
 }
 
-/// The id of the record with `key`, or a `BAD_USER_INPUT` error naming the
-/// argument.
-async fn id_of<E: EntityTrait>(
-    db: &DatabaseConnection,
-    column: E::Column,
-    key: &str,
-    argument: &str,
-    id: impl Fn(&E::Model) -> i32,
-) -> Result<i32> {
-    E::find()
-        .filter(column.eq(key))
-        .one(db)
+/// The id of the record of `kind` with `key`, or a `BAD_USER_INPUT` error
+/// naming the argument.
+async fn id_of(db: &DatabaseConnection, kind: Kind, key: &str, argument: &str) -> Result<i32> {
+    lookup::find_id_by_key(db, kind, key)
         .await?
-        .map(|model| id(&model))
         .ok_or_else(|| AppError::bad_input(format!("`{argument}`: nothing has key {key:?}")))
-}
-
-/// The newest step recorded for a partnership through the API.
-async fn newest_step(db: &DatabaseConnection, partnership_id: i32) -> Result<Option<step::Model>> {
-    Ok(step::Entity::find()
-        .filter(step::Column::PartnershipId.eq(partnership_id))
-        .filter(step::Column::Derived.eq(false))
-        .order_by_desc(step::Column::Id)
-        .one(db)
-        .await?)
 }
 
 #[derive(Default)]
@@ -208,9 +190,7 @@ impl Subscription {
     ) -> Result<impl Stream<Item = Result<PartnershipChanged>> + use<>> {
         let db = db(ctx).clone();
         let city_id = match &city {
-            Some(key) => {
-                Some(id_of::<city::Entity>(&db, city::Column::Key, key, "city", |c| c.id).await?)
-            }
+            Some(key) => Some(id_of(&db, Kind::City, key, "city").await?),
             None => None,
         };
         Ok(changes(ctx, move |row| {
@@ -219,10 +199,7 @@ impl Subscription {
                 if row.record_type != "Partnership" {
                     return Ok(None);
                 }
-                let stored = partnership::Entity::find()
-                    .filter(partnership::Column::Key.eq(&row.record_key))
-                    .one(&db)
-                    .await?;
+                let stored = rows::find_by_key::<partnership::Entity>(&db, &row.record_key).await?;
                 let involved = match (city_id, &stored, &city) {
                     (None, _, _) => true,
                     (Some(id), Some(p), _) => p.city_a_id == id || p.city_b_id == id,
@@ -240,7 +217,9 @@ impl Subscription {
                     return Ok(None);
                 }
                 let step = match &stored {
-                    Some(p) if changed(&row, "status") => newest_step(&db, p.id).await?,
+                    Some(p) if changed(&row, "status") => {
+                        status_changes::find_newest_recorded(&db, p.id).await?
+                    }
                     _ => None,
                 };
                 Ok(Some(PartnershipChanged { row, step }))
@@ -256,33 +235,24 @@ impl Subscription {
         #[graphql(desc = "The partnership's key.")] partnership: String,
     ) -> Result<impl Stream<Item = Result<TimelineItem>> + use<>> {
         let db = db(ctx).clone();
-        let id = id_of::<partnership::Entity>(
-            &db,
-            partnership::Column::Key,
-            &partnership,
-            "partnership",
-            |p| p.id,
-        )
-        .await?;
+        let id = id_of(&db, Kind::Partnership, &partnership, "partnership").await?;
         Ok(changes(ctx, move |row| {
             let (db, partnership) = (db.clone(), partnership.clone());
             async move {
                 let joined = row.action() == Some(Action::Created) || changed(&row, "partnership");
                 Ok(match row.record_type.as_str() {
-                    "Visit" if joined => visit::Entity::find()
-                        .filter(visit::Column::Key.eq(&row.record_key))
-                        .filter(visit::Column::PartnershipId.eq(id))
-                        .one(&db)
+                    "Visit" if joined => rows::find_by_key::<visit::Entity>(&db, &row.record_key)
                         .await?
+                        .filter(|v| v.partnership_id == Some(id))
                         .map(|v| TimelineItem::Visit(Visit(v))),
-                    "Protocol" if joined => protocol::Entity::find()
-                        .filter(protocol::Column::Key.eq(&row.record_key))
-                        .filter(protocol::Column::PartnershipId.eq(id))
-                        .one(&db)
-                        .await?
-                        .map(|p| TimelineItem::Protocol(Protocol(p))),
+                    "Protocol" if joined => {
+                        rows::find_by_key::<protocol::Entity>(&db, &row.record_key)
+                            .await?
+                            .filter(|p| p.partnership_id == Some(id))
+                            .map(|p| TimelineItem::Protocol(Protocol(p)))
+                    }
                     "Partnership" if row.record_key == partnership && changed(&row, "status") => {
-                        newest_step(&db, id)
+                        status_changes::find_newest_recorded(&db, id)
                             .await?
                             .map(|s| TimelineItem::StatusChange(StatusChange(s)))
                     }

@@ -1,9 +1,9 @@
 //! The founding example (the Murmansk–Harbin partnership, 2014–2026), built
 //! into the binary so that a new server has something to show.
 
-use crate::interchange::{self, ImportError, ImportReport};
-use entity::city;
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use crate::interchange::{self, ImportError, ImportReport, Kind};
+use crate::store::lookup;
+use sea_orm::DatabaseConnection;
 
 /// `data/founding.json`, the example in the interchange format.
 pub const FOUNDING_DOCUMENT: &str = include_str!("../../data/founding.json");
@@ -11,7 +11,7 @@ pub const FOUNDING_DOCUMENT: &str = include_str!("../../data/founding.json");
 /// Imports the founding example if the database holds no city yet; returns
 /// the report when it did.
 pub async fn load_into_empty(db: &DatabaseConnection) -> Result<Option<ImportReport>, ImportError> {
-    if city::Entity::find().count(db).await? > 0 {
+    if !lookup::is_empty(db, Kind::City).await? {
         return Ok(None);
     }
     let document = interchange::parse(FOUNDING_DOCUMENT).map_err(ImportError::Invalid)?;

@@ -3,28 +3,20 @@
 //! gives the same bytes on any database.
 
 use super::document::{self as doc, Document, FORMAT_VERSION};
-use super::import::load_city_names;
 use super::keys::{Keys, Kind};
-use super::links::{self, LinkMap};
 use super::records::{Related, Stored};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
-use std::collections::HashMap;
+use crate::store::city_names::{self, CityNames};
+use crate::store::{links, lookup, rows};
+use sea_orm::{ConnectionTrait, DbErr};
 
 /// Reads the whole database as one document.
 pub async fn export(db: &impl ConnectionTrait) -> Result<Document, DbErr> {
     let mut keys = Keys::default();
     for kind in Kind::ALL {
-        let select = Query::select()
-            .columns([Alias::new("id"), Alias::new("key")])
-            .from(Alias::new(kind.table()))
-            .to_owned();
-        for row in db.query_all(&select).await? {
-            let key: String = row.try_get_by_index(1)?;
-            keys.of_mut(kind).insert(row.try_get_by_index(0)?, &key);
-        }
+        keys.of_mut(kind)
+            .insert_all(lookup::find_all_keys(db, kind).await?);
     }
-    let names = load_city_names(db, None).await?;
+    let names = city_names::find_city_names(db, None).await?;
     Ok(Document {
         version: FORMAT_VERSION,
         sources: all(db, &keys, &names).await?,
@@ -40,23 +32,21 @@ pub async fn export(db: &impl ConnectionTrait) -> Result<Document, DbErr> {
 
 /// Reads one record by key, as export would write it.
 pub async fn one<R: Stored>(db: &impl ConnectionTrait, key: &str) -> Result<Option<R>, DbErr> {
-    let Some(row) = R::Entity::find()
-        .filter(Expr::col(Alias::new("key")).eq(key))
-        .one(db)
-        .await?
-    else {
+    let Some(row) = rows::find_by_key::<R::Entity>(db, key).await? else {
         return Ok(None);
     };
     let id = R::row_id(&row);
-    let mut link_maps: HashMap<&'static str, LinkMap> = HashMap::new();
+    let link_maps = links::find_link_maps(db, R::LINKS, Some(&[id])).await?;
     let mut wanted: Vec<(Kind, i32)> = R::references(&row)
         .into_iter()
         .filter_map(|(kind, id)| Some((kind, id?)))
         .collect();
     for spec in R::LINKS {
-        let map = links::load(db, spec, Some(&[id])).await?;
-        wanted.extend(map.values().flatten().map(|target| (spec.target, *target)));
-        link_maps.insert(spec.table, map);
+        let targets = link_maps
+            .get(spec.table)
+            .into_iter()
+            .flat_map(|map| map.values().flatten());
+        wanted.extend(targets.map(|target| (spec.target, *target)));
     }
     let mut keys = Keys::default();
     for kind in Kind::ALL {
@@ -68,20 +58,13 @@ pub async fn one<R: Stored>(db: &impl ConnectionTrait, key: &str) -> Result<Opti
         if ids.is_empty() {
             continue;
         }
-        let select = Query::select()
-            .columns([Alias::new("id"), Alias::new("key")])
-            .from(Alias::new(kind.table()))
-            .and_where(Expr::col(Alias::new("id")).is_in(ids))
-            .to_owned();
-        for row in db.query_all(&select).await? {
-            let key: String = row.try_get_by_index(1)?;
-            keys.of_mut(kind).insert(row.try_get_by_index(0)?, &key);
-        }
+        keys.of_mut(kind)
+            .insert_all(lookup::find_keys_by_ids(db, kind, &ids).await?);
     }
     let names = if R::KIND == Kind::City {
-        load_city_names(db, Some(&[id])).await?
+        city_names::find_city_names(db, Some(&[id])).await?
     } else {
-        HashMap::new()
+        CityNames::new()
     };
     let related = Related {
         keys: &keys,
@@ -131,22 +114,16 @@ pub fn to_json(document: &Document) -> String {
 async fn all<R: Stored>(
     db: &impl ConnectionTrait,
     keys: &Keys,
-    names: &HashMap<i32, std::collections::BTreeMap<String, String>>,
+    names: &CityNames,
 ) -> Result<Vec<R>, DbErr> {
-    let mut link_maps: HashMap<&'static str, LinkMap> = HashMap::new();
-    for spec in R::LINKS {
-        link_maps.insert(spec.table, links::load(db, spec, None).await?);
-    }
+    let link_maps = links::find_link_maps(db, R::LINKS, None).await?;
     let related = Related {
         keys,
         links: &link_maps,
         names,
     };
     // Sorted here rather than by the database, whose collation may differ.
-    let mut rows = R::Entity::find()
-        .order_by_asc(sea_orm::sea_query::Expr::col(Alias::new("id")))
-        .all(db)
-        .await?;
+    let mut rows = rows::find_all::<R::Entity>(db).await?;
     rows.sort_by(|a, b| R::row_key(a).cmp(R::row_key(b)));
     Ok(rows.iter().map(|row| R::from_row(row, &related)).collect())
 }

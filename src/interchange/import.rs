@@ -3,22 +3,19 @@
 
 use super::document::{City, Document};
 use super::keys::{Keys, Kind};
-use super::links::{self, CHUNK, LinkMap};
 use super::problems::Problems;
 use super::records::{Related, Stored};
 use super::status_steps;
 use super::{resolve, validate};
 use crate::domain::changes::RecordChange;
-use crate::store::search;
-use entity::{city_name, topic};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+use crate::store::city_names::{self, CityNames};
+use crate::store::{links, rows, search_index, write};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, IntoActiveModel, QueryFilter, prelude::DateTimeUtc,
+    DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel,
+    prelude::DateTimeUtc,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::str::FromStr;
 
 /// Why an import wrote nothing.
 #[derive(Debug, thiserror::Error)]
@@ -206,8 +203,8 @@ pub async fn import_in(
         let (fresh, existing): (Vec<i32>, Vec<i32>) = ids(written)
             .into_iter()
             .partition(|id| writer.created.contains(&(kind, *id)));
-        search::reindex(txn, kind, &existing).await?;
-        search::index_new(txn, kind, &fresh).await?;
+        search_index::reindex(txn, kind, &existing).await?;
+        search_index::index_new(txn, kind, &fresh).await?;
     }
 
     Ok((writer.report, writer.changes))
@@ -231,12 +228,6 @@ struct Writer<'t> {
     created: std::collections::HashSet<(Kind, i32)>,
 }
 
-/// A column of an entity by name; every entity has `id`, `key` and the timestamps.
-fn column<E: EntityTrait>(name: &str) -> E::Column {
-    E::Column::from_str(name)
-        .unwrap_or_else(|_| unreachable!("every record table has a {name} column"))
-}
-
 impl Writer<'_> {
     /// Upserts the records of one kind; returns `(id, index in document)` of
     /// each record created or updated.
@@ -244,93 +235,25 @@ impl Writer<'_> {
     where
         <R::Entity as EntityTrait>::Model: IntoActiveModel<<R::Entity as EntityTrait>::ActiveModel>,
     {
-        let stored = self.stored_rows::<R>(records).await?;
-        let stored_ids: Vec<i32> = stored.values().map(R::row_id).collect();
-        let mut link_maps: HashMap<&'static str, LinkMap> = HashMap::new();
-        for spec in R::LINKS {
-            link_maps.insert(
-                spec.table,
-                links::load(self.txn, spec, Some(&stored_ids)).await?,
-            );
-        }
-        let names = if R::KIND == Kind::City {
-            load_city_names(self.txn, Some(&stored_ids)).await?
-        } else {
-            HashMap::new()
-        };
-
         let mut counts = Counts::default();
-        let mut written = Vec::new();
-        let mut new_rows = Vec::new();
-        let mut new_indexes = Vec::new();
-        {
-            let related = Related {
-                keys: &self.keys,
-                links: &link_maps,
-                names: &names,
-            };
-            for (index, record) in records.iter().enumerate() {
-                match stored.get(record.key()) {
-                    Some(row) => {
-                        let stored = R::from_row(row, &related);
-                        let wanted = record.normalized();
-                        if stored == wanted {
-                            counts.unchanged += 1;
-                            continue;
-                        }
-                        self.changes.push(RecordChange::between(
-                            R::KIND.type_name(),
-                            record.key(),
-                            serde_json::to_value(&stored).ok(),
-                            serde_json::to_value(&wanted).ok(),
-                        ));
-                        let mut update = record.to_row(&self.keys);
-                        update.set(column::<R::Entity>("id"), R::row_id(row).into());
-                        update.set(column::<R::Entity>("updated_at"), self.now.into());
-                        R::Entity::update(update).exec(self.txn).await?;
-                        counts.updated += 1;
-                        written.push((R::row_id(row), index));
-                    }
-                    None => {
-                        self.changes.push(RecordChange::between(
-                            R::KIND.type_name(),
-                            record.key(),
-                            None,
-                            serde_json::to_value(record.normalized()).ok(),
-                        ));
-                        let mut insert = record.to_row(&self.keys);
-                        insert.set(column::<R::Entity>("created_at"), self.now.into());
-                        insert.set(column::<R::Entity>("updated_at"), self.now.into());
-                        new_rows.push(insert);
-                        new_indexes.push(index);
-                    }
-                }
-            }
-        }
+        let (mut written, new_indexes) = self.update_changed(records, &mut counts).await?;
         let updated_ids: Vec<i32> = written.iter().map(|(id, _)| *id).collect();
         for spec in R::LINKS {
-            links::delete(self.txn, spec, &updated_ids).await?;
+            links::delete_links(self.txn, spec, &updated_ids).await?;
         }
 
-        let mut new_rows = new_rows.into_iter();
-        let mut new_indexes = new_indexes.into_iter();
-        loop {
-            let chunk: Vec<_> = new_rows.by_ref().take(CHUNK / 2).collect();
-            if chunk.is_empty() {
-                break;
-            }
-            for row in R::Entity::insert_many(chunk)
-                .exec_with_returning(self.txn)
-                .await?
-            {
-                self.keys
-                    .of_mut(R::KIND)
-                    .insert(R::row_id(&row), R::row_key(&row));
-                let index = new_indexes.next().unwrap_or_default();
-                written.push((R::row_id(&row), index));
-                counts.created += 1;
-                self.created.insert((R::KIND, R::row_id(&row)));
-            }
+        let new_rows = new_indexes
+            .iter()
+            .map(|index| records[*index].to_row(&self.keys))
+            .collect();
+        let inserted = write::insert_rows::<R::Entity>(self.txn, new_rows, self.now).await?;
+        for (row, index) in inserted.iter().zip(new_indexes) {
+            self.keys
+                .of_mut(R::KIND)
+                .insert(R::row_id(row), R::row_key(row));
+            written.push((R::row_id(row), index));
+            counts.created += 1;
+            self.created.insert((R::KIND, R::row_id(row)));
         }
         // RETURNING gives rows in insert order on both backends, but match by
         // key rather than rely on it.
@@ -348,27 +271,76 @@ impl Writer<'_> {
         Ok(written)
     }
 
+    /// Compares the records with their stored rows and replaces those that
+    /// changed; returns `(id, index in document)` of each one replaced, and
+    /// the indexes of the records not stored yet.
+    async fn update_changed<R: Stored>(
+        &mut self,
+        records: &[R],
+        counts: &mut Counts,
+    ) -> Result<(Vec<(i32, usize)>, Vec<usize>), DbErr>
+    where
+        <R::Entity as EntityTrait>::Model: IntoActiveModel<<R::Entity as EntityTrait>::ActiveModel>,
+    {
+        let stored = self.stored_rows::<R>(records).await?;
+        let stored_ids: Vec<i32> = stored.values().map(R::row_id).collect();
+        let link_maps = links::find_link_maps(self.txn, R::LINKS, Some(&stored_ids)).await?;
+        let names = if R::KIND == Kind::City {
+            city_names::find_city_names(self.txn, Some(&stored_ids)).await?
+        } else {
+            CityNames::new()
+        };
+        let related = Related {
+            keys: &self.keys,
+            links: &link_maps,
+            names: &names,
+        };
+        let (mut updated, mut new) = (Vec::new(), Vec::new());
+        for (index, record) in records.iter().enumerate() {
+            let Some(row) = stored.get(record.key()) else {
+                self.changes.push(RecordChange::between(
+                    R::KIND.type_name(),
+                    record.key(),
+                    None,
+                    serde_json::to_value(record.normalized()).ok(),
+                ));
+                new.push(index);
+                continue;
+            };
+            let (before, after) = (R::from_row(row, &related), record.normalized());
+            if before == after {
+                counts.unchanged += 1;
+                continue;
+            }
+            self.changes.push(RecordChange::between(
+                R::KIND.type_name(),
+                record.key(),
+                serde_json::to_value(&before).ok(),
+                serde_json::to_value(&after).ok(),
+            ));
+            let update = record.to_row(&self.keys);
+            write::update_row::<R::Entity>(self.txn, update, R::row_id(row), self.now).await?;
+            counts.updated += 1;
+            updated.push((R::row_id(row), index));
+        }
+        Ok((updated, new))
+    }
+
     /// The stored rows of the document's keys, by key.
     async fn stored_rows<R: Stored>(
         &self,
         records: &[R],
     ) -> Result<HashMap<String, <R::Entity as EntityTrait>::Model>, DbErr> {
-        let mut stored = HashMap::new();
         let keys: Vec<&str> = records
             .iter()
             .map(Stored::key)
             .filter(|key| self.keys.of(R::KIND).contains(key))
             .collect();
-        for chunk in keys.chunks(CHUNK) {
-            let rows = R::Entity::find()
-                .filter(Expr::col(Alias::new("key")).is_in(chunk.iter().copied()))
-                .all(self.txn)
-                .await?;
-            for row in rows {
-                stored.insert(R::row_key(&row).to_owned(), row);
-            }
-        }
-        Ok(stored)
+        Ok(rows::find_by_keys::<R::Entity>(self.txn, &keys)
+            .await?
+            .into_iter()
+            .map(|row| (R::row_key(&row).to_owned(), row))
+            .collect())
     }
 
     /// Inserts the link rows of the written records.
@@ -386,7 +358,7 @@ impl Writer<'_> {
                     (*id, keys.iter().filter_map(|key| target.id(key)).collect())
                 })
                 .collect();
-            links::insert(self.txn, spec, &rows).await?;
+            links::insert_links(self.txn, spec, &rows).await?;
         }
         Ok(())
     }
@@ -403,12 +375,7 @@ impl Writer<'_> {
                 continue;
             };
             let parent_id = self.keys.id(Kind::Topic, parent);
-            topic::Entity::update_many()
-                .col_expr(topic::Column::ParentId, Expr::value(parent_id))
-                .filter(topic::Column::Id.eq(*id))
-                .filter(topic::Column::ParentId.is_null())
-                .exec(self.txn)
-                .await?;
+            write::set_missing_topic_parent(self.txn, *id, parent_id).await?;
         }
         Ok(())
     }
@@ -419,61 +386,10 @@ impl Writer<'_> {
         cities: &[City],
         written: &[(i32, usize)],
     ) -> Result<(), DbErr> {
-        let ids: Vec<i32> = written.iter().map(|(id, _)| *id).collect();
-        for chunk in ids.chunks(CHUNK) {
-            city_name::Entity::delete_many()
-                .filter(city_name::Column::CityId.is_in(chunk.iter().copied()))
-                .exec(self.txn)
-                .await?;
-        }
-        let rows: Vec<city_name::ActiveModel> = written
+        let names: Vec<(i32, &BTreeMap<String, String>)> = written
             .iter()
-            .flat_map(|(id, index)| {
-                cities[*index].names.iter().map(|(lang, name)| {
-                    city_name::Model {
-                        city_id: *id,
-                        lang: lang.clone(),
-                        name: name.clone(),
-                    }
-                    .into_active_model()
-                })
-            })
+            .map(|(id, index)| (*id, &cities[*index].names))
             .collect();
-        for chunk in rows.chunks(CHUNK / 3) {
-            city_name::Entity::insert_many(chunk.to_vec())
-                .exec_without_returning(self.txn)
-                .await?;
-        }
-        Ok(())
+        city_names::replace_city_names(self.txn, &names).await
     }
-}
-
-/// City translations by city id, for the given cities or all.
-pub(super) async fn load_city_names(
-    db: &impl ConnectionTrait,
-    ids: Option<&[i32]>,
-) -> Result<HashMap<i32, BTreeMap<String, String>>, DbErr> {
-    let mut names: HashMap<i32, BTreeMap<String, String>> = HashMap::new();
-    let rows = match ids {
-        Some(ids) => {
-            let mut rows = Vec::new();
-            for chunk in ids.chunks(CHUNK) {
-                rows.extend(
-                    city_name::Entity::find()
-                        .filter(city_name::Column::CityId.is_in(chunk.iter().copied()))
-                        .all(db)
-                        .await?,
-                );
-            }
-            rows
-        }
-        None => city_name::Entity::find().all(db).await?,
-    };
-    for row in rows {
-        names
-            .entry(row.city_id)
-            .or_default()
-            .insert(row.lang, row.name);
-    }
-    Ok(names)
 }

@@ -20,6 +20,14 @@ impl KeyMap {
         self.by_id.insert(id, key.to_owned());
     }
 
+    /// Records every `(id, key)` pair.
+    pub fn insert_all(&mut self, pairs: impl IntoIterator<Item = (i32, String)>) {
+        for (id, key) in pairs {
+            self.by_key.insert(key.clone(), id);
+            self.by_id.insert(id, key);
+        }
+    }
+
     /// The id of a key, if known.
     pub fn id(&self, key: &str) -> Option<i32> {
         self.by_key.get(key).copied()

@@ -7,7 +7,6 @@ pub mod example;
 mod export;
 mod import;
 pub mod keys;
-mod links;
 mod parse;
 mod problems;
 pub(crate) mod records;

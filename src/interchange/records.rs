@@ -1,23 +1,25 @@
 //! Each kind of record, both ways: a document record into a row to write,
 //! and a stored row (with its links) back into a document record. Export
 //! uses the second; import uses both, to tell changed records from unchanged.
+//! The statements that read and write the rows are in `store`. Over 400
+//! lines: one impl per kind, kept side by side so that they stay alike.
 
 use super::document as doc;
 use super::keys::{Keys, Kind};
-use super::links::{self, LinkMap, LinkSpec};
 use crate::domain::partial_date::PartialDate;
+use crate::store::city_names::CityNames;
+use crate::store::links::{self, LinkMaps, LinkSpec};
 use entity::{city, event, organization, partnership, protocol, source, topic, visit};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ActiveModelTrait, EntityTrait};
-use std::collections::{BTreeMap, HashMap};
 
 /// What a stored row needs besides itself to become a document record.
 pub struct Related<'a> {
     pub keys: &'a Keys,
     /// Link maps by link table name.
-    pub links: &'a HashMap<&'static str, LinkMap>,
+    pub links: &'a LinkMaps,
     /// City translations by city id.
-    pub names: &'a HashMap<i32, BTreeMap<String, String>>,
+    pub names: &'a CityNames,
 }
 
 impl Related<'_> {

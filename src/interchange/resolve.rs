@@ -5,11 +5,10 @@
 
 use super::document::Document;
 use super::keys::{Keys, Kind};
-use super::links::CHUNK;
 use super::problems::{ProblemCode, Problems};
 use super::validate::unordered_pair;
 use crate::domain::vocabulary::PartnershipKind;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
+use crate::store::{lookup, partnership_pairs};
 use sea_orm::{ConnectionTrait, DbErr};
 use std::collections::{HashMap, HashSet};
 
@@ -196,17 +195,8 @@ async fn load_ids(
     wanted: &[&str],
     keys: &mut Keys,
 ) -> Result<(), DbErr> {
-    for chunk in wanted.chunks(CHUNK) {
-        let select = Query::select()
-            .columns([Alias::new("id"), Alias::new("key")])
-            .from(Alias::new(kind.table()))
-            .and_where(Expr::col(Alias::new("key")).is_in(chunk.iter().copied()))
-            .to_owned();
-        for row in db.query_all(&select).await? {
-            let key: String = row.try_get_by_index(1)?;
-            keys.of_mut(kind).insert(row.try_get_by_index(0)?, &key);
-        }
-    }
+    keys.of_mut(kind)
+        .insert_all(lookup::find_ids_by_keys(db, kind, wanted).await?);
     Ok(())
 }
 
@@ -217,22 +207,8 @@ async fn check_topic_tree(
     document: &Document,
     problems: &mut Problems,
 ) -> Result<(), DbErr> {
-    let select = Query::select()
-        .expr(Expr::col((Alias::new("t"), Alias::new("key"))))
-        .expr(Expr::col((Alias::new("p"), Alias::new("key"))))
-        .from_as(Alias::new("topic"), Alias::new("t"))
-        .join_as(
-            JoinType::InnerJoin,
-            Alias::new("topic"),
-            Alias::new("p"),
-            Expr::col((Alias::new("p"), Alias::new("id")))
-                .equals((Alias::new("t"), Alias::new("parent_id"))),
-        )
-        .to_owned();
-    let mut parent: HashMap<String, String> = HashMap::new();
-    for row in db.query_all(&select).await? {
-        parent.insert(row.try_get_by_index(0)?, row.try_get_by_index(1)?);
-    }
+    let mut parent: HashMap<String, String> =
+        lookup::find_topic_parents(db).await?.into_iter().collect();
     for topic in &document.topics {
         match &topic.parent {
             Some(p) => parent.insert(topic.key.clone(), p.clone()),
@@ -272,43 +248,18 @@ async fn check_partnership_pairs(
     document: &Document,
     problems: &mut Problems,
 ) -> Result<(), DbErr> {
-    let (p, a, b) = (Alias::new("p"), Alias::new("a"), Alias::new("b"));
-    let select = Query::select()
-        .expr(Expr::col((p.clone(), Alias::new("key"))))
-        .expr(Expr::col((a.clone(), Alias::new("key"))))
-        .expr(Expr::col((b.clone(), Alias::new("key"))))
-        .expr(Expr::col((p.clone(), Alias::new("kind"))))
-        .from_as(Alias::new("partnership"), p.clone())
-        .join_as(
-            JoinType::InnerJoin,
-            Alias::new("city"),
-            a.clone(),
-            Expr::col((a.clone(), Alias::new("id"))).equals((p.clone(), Alias::new("city_a_id"))),
-        )
-        .join_as(
-            JoinType::InnerJoin,
-            Alias::new("city"),
-            b.clone(),
-            Expr::col((b.clone(), Alias::new("id"))).equals((p.clone(), Alias::new("city_b_id"))),
-        )
-        .to_owned();
     let rewritten: HashSet<&str> = document
         .partnerships
         .iter()
         .map(|p| p.key.as_str())
         .collect();
     let mut stored: HashMap<(String, String, PartnershipKind), String> = HashMap::new();
-    for row in db.query_all(&select).await? {
-        let key: String = row.try_get_by_index(0)?;
-        if rewritten.contains(key.as_str()) {
+    for pair in partnership_pairs::find_all_pairs(db).await? {
+        if rewritten.contains(pair.key.as_str()) {
             continue;
         }
-        let cities: [String; 2] = [row.try_get_by_index(1)?, row.try_get_by_index(2)?];
-        let kind: entity::enums::PartnershipKind =
-            sea_orm::ActiveEnum::try_from_value(&row.try_get_by_index::<String>(3)?)?;
-        let kind = PartnershipKind::from(kind);
-        if let Some((x, y)) = unordered_pair(&cities) {
-            stored.insert((x.to_owned(), y.to_owned(), kind), key);
+        if let Some((x, y)) = unordered_pair(&pair.cities) {
+            stored.insert((x.to_owned(), y.to_owned(), pair.kind), pair.key);
         }
     }
     for (i, partnership) in document.partnerships.iter().enumerate() {

@@ -6,14 +6,11 @@
 //! recorded through the API are not derived and survive re-imports.
 
 use crate::domain::partial_date::PartialDate;
+use crate::store::status_changes::{self, DerivedStep};
+use crate::store::{CHUNK, batched};
 use entity::enums::{PartnershipStatus, ProtocolKind};
-use entity::{partnership, partnership_status_change as step, protocol};
-use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, prelude::DateTimeUtc,
-};
-
-use super::links::CHUNK;
+use entity::{partnership, protocol};
+use sea_orm::{ConnectionTrait, DbErr, prelude::DateTimeUtc};
 
 /// Replaces the derived steps of the given partnerships.
 pub async fn rebuild_derived(
@@ -22,60 +19,28 @@ pub async fn rebuild_derived(
     now: DateTimeUtc,
 ) -> Result<(), DbErr> {
     for ids in partnership_ids.chunks(CHUNK) {
-        step::Entity::delete_many()
-            .filter(step::Column::Derived.eq(true))
-            .filter(step::Column::PartnershipId.is_in(ids.iter().copied()))
-            .exec(db)
-            .await?;
-        let partnerships = partnership::Entity::find()
-            .filter(partnership::Column::Id.is_in(ids.iter().copied()))
-            .all(db)
-            .await?;
-        let protocols = protocol::Entity::find()
-            .filter(protocol::Column::PartnershipId.is_in(ids.iter().copied()))
-            .order_by_asc(protocol::Column::SignedOnStart)
-            .all(db)
-            .await?;
-        let mut rows = Vec::new();
+        status_changes::delete_derived(db, ids).await?;
+        let partnerships = batched::find_by_ids::<partnership::Model>(db, ids).await?;
+        let protocols = status_changes::find_protocols_of(db, ids).await?;
         // A protocol whose step was recorded through the API (`signProtocol`)
         // needs no derived one.
-        let recorded: std::collections::HashSet<i32> = step::Entity::find()
-            .filter(step::Column::Derived.eq(false))
-            .filter(step::Column::PartnershipId.is_in(ids.iter().copied()))
-            .filter(step::Column::ProtocolId.is_not_null())
-            .all(db)
-            .await?
-            .into_iter()
-            .filter_map(|s| s.protocol_id)
-            .collect();
+        let recorded = status_changes::find_recorded_protocol_ids(db, ids).await?;
+        let mut steps = Vec::new();
         for partnership in &partnerships {
             let own: Vec<&protocol::Model> = protocols
                 .iter()
                 .filter(|p| p.partnership_id == Some(partnership.id) && !recorded.contains(&p.id))
                 .collect();
-            rows.extend(derive_steps(partnership, &own).into_iter().map(
-                |(status, on, protocol_id)| step::ActiveModel {
-                    id: NotSet,
-                    partnership_id: Set(partnership.id),
-                    status: Set(status),
-                    occurred_on: Set(on.map(|d| d.to_string())),
-                    occurred_on_start: Set(on.map(PartialDate::start)),
-                    occurred_on_end: Set(on.map(PartialDate::end)),
-                    city_id: Set(None),
-                    protocol_id: Set(protocol_id),
-                    source_id: Set(None),
-                    note: Set(None),
-                    derived: Set(true),
-                    created_at: Set(now),
-                    updated_at: Set(now),
+            steps.extend(derive_steps(partnership, &own).into_iter().map(
+                |(status, on, protocol_id)| DerivedStep {
+                    partnership_id: partnership.id,
+                    status,
+                    on,
+                    protocol_id,
                 },
             ));
         }
-        for chunk in rows.chunks(CHUNK / 4) {
-            step::Entity::insert_many(chunk.to_vec())
-                .exec_without_returning(db)
-                .await?;
-        }
+        status_changes::insert_derived(db, &steps, now).await?;
     }
     Ok(())
 }

@@ -3,8 +3,10 @@
 //! compared in constant time.
 
 use crate::domain::access::{Principal, Role, new_key, sha256_hex};
+use chrono::{DateTime, Utc};
 use entity::api_key;
 use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
 };
@@ -92,6 +94,20 @@ pub async fn revoke_key(db: &DatabaseConnection, name: &str) -> Result<bool, DbE
         .await?;
     }
     Ok(result.rows_affected > 0)
+}
+
+/// `(name, revoked at)` of the keys revoked after `after`, in that order.
+pub async fn find_revoked_since(
+    db: &DatabaseConnection,
+    after: DateTime<Utc>,
+) -> Result<Vec<(String, DateTime<Utc>)>, DbErr> {
+    let select = Query::select()
+        .columns([api_key::Column::Name, api_key::Column::RevokedAt])
+        .from(api_key::Entity)
+        .and_where(Expr::col(api_key::Column::RevokedAt).gt(after))
+        .order_by(api_key::Column::RevokedAt, Order::Asc)
+        .to_owned();
+    super::lookup::pairs(db, &select).await
 }
 
 /// The principal for an `Authorization` header value (or its absence).

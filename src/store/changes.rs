@@ -3,9 +3,10 @@
 //! touched, and the reads live updates make of it.
 
 use crate::domain::changes::{Action, RecordChange};
+use crate::store::Record;
 use crate::store::record::T;
-use crate::store::{Record, Sql};
-use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query, SelectStatement};
+use entity::{change, change_set};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult};
 use serde_json::Value;
 
@@ -21,48 +22,100 @@ pub async fn record(
     if changes.is_empty() {
         return Ok(None);
     }
-    let backend = db.get_database_backend();
-    let mut insert = Sql::new("INSERT INTO change_set (actor, operation, created_at) VALUES (");
-    insert
-        .bind(actor.to_owned())
-        .push(", ")
-        .bind(operation.to_owned())
-        .push(", ")
-        .bind(chrono::Utc::now())
-        .push(") RETURNING id");
-    let row = db
-        .query_one_raw(insert.statement(backend))
-        .await?
-        .ok_or_else(|| DbErr::RecordNotInserted)?;
-    let id: i32 = match backend {
-        DbBackend::Postgres => row.try_get_by_index(0)?,
-        _ => i32::try_from(row.try_get_by_index::<i64>(0)?)
-            .map_err(|e| DbErr::Custom(e.to_string()))?,
-    };
+    let id = insert_change_set(db, actor, operation).await?;
     for chunk in changes.chunks(500) {
-        let mut insert = Sql::new(
-            "INSERT INTO change (change_set_id, record_type, record_key, action, before, after) VALUES ",
-        );
-        for (i, change) in chunk.iter().enumerate() {
+        let mut insert = Query::insert();
+        insert.into_table(change::Entity).columns([
+            change::Column::ChangeSetId,
+            change::Column::RecordType,
+            change::Column::RecordKey,
+            change::Column::Action,
+            change::Column::Before,
+            change::Column::After,
+        ]);
+        for change in chunk {
             insert
-                .push(if i == 0 { "(" } else { ", (" })
-                .bind(id)
-                .push(", ")
-                .bind(change.record_type)
-                .push(", ")
-                .bind(change.key.clone())
-                .push(", ")
-                .bind(change.action.as_str())
-                .push(", ")
-                .bind(change.before.as_ref().map(Value::to_string))
-                .push(", ")
-                .bind(change.after.as_ref().map(Value::to_string))
-                .push(")");
+                .values([
+                    id.into(),
+                    change.record_type.into(),
+                    change.key.clone().into(),
+                    change.action.as_str().into(),
+                    change.before.as_ref().map(Value::to_string).into(),
+                    change.after.as_ref().map(Value::to_string).into(),
+                ])
+                .map_err(super::built)?;
         }
-        db.execute_raw(insert.statement(backend)).await?;
+        db.execute(&insert).await?;
     }
     super::notify::announce(db, &super::notify::Signal::ChangeSet(id)).await?;
     Ok(Some(id))
+}
+
+/// Writes a change set (who, which operation, now); returns its id.
+async fn insert_change_set(
+    db: &impl ConnectionTrait,
+    actor: &str,
+    operation: &str,
+) -> Result<i32, DbErr> {
+    let insert = Query::insert()
+        .into_table(change_set::Entity)
+        .columns([
+            change_set::Column::Actor,
+            change_set::Column::Operation,
+            change_set::Column::CreatedAt,
+        ])
+        .values([actor.into(), operation.into(), chrono::Utc::now().into()])
+        .map_err(super::built)?
+        .returning_col(change_set::Column::Id)
+        .to_owned();
+    let row = db
+        .query_one(&insert)
+        .await?
+        .ok_or(DbErr::RecordNotInserted)?;
+    match db.get_database_backend() {
+        DbBackend::Postgres => row.try_get_by_index(0),
+        // SQLite returns its integer ids as 64 bits.
+        _ => {
+            i32::try_from(row.try_get_by_index::<i64>(0)?).map_err(|e| DbErr::Custom(e.to_string()))
+        }
+    }
+}
+
+/// The ids of the change sets committed after change set `after`, in order.
+pub async fn find_change_set_ids_after(
+    db: &impl ConnectionTrait,
+    after: i32,
+) -> Result<Vec<i32>, DbErr> {
+    let select = Query::select()
+        .column(change_set::Column::Id)
+        .from(change_set::Entity)
+        .and_where(Expr::col(change_set::Column::Id).gt(after))
+        .order_by(change_set::Column::Id, Order::Asc)
+        .to_owned();
+    db.query_all(&select)
+        .await?
+        .iter()
+        .map(|row| row.try_get_by_index(0))
+        .collect()
+}
+
+/// Up to `limit` changes of change set `change_set` after change `after`, in
+/// order, each with its change set.
+pub async fn find_changes_page(
+    db: &impl ConnectionTrait,
+    change_set: i32,
+    after: i32,
+    limit: u64,
+) -> Result<Vec<ChangeRow>, DbErr> {
+    let mut select = ChangeRow::joined();
+    select
+        .and_where(Expr::col(("c", change::Column::ChangeSetId)).eq(change_set))
+        .and_where(Expr::col(("c", change::Column::Id)).gt(after))
+        .order_by(("c", change::Column::Id), Order::Asc)
+        .limit(limit);
+    ChangeRow::find_by_statement(db.get_database_backend().build(&select))
+        .all(db)
+        .await
 }
 
 /// A change joined with its change set.
@@ -79,6 +132,41 @@ pub struct ChangeRow {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
+impl ChangeRow {
+    /// Each change with its change set's who, when and how: the rows the
+    /// history's readers read as `t`.
+    fn joined() -> SelectStatement {
+        let (c, s) = (Alias::new("c"), Alias::new("s"));
+        Query::select()
+            .columns([
+                (c.clone(), change::Column::Id),
+                (c.clone(), change::Column::RecordType),
+                (c.clone(), change::Column::RecordKey),
+                (c.clone(), change::Column::Action),
+                (c.clone(), change::Column::Before),
+                (c.clone(), change::Column::After),
+            ])
+            .columns([
+                (s.clone(), change_set::Column::Actor),
+                (s.clone(), change_set::Column::Operation),
+                (s.clone(), change_set::Column::CreatedAt),
+            ])
+            .from_as(change::Entity, c.clone())
+            .join_as(
+                JoinType::InnerJoin,
+                change_set::Entity,
+                s.clone(),
+                Expr::col((s, change_set::Column::Id)).equals((c, change::Column::ChangeSetId)),
+            )
+            .to_owned()
+    }
+
+    /// What happened to the record.
+    pub fn action(&self) -> Option<Action> {
+        Action::parse(&self.action)
+    }
+}
+
 impl Record for ChangeRow {
     const TABLE: &'static str = "change";
     const TYPE_NAME: &'static str = "Change";
@@ -93,36 +181,5 @@ impl Record for ChangeRow {
     }
     fn key(&self) -> &str {
         &self.record_key
-    }
-}
-
-impl ChangeRow {
-    /// A change with its change set's who, when and how.
-    fn joined() -> SelectStatement {
-        Query::select()
-            .columns([
-                ("c", "id"),
-                ("c", "record_type"),
-                ("c", "record_key"),
-                ("c", "action"),
-                ("c", "before"),
-                ("c", "after"),
-                ("s", "actor"),
-                ("s", "operation"),
-                ("s", "created_at"),
-            ])
-            .from_as("change", "c")
-            .join_as(
-                JoinType::InnerJoin,
-                "change_set",
-                "s",
-                Expr::col(("s", "id")).equals(("c", "change_set_id")),
-            )
-            .to_owned()
-    }
-
-    /// What happened to the record.
-    pub fn action(&self) -> Option<Action> {
-        Action::parse(&self.action)
     }
 }

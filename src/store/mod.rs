@@ -2,20 +2,37 @@
 //! functions, on SQLite and PostgreSQL alike.
 
 pub mod api_keys;
+pub mod batched;
+pub mod cascade;
 pub mod changes;
+pub mod city_names;
 pub mod connection;
 pub mod filters;
+pub mod links;
+pub mod lookup;
 pub mod nested;
 pub mod notify;
 pub mod orderings;
 pub mod pages;
+pub mod partnership_pairs;
 pub mod record;
 pub mod relations;
 pub mod rows;
 pub mod search;
-pub mod sql;
+pub mod search_index;
 pub mod stats;
+pub mod status_changes;
 mod topic_tree;
+pub mod write;
 
 pub use record::Record;
-pub use sql::Sql;
+
+/// Rows (or keys) per multi-row statement: well under SQLite's and
+/// PostgreSQL's limits on bound parameters.
+pub const CHUNK: usize = 1000;
+
+/// A statement sea-query refused to build (a row with more or fewer values
+/// than columns): a bug, reported as a database error rather than a panic.
+fn built(error: sea_orm::sea_query::error::Error) -> sea_orm::DbErr {
+    sea_orm::DbErr::Custom(format!("cannot build a statement: {error}"))
+}

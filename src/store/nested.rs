@@ -3,11 +3,11 @@
 //! level costs one statement however many parents it has; and per-parent
 //! counts.
 
+use super::batched::by_ids;
 use super::filters::{Filter, T, both, t};
 use super::pages::{Ordering, PositionError, Window};
 use super::record::Record;
 use super::relations::{Link, Relation};
-use super::rows::by_ids;
 use sea_orm::sea_query::{
     Alias, Asterisk, Condition, Expr, ExprTrait, Func, JoinType, Order, OverStatement, Query,
     SelectStatement, UnionType, WindowStatement,

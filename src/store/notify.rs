@@ -5,8 +5,12 @@
 //! change. On SQLite, a single server, nothing is sent: the writer tells its
 //! own server after committing.
 
-use crate::store::Sql;
-use sea_orm::{ConnectionTrait, DbBackend, DbErr};
+use sea_orm::sea_query::{Func, Query};
+use sea_orm::sqlx::postgres::PgListener;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
+
+/// Why a listener stopped: its connection failed, or the pool closed.
+pub use sea_orm::sqlx::Error as ListenError;
 
 /// The PostgreSQL channel every server listens on.
 pub const CHANNEL: &str = "twinning_live";
@@ -21,6 +25,7 @@ pub enum Signal {
 }
 
 impl Signal {
+    /// The signal as a notification's payload.
     pub fn encode(&self) -> String {
         match self {
             Signal::ChangeSet(id) => format!("change_set:{id}"),
@@ -28,6 +33,7 @@ impl Signal {
         }
     }
 
+    /// The signal a payload carries, if any.
     pub fn decode(text: &str) -> Option<Self> {
         match text.split_once(':')? {
             ("change_set", id) => id.parse().ok().map(Signal::ChangeSet),
@@ -41,13 +47,54 @@ impl Signal {
 /// it goes out at commit, and not at all on rollback. On SQLite it does
 /// nothing; the writer tells its own server after committing.
 pub async fn announce(db: &impl ConnectionTrait, signal: &Signal) -> Result<(), DbErr> {
-    if db.get_database_backend() == DbBackend::Postgres {
-        let mut notify = Sql::new(format!("SELECT pg_notify('{CHANNEL}', "));
-        notify.bind(signal.encode()).push(")");
-        db.query_one_raw(notify.statement(DbBackend::Postgres))
-            .await?;
+    if database_delivers(db) {
+        let notify = Query::select()
+            .expr(Func::cust("pg_notify").arg(CHANNEL).arg(signal.encode()))
+            .to_owned();
+        db.query_one(&notify).await?;
     }
     Ok(())
+}
+
+/// Whether the database delivers announcements to every server
+/// (PostgreSQL); on SQLite the writer tells its own server instead.
+pub fn database_delivers(db: &impl ConnectionTrait) -> bool {
+    db.get_database_backend() == DbBackend::Postgres
+}
+
+/// What a [`Listener`] heard.
+#[derive(Debug)]
+pub enum Heard {
+    /// A signal from a server (this one included).
+    Signal(Signal),
+    /// A notification on the channel that is no signal of this version.
+    Noise,
+    /// The listener's connection dropped and was re-established: signals
+    /// sent in between were lost.
+    Reconnected,
+}
+
+/// A PostgreSQL connection of its own that `LISTEN`s on [`CHANNEL`].
+pub struct Listener(PgListener);
+
+impl Listener {
+    /// Connects with the pool's settings and starts listening.
+    pub async fn listen(db: &DatabaseConnection) -> Result<Self, ListenError> {
+        let mut listener = PgListener::connect_with(db.get_postgres_connection_pool()).await?;
+        listener.listen(CHANNEL).await?;
+        Ok(Self(listener))
+    }
+
+    /// Waits for the next notification.
+    pub async fn recv(&mut self) -> Result<Heard, ListenError> {
+        Ok(match self.0.try_recv().await? {
+            Some(notification) => match Signal::decode(notification.payload()) {
+                Some(signal) => Heard::Signal(signal),
+                None => Heard::Noise,
+            },
+            None => Heard::Reconnected,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -1,104 +1,49 @@
-//! Rows the loaders read by id or key, and the small lists every record
-//! of a kind carries (a city's names, a protocol's parties), for many
-//! records at once.
+//! Whole records of one table as entity models: by key, by keys, or all.
+//! What import compares a document with and export writes.
 
-use super::filters::{T, t};
-use super::record::Record;
-use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, JoinType, Order, Query};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
-use std::collections::HashMap;
+use super::CHUNK;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use std::str::FromStr;
 
-/// The most ids one statement binds: far below any database's limit on
-/// bound values (SQLite's is 32,766), and the DataLoader's batch size.
-pub const IDS_PER_STATEMENT: usize = 1000;
+/// A column of an entity by name; every record table has `id`, `key` and
+/// the timestamps.
+pub(super) fn column<E: EntityTrait>(name: &str) -> E::Column {
+    E::Column::from_str(name)
+        .unwrap_or_else(|_| unreachable!("every record table has a {name} column"))
+}
 
-/// Rows of `M` whose `column` is one of `values`, in statements of at
-/// most [`IDS_PER_STATEMENT`] values.
-async fn rows_where_in<M: Record, V>(
+/// The record with `key`.
+pub async fn find_by_key<E: EntityTrait>(
     db: &impl ConnectionTrait,
-    column: &'static str,
-    values: &[V],
-) -> Result<Vec<M>, DbErr>
-where
-    V: Into<sea_orm::Value> + Clone,
-{
-    let mut found = Vec::with_capacity(values.len());
-    for chunk in values.chunks(IDS_PER_STATEMENT) {
-        let mut select = Query::select();
-        select.column((T, Asterisk));
-        M::from_rows(&mut select);
-        select.and_where(t(column).is_in(chunk.iter().cloned()));
-        for row in db.query_all(&select).await? {
-            found.push(M::from_query_result(&row, "")?);
-        }
+    key: &str,
+) -> Result<Option<E::Model>, DbErr> {
+    E::find()
+        .filter(Expr::col(Alias::new("key")).eq(key))
+        .one(db)
+        .await
+}
+
+/// The records with the given keys (the others have none).
+pub async fn find_by_keys<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    keys: &[&str],
+) -> Result<Vec<E::Model>, DbErr> {
+    let mut rows = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(CHUNK) {
+        let found = E::find()
+            .filter(Expr::col(Alias::new("key")).is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        rows.extend(found);
     }
-    Ok(found)
+    Ok(rows)
 }
 
-/// Records of `M` by id.
-pub async fn by_ids<M: Record>(
-    db: &impl ConnectionTrait,
-    ids: &[i32],
-) -> Result<HashMap<i32, M>, DbErr> {
-    let rows: Vec<M> = rows_where_in(db, "id", ids).await?;
-    Ok(rows.into_iter().map(|row| (row.id(), row)).collect())
-}
-
-/// Records of `M` by key.
-pub async fn by_keys<M: Record>(
-    db: &impl ConnectionTrait,
-    keys: &[String],
-) -> Result<HashMap<String, M>, DbErr> {
-    let rows: Vec<M> = rows_where_in(db, "key", keys).await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| (row.key().to_owned(), row))
-        .collect())
-}
-
-/// Each protocol's parties, in signing order.
-pub async fn parties(
-    db: &impl ConnectionTrait,
-    protocols: &[i32],
-) -> Result<HashMap<i32, Vec<entity::city::Model>>, DbErr> {
-    let select = Query::select()
-        .column((T, Asterisk))
-        .expr_as(Expr::col(("pp", "protocol_id")), Alias::new("tw_parent"))
-        .from_as(entity::city::Entity, T)
-        .join_as(
-            JoinType::InnerJoin,
-            entity::protocol_party::Entity,
-            "pp",
-            Expr::col(("pp", "city_id")).equals((T, "id")),
-        )
-        .and_where(Expr::col(("pp", "protocol_id")).is_in(protocols.iter().copied()))
-        .order_by(("pp", "protocol_id"), Order::Asc)
-        .order_by(("pp", "position"), Order::Asc)
-        .to_owned();
-    let mut parties: HashMap<i32, Vec<entity::city::Model>> = HashMap::new();
-    for row in db.query_all(&select).await? {
-        let protocol: i32 = row.try_get("", "tw_parent")?;
-        let city = entity::city::Model::from_query_result(&row, "")?;
-        parties.entry(protocol).or_default().push(city);
-    }
-    Ok(parties)
-}
-
-/// Each city's names in other languages, sorted by language tag.
-pub async fn city_names(
-    db: &impl ConnectionTrait,
-    cities: &[i32],
-) -> Result<HashMap<i32, Vec<entity::city_name::Model>>, DbErr> {
-    use entity::city_name;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-    let rows = city_name::Entity::find()
-        .filter(city_name::Column::CityId.is_in(cities.iter().copied()))
-        .order_by_asc(city_name::Column::Lang)
+/// Every record of the table, by id.
+pub async fn find_all<E: EntityTrait>(db: &impl ConnectionTrait) -> Result<Vec<E::Model>, DbErr> {
+    E::find()
+        .order_by_asc(Expr::col(Alias::new("id")))
         .all(db)
-        .await?;
-    let mut names: HashMap<i32, Vec<city_name::Model>> = HashMap::new();
-    for row in rows {
-        names.entry(row.city_id).or_default().push(row);
-    }
-    Ok(names)
+        .await
 }

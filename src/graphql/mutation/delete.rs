@@ -9,9 +9,10 @@ use crate::graphql::db;
 use crate::graphql::guards::RoleGuard;
 use crate::graphql::node::decode_global_id;
 use crate::interchange::{Kind, ProblemCode};
-use crate::store::Sql;
+use crate::store::cascade::{self, Cascade, Dependent};
+use crate::store::lookup;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use sea_orm::{ConnectionTrait, DatabaseTransaction};
+use sea_orm::DatabaseTransaction;
 use serde_json::Value;
 
 /// Which record to delete: its key or its global id.
@@ -49,240 +50,9 @@ impl DeletePayload {
     }
 }
 
-/// What a cascade does to one kind of dependent.
-#[derive(Clone, Copy)]
-enum Cascade {
-    /// Deletes the dependent too (with its own cascade).
-    Delete,
-    /// Takes the deleted record off the dependent's list: the link table
-    /// and its column that points at the deleted record.
-    Unlink(&'static str, &'static str),
-    /// Moves subtopics up to the deleted topic's parent.
-    Reparent,
-    /// Clears the dependent's reference to the deleted record.
-    Clear(&'static str),
-    /// Never blocks: the database clears the reference by itself
-    /// (`ON DELETE SET NULL`); the dependent's change is recorded.
-    Cleared,
-}
-
-/// Records that refer to a record: what they are, their kind, the
-/// `FROM … WHERE` over alias `x` with the record's id at `?`, and what a
-/// cascade does to them.
-struct Dependent {
-    label: &'static str,
-    kind: Kind,
-    from: &'static str,
-    cascade: Cascade,
-}
-
-const fn dependent(
-    label: &'static str,
-    kind: Kind,
-    from: &'static str,
-    cascade: Cascade,
-) -> Dependent {
-    Dependent {
-        label,
-        kind,
-        from,
-        cascade,
-    }
-}
-
-static CITY_DEPENDENTS: [Dependent; 6] = [
-    dependent(
-        "partnerships",
-        Kind::Partnership,
-        "partnership x WHERE ? IN (x.city_a_id, x.city_b_id)",
-        Cascade::Delete,
-    ),
-    dependent(
-        "visits",
-        Kind::Visit,
-        "visit x WHERE ? IN (x.from_city_id, x.to_city_id)",
-        Cascade::Delete,
-    ),
-    dependent(
-        "hosted events",
-        Kind::Event,
-        "event x WHERE x.host_city_id = ?",
-        Cascade::Delete,
-    ),
-    dependent(
-        "organizations",
-        Kind::Organization,
-        "organization x WHERE x.city_id = ?",
-        Cascade::Delete,
-    ),
-    dependent(
-        "protocols as a party",
-        Kind::Protocol,
-        "protocol x WHERE x.id IN (SELECT protocol_id FROM protocol_party WHERE city_id = ?)",
-        Cascade::Delete,
-    ),
-    dependent(
-        "protocols signed there",
-        Kind::Protocol,
-        "protocol x WHERE x.signed_in_id = ?",
-        Cascade::Clear("signed_in_id"),
-    ),
-];
-
-static TOPIC_DEPENDENTS: [Dependent; 5] = [
-    dependent(
-        "subtopics",
-        Kind::Topic,
-        "topic x WHERE x.parent_id = ?",
-        Cascade::Reparent,
-    ),
-    dependent(
-        "partnerships",
-        Kind::Partnership,
-        "partnership x WHERE x.id IN (SELECT partnership_id FROM partnership_topic WHERE topic_id = ?)",
-        Cascade::Unlink("partnership_topic", "topic_id"),
-    ),
-    dependent(
-        "events",
-        Kind::Event,
-        "event x WHERE x.id IN (SELECT event_id FROM event_topic WHERE topic_id = ?)",
-        Cascade::Unlink("event_topic", "topic_id"),
-    ),
-    dependent(
-        "visits",
-        Kind::Visit,
-        "visit x WHERE x.id IN (SELECT visit_id FROM visit_topic WHERE topic_id = ?)",
-        Cascade::Unlink("visit_topic", "topic_id"),
-    ),
-    dependent(
-        "protocols",
-        Kind::Protocol,
-        "protocol x WHERE x.id IN (SELECT protocol_id FROM protocol_topic WHERE topic_id = ?)",
-        Cascade::Unlink("protocol_topic", "topic_id"),
-    ),
-];
-
-static SOURCE_DEPENDENTS: [Dependent; 6] = [
-    dependent(
-        "cities",
-        Kind::City,
-        "city x WHERE x.id IN (SELECT city_id FROM city_source WHERE source_id = ?)",
-        Cascade::Unlink("city_source", "source_id"),
-    ),
-    dependent(
-        "organizations",
-        Kind::Organization,
-        "organization x WHERE x.id IN (SELECT organization_id FROM organization_source WHERE source_id = ?)",
-        Cascade::Unlink("organization_source", "source_id"),
-    ),
-    dependent(
-        "partnerships",
-        Kind::Partnership,
-        "partnership x WHERE x.id IN (SELECT partnership_id FROM partnership_source WHERE source_id = ?)",
-        Cascade::Unlink("partnership_source", "source_id"),
-    ),
-    dependent(
-        "events",
-        Kind::Event,
-        "event x WHERE x.id IN (SELECT event_id FROM event_source WHERE source_id = ?)",
-        Cascade::Unlink("event_source", "source_id"),
-    ),
-    dependent(
-        "visits",
-        Kind::Visit,
-        "visit x WHERE x.id IN (SELECT visit_id FROM visit_source WHERE source_id = ?)",
-        Cascade::Unlink("visit_source", "source_id"),
-    ),
-    dependent(
-        "protocols",
-        Kind::Protocol,
-        "protocol x WHERE x.id IN (SELECT protocol_id FROM protocol_source WHERE source_id = ?)",
-        Cascade::Unlink("protocol_source", "source_id"),
-    ),
-];
-
-static ORGANIZATION_DEPENDENTS: [Dependent; 1] = [dependent(
-    "visits",
-    Kind::Visit,
-    "visit x WHERE x.id IN (SELECT visit_id FROM visit_organization WHERE organization_id = ?)",
-    Cascade::Unlink("visit_organization", "organization_id"),
-)];
-
-static EVENT_DEPENDENTS: [Dependent; 2] = [
-    dependent(
-        "visits",
-        Kind::Visit,
-        "visit x WHERE x.id IN (SELECT visit_id FROM visit_event WHERE event_id = ?)",
-        Cascade::Unlink("visit_event", "event_id"),
-    ),
-    dependent(
-        "protocols",
-        Kind::Protocol,
-        "protocol x WHERE x.event_id = ?",
-        Cascade::Cleared,
-    ),
-];
-
-static PARTNERSHIP_DEPENDENTS: [Dependent; 2] = [
-    dependent(
-        "visits",
-        Kind::Visit,
-        "visit x WHERE x.partnership_id = ?",
-        Cascade::Cleared,
-    ),
-    dependent(
-        "protocols",
-        Kind::Protocol,
-        "protocol x WHERE x.partnership_id = ?",
-        Cascade::Cleared,
-    ),
-];
-
-static VISIT_DEPENDENTS: [Dependent; 1] = [dependent(
-    "protocols",
-    Kind::Protocol,
-    "protocol x WHERE x.visit_id = ?",
-    Cascade::Cleared,
-)];
-
-/// The dependents of each kind of record; the delete mutations' docs
-/// describe the same in words.
-fn dependents(kind: Kind) -> &'static [Dependent] {
-    match kind {
-        Kind::City => &CITY_DEPENDENTS,
-        Kind::Topic => &TOPIC_DEPENDENTS,
-        Kind::Source => &SOURCE_DEPENDENTS,
-        Kind::Organization => &ORGANIZATION_DEPENDENTS,
-        Kind::Event => &EVENT_DEPENDENTS,
-        Kind::Partnership => &PARTNERSHIP_DEPENDENTS,
-        Kind::Visit => &VISIT_DEPENDENTS,
-        Kind::Protocol => &[],
-    }
-}
-
 /// A record as interchange JSON, for the history; `None` if it is gone.
 async fn snapshot(txn: &DatabaseTransaction, kind: Kind, key: &str) -> Result<Option<Value>> {
     Ok(crate::interchange::one_as_json(txn, kind, key).await?)
-}
-
-/// The ids and keys of the records behind one dependent entry.
-async fn find_dependents(
-    txn: &DatabaseTransaction,
-    dependent: &Dependent,
-    id: i32,
-) -> Result<Vec<(i32, String)>> {
-    let backend = txn.get_database_backend();
-    let (head, tail) = dependent
-        .from
-        .split_once('?')
-        .unwrap_or((dependent.from, ""));
-    let mut sql = Sql::new(format!("SELECT x.id, x.key FROM {head}"));
-    sql.bind(id).push(tail).push(" ORDER BY x.key");
-    txn.query_all_raw(sql.statement(backend))
-        .await?
-        .iter()
-        .map(|row| Ok((row.try_get_by_index(0)?, row.try_get_by_index(1)?)))
-        .collect()
 }
 
 /// "3 visits (a, b, c)": a dependent entry that blocks a plain delete.
@@ -292,35 +62,48 @@ fn describe(label: &str, found: &[(i32, String)]) -> String {
     format!("{} {label} ({}{more})", found.len(), keys.join(", "))
 }
 
-/// Deletes one record inside `txn`, and with `cascade` what depends on it,
-/// collecting the changes. Without `cascade`, the description of what
+/// The records that refer to record `id` of `kind`, per dependent entry;
+/// and the description of those that block a plain delete.
+async fn find_all_dependents(
+    txn: &DatabaseTransaction,
+    kind: Kind,
+    id: i32,
+) -> Result<(Vec<Found>, Vec<String>)> {
+    let mut blocking = Vec::new();
+    let mut found = Vec::new();
+    for dependent in cascade::dependents(kind) {
+        let records = cascade::find_dependents(txn, dependent, id).await?;
+        if !records.is_empty() && dependent.blocks() {
+            blocking.push(describe(dependent.label, &records));
+        }
+        found.push((dependent, records));
+    }
+    Ok((found, blocking))
+}
+
+/// One dependent entry and the `(id, key)` of its records.
+type Found = (&'static Dependent, Vec<(i32, String)>);
+
+/// Deletes one record inside `txn`, and with `cascading` what depends on it,
+/// collecting the changes. Without `cascading`, the description of what
 /// blocks it.
 async fn delete_in(
     txn: &DatabaseTransaction,
     kind: Kind,
     (id, key): (i32, &str),
-    cascade: bool,
+    cascading: bool,
     changes: &mut Vec<RecordChange>,
 ) -> Result<std::result::Result<(), Vec<String>>> {
-    let backend = txn.get_database_backend();
     // Already deleted by another path of the same cascade.
     let Some(before) = snapshot(txn, kind, key).await? else {
         return Ok(Ok(()));
     };
-    let mut blocking = Vec::new();
-    let mut found = Vec::new();
-    for dependent in dependents(kind) {
-        let records = find_dependents(txn, dependent, id).await?;
-        if !records.is_empty() && !matches!(dependent.cascade, Cascade::Cleared) {
-            blocking.push(describe(dependent.label, &records));
-        }
-        found.push((dependent, records));
-    }
-    if !cascade && !blocking.is_empty() {
+    let (found, blocking) = find_all_dependents(txn, kind, id).await?;
+    if !cascading && !blocking.is_empty() {
         return Ok(Err(blocking));
     }
     // Records that stay but change: their state before, for the history.
-    let mut touched: Vec<(Kind, i32, String, Option<Value>)> = Vec::new();
+    let mut touched: Vec<Touched> = Vec::new();
     for (dependent, records) in &found {
         for (dependent_id, dependent_key) in records {
             match dependent.cascade {
@@ -343,48 +126,36 @@ async fn delete_in(
                 }
             }
         }
-        let mut change = match dependent.cascade {
-            Cascade::Unlink(table, column) => {
-                Sql::new(format!("DELETE FROM {table} WHERE {column} = "))
-            }
-            Cascade::Reparent => {
-                let mut sql = Sql::new(
-                    "UPDATE topic SET parent_id = (SELECT parent_id FROM topic WHERE id = ",
-                );
-                sql.bind(id).push(") WHERE parent_id = ");
-                sql
-            }
-            Cascade::Clear(column) => Sql::new(format!(
-                "UPDATE {} SET {column} = NULL WHERE {column} = ",
-                dependent.kind.table()
-            )),
-            Cascade::Delete | Cascade::Cleared => continue,
-        };
-        change.bind(id);
-        txn.execute_raw(change.statement(backend)).await?;
+        cascade::detach_dependents(txn, dependent, id).await?;
     }
-    let mut remove = Sql::new(format!("DELETE FROM {} WHERE id = ", kind.table()));
-    remove.bind(id);
-    txn.execute_raw(remove.statement(backend)).await?;
-    crate::store::search::remove(txn, kind.table(), id).await?;
+    cascade::delete_record(txn, kind, id).await?;
     changes.push(RecordChange::between(
         kind.type_name(),
         key,
         Some(before),
         None,
     ));
+    record_touched(txn, touched, changes).await?;
+    Ok(Ok(()))
+}
+
+/// A record a cascade changed but kept: its kind, id, key and state before.
+type Touched = (Kind, i32, String, Option<Value>);
+
+/// Marks the records a cascade changed as changed, and records their
+/// changes.
+async fn record_touched(
+    txn: &DatabaseTransaction,
+    touched: Vec<Touched>,
+    changes: &mut Vec<RecordChange>,
+) -> Result<()> {
     let now = chrono::Utc::now();
     for (dependent_kind, dependent_id, dependent_key, state) in touched {
         // Gone by another path of the cascade: its deletion is recorded.
         let Some(after) = snapshot(txn, dependent_kind, &dependent_key).await? else {
             continue;
         };
-        let mut stamp = Sql::new(format!(
-            "UPDATE {} SET updated_at = ",
-            dependent_kind.table()
-        ));
-        stamp.bind(now).push(" WHERE id = ").bind(dependent_id);
-        txn.execute_raw(stamp.statement(backend)).await?;
+        cascade::touch(txn, dependent_kind, dependent_id, now).await?;
         changes.push(RecordChange::between(
             dependent_kind.type_name(),
             &dependent_key,
@@ -392,7 +163,7 @@ async fn delete_in(
             Some(after),
         ));
     }
-    Ok(Ok(()))
+    Ok(())
 }
 
 /// Deletes the record of `kind` named by the input, in one transaction.
@@ -418,10 +189,7 @@ async fn delete(ctx: &Context<'_>, kind: Kind, input: DeleteInput) -> Result<Del
         }
     };
     let txn = crate::store::connection::begin_write(db(ctx)).await?;
-    let backend = txn.get_database_backend();
-    let mut find = Sql::new(format!("SELECT id FROM {} WHERE key = ", kind.table()));
-    find.bind(key.clone());
-    let Some(row) = txn.query_one_raw(find.statement(backend)).await? else {
+    let Some(id) = lookup::find_id_by_key(&txn, kind, &key).await? else {
         txn.rollback().await?;
         return Ok(DeletePayload::refused(UserError::new(
             &["input", "key"],
@@ -429,7 +197,6 @@ async fn delete(ctx: &Context<'_>, kind: Kind, input: DeleteInput) -> Result<Del
             format!("no {} with key {key:?}", kind.singular()),
         )));
     };
-    let id: i32 = row.try_get_by_index(0)?;
     let mut changes = Vec::new();
     if let Err(blocking) = delete_in(&txn, kind, (id, &key), input.cascade, &mut changes).await? {
         txn.rollback().await?;

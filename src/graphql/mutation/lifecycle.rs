@@ -5,18 +5,17 @@ use super::UserError;
 use crate::domain::access::Role;
 use crate::domain::changes::RecordChange;
 use crate::domain::lifecycle;
-use crate::domain::vocabulary::PartnershipStatus::{self, *};
+use crate::domain::vocabulary::PartnershipStatus;
 use crate::error::Result;
 use crate::graphql::guards::RoleGuard;
 use crate::graphql::types::partnership::{Partnership, StatusChange};
 use crate::graphql::{db, scalars::PartialDate};
 use crate::interchange::ProblemCode;
+use crate::store::rows;
+use crate::store::status_changes::{self, NewStep};
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use entity::{city, partnership, partnership_status_change as step, protocol, source};
-use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
-};
+use sea_orm::{DatabaseTransaction, EntityTrait};
 use serde_json::json;
 
 /// A step in a partnership's lifecycle.
@@ -82,16 +81,15 @@ fn refusal(path: FieldPath<'_>, field: &str, code: ProblemCode, message: String)
     }
 }
 
-/// The record of `E` whose `key_column` is `key`, or a `NOT_FOUND` user error.
+/// The record of `E` with `key`, or a `NOT_FOUND` user error.
 async fn find_by_key<E: EntityTrait>(
     txn: &DatabaseTransaction,
-    key_column: E::Column,
     key: Option<&str>,
     (path, field): (FieldPath<'_>, &str),
     errors: &mut Vec<UserError>,
 ) -> Result<Option<E::Model>> {
     let Some(key) = key else { return Ok(None) };
-    let found = E::find().filter(key_column.eq(key)).one(txn).await?;
+    let found = rows::find_by_key::<E>(txn, key).await?;
     if found.is_none() {
         errors.push(refusal(
             path,
@@ -103,27 +101,14 @@ async fn find_by_key<E: EntityTrait>(
     Ok(found)
 }
 
-/// Records a lifecycle step inside `txn`: checks it, moves the partnership
-/// and writes the step; the user errors if it is refused (the caller rolls
-/// back).
-pub(super) async fn advance_in(
-    txn: &DatabaseTransaction,
-    input: AdvancePartnershipInput,
+/// Why the step from `current` to the input's status is refused, whatever
+/// its evidence: a change since the client read it, or a transition the
+/// lifecycle does not allow.
+fn check_transition(
+    current: &partnership::Model,
+    input: &AdvancePartnershipInput,
     path: FieldPath<'_>,
-) -> Result<std::result::Result<Step, Vec<UserError>>> {
-    let Some(current) = partnership::Entity::find()
-        .filter(partnership::Column::Key.eq(&input.partnership))
-        .one(txn)
-        .await?
-    else {
-        let message = format!("no partnership with key {:?}", input.partnership);
-        return Ok(Err(vec![refusal(
-            path,
-            "partnership",
-            ProblemCode::NotFound,
-            message,
-        )]));
-    };
+) -> Vec<UserError> {
     let mut errors = Vec::new();
     if let Some(expected) = input.expected_updated_at
         && expected != current.updated_at
@@ -150,30 +135,27 @@ pub(super) async fn advance_in(
             ),
         ));
     }
-    let protocol = find_by_key::<protocol::Entity>(
-        txn,
-        protocol::Column::Key,
-        input.protocol.as_deref(),
-        (path, "protocol"),
-        &mut errors,
-    )
-    .await?;
-    let source = find_by_key::<source::Entity>(
-        txn,
-        source::Column::Key,
-        input.source.as_deref(),
-        (path, "source"),
-        &mut errors,
-    )
-    .await?;
-    let city = match find_by_key::<city::Entity>(
-        txn,
-        city::Column::Key,
-        input.city.as_deref(),
-        (path, "city"),
-        &mut errors,
-    )
-    .await?
+    errors
+}
+
+/// The step to record, without its note: the ids of its protocol, source
+/// and city, each unknown key a `NOT_FOUND` error in `errors` (and a city
+/// that is not one of the partnership's an `INVALID_VALUE`).
+async fn find_evidence(
+    txn: &DatabaseTransaction,
+    current: &partnership::Model,
+    input: &AdvancePartnershipInput,
+    path: FieldPath<'_>,
+    errors: &mut Vec<UserError>,
+) -> Result<NewStep> {
+    let protocol =
+        find_by_key::<protocol::Entity>(txn, input.protocol.as_deref(), (path, "protocol"), errors)
+            .await?;
+    let source =
+        find_by_key::<source::Entity>(txn, input.source.as_deref(), (path, "source"), errors)
+            .await?;
+    let city = match find_by_key::<city::Entity>(txn, input.city.as_deref(), (path, "city"), errors)
+        .await?
     {
         Some(c) if c.id != current.city_a_id && c.id != current.city_b_id => {
             errors.push(refusal(
@@ -186,42 +168,48 @@ pub(super) async fn advance_in(
         }
         found => found,
     };
+    Ok(NewStep {
+        status: input.status,
+        on: input.on,
+        city_id: city.map(|c| c.id),
+        protocol_id: protocol.map(|p| p.id),
+        source_id: source.map(|s| s.id),
+        note: None,
+    })
+}
+
+/// Records a lifecycle step inside `txn`: checks it, moves the partnership
+/// and writes the step; the user errors if it is refused (the caller rolls
+/// back).
+pub(super) async fn advance_in(
+    txn: &DatabaseTransaction,
+    input: AdvancePartnershipInput,
+    path: FieldPath<'_>,
+) -> Result<std::result::Result<Step, Vec<UserError>>> {
+    let Some(current) = rows::find_by_key::<partnership::Entity>(txn, &input.partnership).await?
+    else {
+        let message = format!("no partnership with key {:?}", input.partnership);
+        return Ok(Err(vec![refusal(
+            path,
+            "partnership",
+            ProblemCode::NotFound,
+            message,
+        )]));
+    };
+    let mut errors = check_transition(&current, &input, path);
+    let evidence = find_evidence(txn, &current, &input, path, &mut errors).await?;
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
 
-    let (on, now) = (input.on, chrono::Utc::now());
     let before = json!({ "status": current.status, "establishedOn": current.established_on, "endedOn": current.ended_on });
-    let mut row = current.clone().into_active_model();
-    row.status = Set(input.status.into());
-    if input.status == Active && current.established_on.is_none() {
-        (
-            row.established_on,
-            row.established_on_start,
-            row.established_on_end,
-        ) = (
-            Set(Some(on.to_string())),
-            Set(Some(on.start())),
-            Set(Some(on.end())),
-        );
-    }
-    if matches!(input.status, Suspended | Ended) {
-        (row.ended_on, row.ended_on_start, row.ended_on_end) = (
-            Set(Some(on.to_string())),
-            Set(Some(on.start())),
-            Set(Some(on.end())),
-        );
-    }
-    row.updated_at = Set(now);
-    // Only if nobody changed it since it was read: the check above and
-    // this condition together make concurrent steps one-wins.
-    let written = partnership::Entity::update_many()
-        .set(row)
-        .filter(partnership::Column::Id.eq(current.id))
-        .filter(partnership::Column::UpdatedAt.eq(current.updated_at))
-        .exec(txn)
-        .await?;
-    if written.rows_affected != 1 {
+    let step = NewStep {
+        note: input.note,
+        ..evidence
+    };
+    let Some((updated, recorded)) =
+        status_changes::advance(txn, &current, step, chrono::Utc::now()).await?
+    else {
         let message =
             "the partnership changed while this step was being recorded; read it again".to_owned();
         return Ok(Err(vec![refusal(
@@ -230,28 +218,7 @@ pub(super) async fn advance_in(
             ProblemCode::Conflict,
             message,
         )]));
-    }
-    let updated = partnership::Entity::find_by_id(current.id)
-        .one(txn)
-        .await?
-        .ok_or(sea_orm::DbErr::RecordNotUpdated)?;
-    let recorded = step::ActiveModel {
-        id: NotSet,
-        partnership_id: Set(updated.id),
-        status: Set(input.status.into()),
-        occurred_on: Set(Some(on.to_string())),
-        occurred_on_start: Set(Some(on.start())),
-        occurred_on_end: Set(Some(on.end())),
-        city_id: Set(city.map(|c| c.id)),
-        protocol_id: Set(protocol.map(|p| p.id)),
-        source_id: Set(source.map(|s| s.id)),
-        note: Set(input.note),
-        derived: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(txn)
-    .await?;
+    };
     let after = json!({ "status": updated.status, "establishedOn": updated.established_on, "endedOn": updated.ended_on });
     let change = RecordChange::between("Partnership", &updated.key, Some(before), Some(after));
     Ok(Ok(Step {

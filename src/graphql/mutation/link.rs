@@ -15,11 +15,10 @@ use crate::graphql::node::{Node, decode_global_id, global_id, load};
 use crate::interchange::document::{self as doc, Document};
 use crate::interchange::records::Stored;
 use crate::interchange::{Kind, ProblemCode};
-use crate::store::Sql;
+use crate::store::lookup;
 use async_graphql::{Context, ID, InputObject, Object, OneofObject, SimpleObject};
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction};
-use std::collections::HashSet;
+use sea_orm::DatabaseTransaction;
 
 /// A record, by global id or by its key under its type.
 #[derive(OneofObject)]
@@ -104,23 +103,6 @@ impl RecordRef {
     }
 }
 
-/// The keys of `kind` among `keys` that no record has.
-async fn missing(txn: &DatabaseTransaction, kind: Kind, keys: &[String]) -> Result<Vec<String>> {
-    let mut query = Sql::new(format!("SELECT key FROM {} WHERE key IN (", kind.table()));
-    query.bind_list(keys.iter().cloned()).push(")");
-    let found: HashSet<String> = txn
-        .query_all_raw(query.statement(txn.get_database_backend()))
-        .await?
-        .iter()
-        .filter_map(|row| row.try_get_by_index(0).ok())
-        .collect();
-    Ok(keys
-        .iter()
-        .filter(|k| !found.contains(*k))
-        .cloned()
-        .collect())
-}
-
 /// Applies the input's lists to the record of `R` with `key`; the changes,
 /// or why nothing changed.
 async fn change_lists<R: Stored>(
@@ -132,9 +114,7 @@ async fn change_lists<R: Stored>(
     let write = Write::Update {
         expected_updated_at: input.expected_updated_at,
     };
-    if let Some(error) =
-        check_and_lock(txn, R::KIND.table(), key, &write, &["input", "record"]).await?
-    {
+    if let Some(error) = check_and_lock(txn, R::KIND, key, &write, &["input", "record"]).await? {
         return Ok(Err(vec![error]));
     }
     let Some(mut record) = crate::interchange::one::<R>(txn, key).await? else {
@@ -175,7 +155,7 @@ async fn change_lists<R: Stored>(
         };
         let list = &mut lists[position];
         let unknown = match mode {
-            Mode::Link => missing(txn, kind, keys).await?,
+            Mode::Link => lookup::find_missing_keys(txn, kind, keys).await?,
             Mode::Unlink => Vec::new(),
         };
         for (i, target) in keys.iter().enumerate() {

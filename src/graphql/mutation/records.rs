@@ -10,11 +10,12 @@ use crate::error::Result;
 use crate::graphql::guards::RoleGuard;
 use crate::graphql::{by_key, db};
 use crate::interchange::document::{self as doc, Document};
-use crate::interchange::{ImportError, Problem, ProblemCode};
-use crate::store::Sql;
+use crate::interchange::records::Stored;
+use crate::interchange::{ImportError, Kind, Problem, ProblemCode};
+use crate::store::lookup;
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend};
+use sea_orm::DatabaseTransaction;
 
 /// Whether a write creates a record or replaces one.
 pub(super) enum Write {
@@ -43,30 +44,20 @@ fn user_error(root: &[&str], problem: &Problem) -> UserError {
     error
 }
 
-/// Checks that the record of `table` with `key` does (or, for a create,
+/// Checks that the record of `kind` with `key` does (or, for a create,
 /// does not) exist and has not changed since the client read it; on
 /// PostgreSQL it also locks the row until the transaction ends, so that a
-/// concurrent writer waits and then sees the new `updatedAt` (SQLite's write
-/// transaction already excludes it). `root` is where the input record sits.
+/// concurrent writer waits and then sees the new `updatedAt`. `root` is
+/// where the input record sits.
 pub(super) async fn check_and_lock(
     txn: &DatabaseTransaction,
-    table: &str,
+    kind: Kind,
     key: &str,
     write: &Write,
     root: &[&str],
 ) -> Result<Option<UserError>> {
-    let backend = txn.get_database_backend();
-    let lock = if backend == DbBackend::Postgres {
-        " FOR UPDATE"
-    } else {
-        ""
-    };
-    let mut find = Sql::new(format!("SELECT updated_at FROM {table} WHERE key = "));
-    find.bind(key.to_owned()).push(lock);
-    let stored: Option<DateTime<Utc>> = match txn.query_one_raw(find.statement(backend)).await? {
-        Some(row) => Some(row.try_get_by_index(0)?),
-        None => None,
-    };
+    let stored = lookup::find_updated_at_for_update(txn, kind, key).await?;
+    let table = kind.singular();
     let key_field: Vec<&str> = root.iter().copied().chain(["key"]).collect();
     Ok(match (write, stored) {
         (Write::Create, Some(_)) => Some(UserError::new(
@@ -117,7 +108,7 @@ pub(super) async fn import_in(
 /// Writes one record through the import in a transaction of its own.
 async fn write(
     ctx: &Context<'_>,
-    table: &str,
+    kind: Kind,
     key: &str,
     document: Document,
     write: Write,
@@ -125,7 +116,7 @@ async fn write(
     root: &[&str],
 ) -> Result<Vec<UserError>> {
     let txn = crate::store::connection::begin_write(db(ctx)).await?;
-    if let Some(error) = check_and_lock(&txn, table, key, &write, root).await? {
+    if let Some(error) = check_and_lock(&txn, kind, key, &write, root).await? {
         txn.rollback().await?;
         return Ok(vec![error]);
     }
@@ -175,7 +166,7 @@ macro_rules! record_mutations {
             async fn $create(&self, ctx: &Context<'_>, input: $record) -> Result<$payload> {
                 let key = input.key.clone();
                 let document = Document { $array: vec![input], ..Document::default() };
-                let errors = write(ctx, $table, &key, document, Write::Create, concat!("create", $type_name), &["input"]).await?;
+                let errors = write(ctx, <$record as Stored>::KIND, &key, document, Write::Create, concat!("create", $type_name), &["input"]).await?;
                 let $field = if errors.is_empty() { by_key::<$model>(ctx, key).await?.map($object) } else { None };
                 Ok($payload { $field, user_errors: errors })
             }
@@ -186,7 +177,7 @@ macro_rules! record_mutations {
                 let key = input.$field.key.clone();
                 let document = Document { $array: vec![input.$field], ..Document::default() };
                 let write_kind = Write::Update { expected_updated_at: input.expected_updated_at };
-                let errors = write(ctx, $table, &key, document, write_kind, concat!("update", $type_name), &["input", stringify!($field)]).await?;
+                let errors = write(ctx, <$record as Stored>::KIND, &key, document, write_kind, concat!("update", $type_name), &["input", stringify!($field)]).await?;
                 let $field = if errors.is_empty() { by_key::<$model>(ctx, key).await?.map($object) } else { None };
                 Ok($payload { $field, user_errors: errors })
             }

@@ -15,12 +15,12 @@ use crate::graphql::types::partnership::{Partnership, StatusChange};
 use crate::graphql::types::protocol::Protocol;
 use crate::graphql::types::visit::Visit;
 use crate::graphql::{by_key, db};
-use crate::interchange::ProblemCode;
 use crate::interchange::document::{self as doc, Document};
-use crate::store::Sql;
+use crate::interchange::{Kind, ProblemCode};
+use crate::store::{partnership_pairs, status_changes};
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction};
+use sea_orm::DatabaseTransaction;
 
 /// A delegation visit to record.
 #[derive(InputObject)]
@@ -57,31 +57,6 @@ pub struct SignProtocolPayload {
     pub user_errors: Vec<UserError>,
 }
 
-/// A stored partnership and the keys of its two cities.
-struct Pair {
-    key: String,
-    cities: [String; 2],
-}
-
-/// The partnerships that match `filter` (a condition on `p`, `a` and `b`).
-async fn pairs(txn: &DatabaseTransaction, mut query: Sql) -> Result<Vec<Pair>> {
-    query.push(" ORDER BY p.key");
-    let rows = txn
-        .query_all_raw(query.statement(txn.get_database_backend()))
-        .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Pair {
-                key: row.try_get_by_index(0)?,
-                cities: [row.try_get_by_index(1)?, row.try_get_by_index(2)?],
-            })
-        })
-        .collect()
-}
-
-const PAIRS: &str = "SELECT p.key, a.key, b.key FROM partnership p \
-     JOIN city a ON a.id = p.city_a_id JOIN city b ON b.id = p.city_b_id WHERE ";
-
 /// Fills in the partnership between two cities when there is exactly one,
 /// or checks that the named one is between them. A user error at `field`
 /// if the choice is ambiguous or wrong; an unknown key is left for the
@@ -94,12 +69,9 @@ async fn partnership_between(
 ) -> Result<Option<UserError>> {
     let what = format!("{:?} and {:?}", cities[0], cities[1]);
     if let Some(key) = partnership.as_deref() {
-        let mut query = Sql::new(PAIRS);
-        query.push("p.key = ").bind(key.to_owned());
-        let found = pairs(txn, query).await?;
+        let found = partnership_pairs::find_pair_by_key(txn, key).await?;
         return Ok(found
-            .into_iter()
-            .find(|pair| {
+            .filter(|pair| {
                 let mut theirs = pair.cities.clone();
                 let mut ours = cities.map(str::to_owned);
                 theirs.sort();
@@ -117,18 +89,7 @@ async fn partnership_between(
                 )
             }));
     }
-    let mut query = Sql::new(PAIRS);
-    query
-        .push("(a.key = ")
-        .bind(cities[0].to_owned())
-        .push(" AND b.key = ")
-        .bind(cities[1].to_owned())
-        .push(") OR (a.key = ")
-        .bind(cities[1].to_owned())
-        .push(" AND b.key = ")
-        .bind(cities[0].to_owned())
-        .push(")");
-    let found = pairs(txn, query).await?;
+    let found = partnership_pairs::find_pairs_between(txn, cities).await?;
     Ok(match found.as_slice() {
         [] => None,
         [only] => {
@@ -170,10 +131,11 @@ impl TimelineMutation {
         let key = visit.key.clone();
         let root = ["input", "visit"];
         let txn = crate::store::connection::begin_write(db(ctx)).await?;
-        let mut errors: Vec<UserError> = check_and_lock(&txn, "visit", &key, &Write::Create, &root)
-            .await?
-            .into_iter()
-            .collect();
+        let mut errors: Vec<UserError> =
+            check_and_lock(&txn, Kind::Visit, &key, &Write::Create, &root)
+                .await?
+                .into_iter()
+                .collect();
         let cities = [visit.from_city.as_str(), visit.to_city.as_str()];
         let mut partnership = visit.partnership.clone();
         errors.extend(
@@ -225,7 +187,7 @@ impl TimelineMutation {
         let root = ["input", "protocol"];
         let txn = crate::store::connection::begin_write(db(ctx)).await?;
         let mut errors: Vec<UserError> =
-            check_and_lock(&txn, "protocol", &key, &Write::Create, &root)
+            check_and_lock(&txn, Kind::Protocol, &key, &Write::Create, &root)
                 .await?
                 .into_iter()
                 .collect();
@@ -309,14 +271,9 @@ impl TimelineMutation {
                     if let Some(step) = &advanced {
                         // The recorded step replaces the one import derived
                         // from the same protocol.
-                        let mut derived =
-                            Sql::new("DELETE FROM partnership_status_change WHERE derived = ");
-                        derived
-                            .bind(true)
-                            .push(" AND protocol_id = ")
-                            .bind(step.recorded.protocol_id);
-                        txn.execute_raw(derived.statement(txn.get_database_backend()))
-                            .await?;
+                        if let Some(protocol_id) = step.recorded.protocol_id {
+                            status_changes::delete_derived_of_protocol(&txn, protocol_id).await?;
+                        }
                         changes.push(step.change.clone());
                     }
                     super::commit(ctx, txn, "signProtocol", &changes).await?;

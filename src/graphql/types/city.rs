@@ -278,10 +278,7 @@ async fn translations(ctx: &Context<'_>, city_id: i32) -> Result<Vec<Translation
     Ok(rows
         .unwrap_or_default()
         .into_iter()
-        .map(|row| Translation {
-            lang: row.lang,
-            name: row.name,
-        })
+        .map(|(lang, name)| Translation { lang, name })
         .collect())
 }
 

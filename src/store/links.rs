@@ -1,7 +1,8 @@
 //! The link tables as data: one [`LinkSpec`] per list field of a record, and
 //! the few statements that read and write any of them.
 
-use super::keys::Kind;
+use super::CHUNK;
+use crate::domain::kinds::Kind;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr};
 use std::collections::HashMap;
@@ -102,15 +103,28 @@ link!(
     Source
 );
 
-/// Rows per multi-row statement: well under SQLite's and PostgreSQL's
-/// limits on bound parameters.
-pub const CHUNK: usize = 1000;
-
 /// Target ids per owner id, in list order.
 pub type LinkMap = HashMap<i32, Vec<i32>>;
 
+/// The link maps of a kind of record, by link table name.
+pub type LinkMaps = HashMap<&'static str, LinkMap>;
+
+/// Reads the link tables of `specs`, for the given owners or (with `None`)
+/// for all.
+pub async fn find_link_maps(
+    db: &impl ConnectionTrait,
+    specs: &[&'static LinkSpec],
+    owners: Option<&[i32]>,
+) -> Result<LinkMaps, DbErr> {
+    let mut maps = LinkMaps::new();
+    for spec in specs {
+        maps.insert(spec.table, find_links(db, spec, owners).await?);
+    }
+    Ok(maps)
+}
+
 /// Reads a link table, for the given owners or (with `None`) for all.
-pub async fn load(
+pub async fn find_links(
     db: &impl ConnectionTrait,
     spec: &LinkSpec,
     owners: Option<&[i32]>,
@@ -146,7 +160,7 @@ pub async fn load(
 }
 
 /// Removes every link of the given owners.
-pub async fn delete(
+pub async fn delete_links(
     db: &impl ConnectionTrait,
     spec: &LinkSpec,
     owners: &[i32],
@@ -162,7 +176,7 @@ pub async fn delete(
 }
 
 /// Inserts links, `(owner, targets in order)` each.
-pub async fn insert(
+pub async fn insert_links(
     db: &impl ConnectionTrait,
     spec: &LinkSpec,
     links: &[(i32, Vec<i32>)],
@@ -185,7 +199,9 @@ pub async fn insert(
                 Alias::new("position"),
             ]);
             for (owner, target, position) in chunk {
-                insert.values_panic([(*owner).into(), (*target).into(), (*position).into()]);
+                insert
+                    .values([(*owner).into(), (*target).into(), (*position).into()])
+                    .map_err(super::built)?;
             }
         } else {
             insert.columns([
@@ -193,7 +209,9 @@ pub async fn insert(
                 Alias::new(spec.target_column),
             ]);
             for (owner, target, _) in chunk {
-                insert.values_panic([(*owner).into(), (*target).into()]);
+                insert
+                    .values([(*owner).into(), (*target).into()])
+                    .map_err(super::built)?;
             }
         }
         db.execute(&insert).await?;
