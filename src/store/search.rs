@@ -1,31 +1,13 @@
 //! Searching: a ranked full-text query on either backend (SQLite FTS5 or a
-//! PostgreSQL `tsvector`) behind one function, and the folding that makes
-//! comparisons case-insensitive in any script. [`super::search_index`]
+//! PostgreSQL `tsvector`) behind one function. [`super::search_index`]
 //! keeps the index current.
 
-use super::search_index::search_index;
+use super::search_index::{fold, search_index};
 use crate::domain::kinds::Kind;
 use sea_orm::sea_query::{
     Alias, BinOper, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement,
 };
 use sea_orm::{ConnectionTrait, DbBackend, DbErr};
-
-/// Text folded for case-insensitive comparison in any script.
-pub fn fold(text: &str) -> String {
-    text.trim().to_lowercase()
-}
-
-/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
-pub fn like_escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
-}
 
 /// The words of a query: letters and digits in any script, folded.
 fn words(query: &str) -> Vec<String> {

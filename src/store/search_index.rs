@@ -1,16 +1,33 @@
 //! Keeping the search index current after writes: what text each record
 //! contributes (its name, and the rest), replaced whenever import or a
 //! delete changes the record; and every name of a city, case-folded, for
-//! prefix filters in any script. [`super::search`] queries the index.
+//! prefix filters in any script, with the folding that makes comparisons
+//! case-insensitive. [`super::search`] queries the index.
 
 use super::batched::find_by_ids;
 use super::city_names::find_city_names;
-use super::search::fold;
 use crate::domain::kinds::Kind;
 use entity::{city, event, organization, partnership, protocol, source, topic, visit};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 use std::collections::{BTreeMap, HashMap};
+
+/// Text folded for case-insensitive comparison in any script.
+pub fn fold(text: &str) -> String {
+    text.trim().to_lowercase()
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+pub fn like_escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
 
 /// The SQLite rowid of an entry: kind and id in one integer, so that an
 /// entry can be replaced without scanning the unindexed columns.

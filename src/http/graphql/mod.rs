@@ -27,12 +27,27 @@ use super::{AppState, client_address, graphiql, ws};
 use crate::error::ErrorCode;
 use crate::graphql::{Caller, Client, CostReport, Executed, Transport, did_not_run};
 use crate::metrics::{Outcome, RequestRecord};
+use axum::body::Body;
 use axum::extract::{RawQuery, Request, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Response};
 use media::MediaType;
-use request::Batch;
+use request::{Batch, Unread};
 use std::net::IpAddr;
+
+/// The operations of a POST: one JSON object, or an array of at most
+/// `max_batch` of them, or the same with files in a multipart body.
+async fn from_post(headers: &HeaderMap, body: Body, max_batch: usize) -> Result<Batch, Unread> {
+    if upload::is_multipart(headers) {
+        return upload::from_multipart(headers, body, max_batch).await;
+    }
+    // The body limit layer refuses a body over the limit that says its
+    // length up front; one sent in chunks fails here as it passes it.
+    let body = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .map_err(|error| Unread::body(&error))?;
+    Ok(request::from_json(headers, &body, max_batch)?)
+}
 
 /// `POST /graphql`: one operation or a batch, as JSON or as a multipart
 /// form with files.
@@ -42,7 +57,7 @@ pub async fn post(State(state): State<AppState>, request: Request) -> Response {
     let Some(media) = MediaType::negotiate(&parts.headers) else {
         return media::not_acceptable();
     };
-    match request::from_post(&parts.headers, body, state.max_batch).await {
+    match from_post(&parts.headers, body, state.max_batch).await {
         Ok(batch) => {
             respond(
                 &state,

@@ -21,9 +21,8 @@
 use super::media::MediaType;
 use super::response;
 use super::status::{Refused, status};
-use super::upload;
 use crate::error::ErrorCode;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
@@ -120,20 +119,6 @@ impl Unread {
     }
 }
 
-/// The operations of a POST: one JSON object, or an array of at most
-/// `max_batch` of them, or the same with files in a multipart body.
-pub async fn from_post(headers: &HeaderMap, body: Body, max_batch: usize) -> Result<Batch, Unread> {
-    if upload::is_multipart(headers) {
-        return upload::from_multipart(headers, body, max_batch).await;
-    }
-    // The body limit layer refuses a body over the limit that says its
-    // length up front; one sent in chunks fails here as it passes it.
-    let body = axum::body::to_bytes(body, usize::MAX)
-        .await
-        .map_err(|error| Unread::body(&error))?;
-    Ok(from_json(headers, &body, max_batch)?)
-}
-
 /// What kind of JSON value this is, for messages.
 fn kind(value: &Value) -> &'static str {
     match value {
@@ -227,7 +212,7 @@ pub fn check_batch_size(len: usize, max_batch: usize) -> Result<(), BadRequest> 
 }
 
 /// The operations of a JSON POST body.
-fn from_json(headers: &HeaderMap, body: &Bytes, max_batch: usize) -> Result<Batch, BadRequest> {
+pub fn from_json(headers: &HeaderMap, body: &Bytes, max_batch: usize) -> Result<Batch, BadRequest> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

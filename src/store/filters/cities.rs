@@ -17,7 +17,7 @@ pub fn region(region: &str) -> Filter<city::Model> {
 pub fn name_starts_with(prefix: &str) -> Filter<city::Model> {
     let pattern = format!(
         "{}%",
-        crate::store::search::like_escape(&crate::store::search::fold(prefix))
+        crate::store::search_index::like_escape(&crate::store::search_index::fold(prefix))
     );
     let names = Query::select()
         .expr(Expr::val(1))
