@@ -5,7 +5,7 @@ use super::document::{City, Document};
 use super::keys::{Keys, Kind};
 use super::problems::Problems;
 use super::records::{Related, Stored};
-use super::status_steps;
+use super::status_changes;
 use super::{resolve, validate};
 use crate::domain::changes::RecordChange;
 use crate::store::city_names::{self, CityNames};
@@ -188,7 +188,7 @@ pub async fn import_in(
     }
     dirty_partnerships.sort_unstable();
     dirty_partnerships.dedup();
-    status_steps::rebuild_derived(txn, &dirty_partnerships, now).await?;
+    status_changes::rebuild_derived(txn, &dirty_partnerships, now).await?;
 
     for (kind, written) in [
         (Kind::Source, &sources),

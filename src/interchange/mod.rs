@@ -11,7 +11,7 @@ mod parse;
 mod problems;
 pub(crate) mod records;
 mod resolve;
-mod status_steps;
+mod status_changes;
 mod validate;
 
 pub use document::Document;

@@ -90,7 +90,7 @@ pub mod partnerships {
 }
 
 /// Orders of a partnership's status steps.
-pub mod status_steps {
+pub mod status_changes {
     use super::*;
 
     /// In date order; undated steps last, in the order they were recorded.

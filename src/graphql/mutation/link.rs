@@ -5,7 +5,7 @@
 //! key leaves the record untouched.
 
 use super::UserError;
-use super::records::{Write, check_and_lock, import_in};
+use super::create_update::{Write, check_and_lock, import_in};
 use crate::domain::access::Role;
 use crate::domain::changes::RecordChange;
 use crate::error::Result;

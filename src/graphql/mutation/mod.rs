@@ -3,15 +3,15 @@
 //! while authentication and authorization failures are top-level errors.
 //! Each mutation runs in one transaction and is recorded in the history.
 
+mod actions;
+mod advance;
+mod api_keys;
+mod create_update;
 mod delete;
 mod import;
-mod keys;
-mod lifecycle;
 mod link;
-mod records;
-mod timeline;
 
-pub use keys::KeyQuery;
+pub use api_keys::KeyQuery;
 
 use crate::interchange::{Problem, ProblemCode};
 use async_graphql::SimpleObject;
@@ -20,19 +20,19 @@ use async_graphql::SimpleObject;
 #[derive(async_graphql::MergedObject, Default)]
 pub struct Mutation(
     import::ImportMutation,
-    lifecycle::LifecycleMutation,
-    timeline::TimelineMutation,
+    advance::LifecycleMutation,
+    actions::TimelineMutation,
     link::LinkMutation,
-    records::CityMutation,
-    records::PartnershipMutation,
-    records::VisitMutation,
-    records::ProtocolMutation,
-    records::EventMutation,
-    records::TopicMutation,
-    records::OrganizationMutation,
-    records::SourceMutation,
+    create_update::CityMutation,
+    create_update::PartnershipMutation,
+    create_update::VisitMutation,
+    create_update::ProtocolMutation,
+    create_update::EventMutation,
+    create_update::TopicMutation,
+    create_update::OrganizationMutation,
+    create_update::SourceMutation,
     delete::DeleteMutation,
-    keys::KeyMutation,
+    api_keys::KeyMutation,
 );
 
 /// A problem with the input the client can fix.

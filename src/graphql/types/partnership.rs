@@ -96,7 +96,7 @@ impl Partnership {
             self.0.id,
             &PARTNERSHIP_STATUS_HISTORY,
             Filter::everything(),
-            orderings::status_steps::BY_DATE,
+            orderings::status_changes::BY_DATE,
             page,
             StatusChange,
         )

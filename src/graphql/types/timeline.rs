@@ -106,7 +106,7 @@ pub async fn timeline(
         id,
         &PARTNERSHIP_STATUS_HISTORY,
         &Filter::everything(),
-        orderings::status_steps::BY_ID,
+        orderings::status_changes::BY_ID,
         MAX_PER_KIND,
     )
     .await?;

@@ -5,8 +5,8 @@
 //! partnership's lifecycle step in the same transaction.
 
 use super::UserError;
-use super::lifecycle::{AdvancePartnershipInput, advance_in};
-use super::records::{VisitPayload, Write, check_and_lock, import_in};
+use super::advance::{AdvancePartnershipInput, advance_in};
+use super::create_update::{VisitPayload, Write, check_and_lock, import_in};
 use crate::domain::access::Role;
 use crate::domain::vocabulary::PartnershipStatus;
 use crate::error::Result;
