@@ -1,6 +1,9 @@
 //! Checks a parsed document on its own, before it meets the database: key
 //! formats, value ranges, date order, duplicates, lists. References and the
 //! topic tree are checked by `resolve`, which needs the database too.
+//!
+//! Over 400 lines: one checker over every field of every kind of record,
+//! so that each rule is written once and names its place the same way.
 
 use super::countries::is_country_code;
 use super::document::{City, Document, Event, Partnership, Protocol, Source, Visit};

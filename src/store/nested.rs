@@ -2,6 +2,9 @@
 //! one statement (`ROW_NUMBER() OVER (PARTITION BY parent …)`), so a query
 //! level costs one statement however many parents it has; and per-parent
 //! counts.
+//!
+//! Over 400 lines: the statement, its shapes per backend and the reading
+//! of its rows are one piece; most of it is why each shape was chosen.
 
 use super::batched::by_ids;
 use super::filters::{Filter, T, both, t};

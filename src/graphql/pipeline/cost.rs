@@ -16,6 +16,9 @@
 //! counts as a page of 100, the most a page may hold; the pairs the schema
 //! guarantees (a partnership's two cities, a protocol's two parties) as 2.
 //! Lists of scalars cost nothing of their own.
+//!
+//! Over 400 lines: the formula, its walk over a document's fragments and
+//! aliases, and the schema index it reads are one piece, tested together.
 
 use async_graphql::parser::types::{
     BaseType, ExecutableDocument, Field, OperationDefinition, OperationType, Selection,
