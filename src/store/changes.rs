@@ -111,9 +111,8 @@ pub async fn find_changes_page(
     select
         .and_where(Expr::col(("c", change::Column::ChangeSetId)).eq(change_set))
         .and_where(Expr::col(("c", change::Column::Id)).gt(after))
-        .order_by(("c", change::Column::Id), Order::Asc)
-        .limit(limit);
-    ChangeRow::find_by_statement(db.get_database_backend().build(&select))
+        .order_by(("c", change::Column::Id), Order::Asc);
+    ChangeRow::find_by_statement(super::limited(db.get_database_backend(), &select, limit))
         .all(db)
         .await
 }

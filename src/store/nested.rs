@@ -15,7 +15,7 @@ use sea_orm::sea_query::{
     Alias, Asterisk, Condition, Expr, ExprTrait, Func, JoinType, Order, OverStatement, Query,
     SelectStatement, UnionType, WindowStatement,
 };
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement};
 use std::collections::HashMap;
 
 /// The question every parent of a nested list asks: which relation, which
@@ -225,7 +225,7 @@ fn pages_statement<M: Record>(
     backend: DbBackend,
     request: &PageRequest<M>,
     parents: &[i32],
-) -> SelectStatement {
+) -> Statement {
     let limit = request.limit as u64;
     let children = || {
         Children::of(
@@ -242,8 +242,7 @@ fn pages_statement<M: Record>(
         for (expr, order) in &request.order {
             select.order_by_expr(expr.clone(), order.clone());
         }
-        select.limit(limit);
-        return select;
+        return super::limited(backend, &select, limit);
     }
     let numbered_pairs = || {
         let Children {
@@ -255,15 +254,18 @@ fn pages_statement<M: Record>(
         numbered(&mut select, parent, &request.order);
         select
     };
-    let below_limit = Expr::col(("x", "tw_rn")).lte(limit);
+    // The limit in the text, as for [`super::limited`]: SQLite would
+    // prepare the statement again whenever a bound limit is bound.
+    let below_limit = Expr::col(("x", "tw_rn")).lte(Expr::cust(limit.to_string()));
     if shared_children(request.relation, parents) {
-        return Query::select()
-            .columns([("x", "tw_parent"), ("x", "tw_child"), ("x", "tw_rn")])
-            .from_subquery(numbered_pairs(), "x")
-            .and_where(below_limit)
-            .to_owned();
+        return backend.build(
+            Query::select()
+                .columns([("x", "tw_parent"), ("x", "tw_child"), ("x", "tw_rn")])
+                .from_subquery(numbered_pairs(), "x")
+                .and_where(below_limit),
+        );
     }
-    match backend {
+    let select = match backend {
         // SQLite's window copies every column of every row into a temporary
         // table, twice: numbering only (parent, child) pairs and joining
         // the rows back takes a third less time (Q2 of the benchmark).
@@ -298,7 +300,8 @@ fn pages_statement<M: Record>(
                 .and_where(below_limit)
                 .to_owned()
         }
-    }
+    };
+    backend.build(&select)
 }
 
 /// Rows of several pages, `(parent, number in its page, row)` in any order,
@@ -357,7 +360,7 @@ pub async fn pages<M: Record>(
 ) -> Result<HashMap<i32, Vec<M>>, DbErr> {
     let backend = db.get_database_backend();
     let select = pages_statement(backend, request, parents);
-    let rows = db.query_all(&select).await?;
+    let rows = db.query_all_raw(select).await?;
     if shared_children(request.relation, parents) {
         return shared_pages(db, &rows).await;
     }

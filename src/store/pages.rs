@@ -195,8 +195,8 @@ pub async fn page<M: Record>(
     for (expr, order) in window.order(ordering) {
         select.order_by_expr(expr, order);
     }
-    select.limit(window.limit() as u64);
-    let rows = db.query_all(&select).await?;
+    let statement = super::limited(db.get_database_backend(), &select, window.limit() as u64);
+    let rows = db.query_all_raw(statement).await?;
     Ok(rows
         .iter()
         .map(|row| M::from_query_result(row, ""))

@@ -39,8 +39,12 @@ pub async fn search(
     if words.is_empty() {
         return Ok(Vec::new());
     }
-    let select = hits(db.get_database_backend(), &words, types, after, limit);
-    let rows = db.query_all(&select).await?;
+    let backend = db.get_database_backend();
+    let select = hits(backend, &words, types, after);
+    let limit = u64::try_from(limit).unwrap_or(u64::MAX);
+    let rows = db
+        .query_all_raw(super::limited(backend, &select, limit))
+        .await?;
     let mut hits = Vec::with_capacity(rows.len());
     for row in rows {
         let kind: i64 = row
@@ -58,13 +62,13 @@ pub async fn search(
 }
 
 /// The statement behind [`search`]: the ranked matches of `words`, of the
-/// given kinds (all if none), after the cursor, `limit` of them.
+/// given kinds (all if none), after the cursor, in order (the caller
+/// limits them).
 fn hits(
     backend: DbBackend,
     words: &[String],
     types: &[Kind],
     after: Option<(f64, i16, i32)>,
-    limit: usize,
 ) -> SelectStatement {
     let s = Alias::new("s");
     let column = |name: &str| Expr::col((s.clone(), Alias::new(name)));
@@ -81,8 +85,7 @@ fn hits(
     select
         .order_by((s.clone(), Alias::new("rank")), Order::Asc)
         .order_by((s.clone(), Alias::new("record_kind")), Order::Asc)
-        .order_by((s, Alias::new("record_id")), Order::Asc)
-        .limit(u64::try_from(limit).unwrap_or(u64::MAX));
+        .order_by((s, Alias::new("record_id")), Order::Asc);
     select
 }
 
@@ -158,17 +161,16 @@ mod tests {
             &words,
             &[Kind::Visit],
             Some((-1.5, 3, 7)),
-            20,
         );
         assert_eq!(
             select.build(SqliteQueryBuilder).0,
-            r#"SELECT "s"."record_kind", "s"."record_id", "s"."rank" FROM (SELECT "record_kind", "record_id", bm25(search_index, 0.0, 0.0, 10.0, 1.0) AS "rank" FROM "search_index" WHERE "search_index" MATCH ?) AS "s" WHERE "s"."record_kind" IN (?) AND ("s"."rank" > ? OR ("s"."rank" = ? AND ("s"."record_kind" > ? OR ("s"."record_kind" = ? AND "s"."record_id" > ?)))) ORDER BY "s"."rank" ASC, "s"."record_kind" ASC, "s"."record_id" ASC LIMIT ?"#
+            r#"SELECT "s"."record_kind", "s"."record_id", "s"."rank" FROM (SELECT "record_kind", "record_id", bm25(search_index, 0.0, 0.0, 10.0, 1.0) AS "rank" FROM "search_index" WHERE "search_index" MATCH ?) AS "s" WHERE "s"."record_kind" IN (?) AND ("s"."rank" > ? OR ("s"."rank" = ? AND ("s"."record_kind" > ? OR ("s"."record_kind" = ? AND "s"."record_id" > ?)))) ORDER BY "s"."rank" ASC, "s"."record_kind" ASC, "s"."record_id" ASC"#
         );
         let (sql, values) =
-            hits(DbBackend::Postgres, &words, &[], None, 20).build(PostgresQueryBuilder);
+            hits(DbBackend::Postgres, &words, &[], None).build(PostgresQueryBuilder);
         assert_eq!(
             sql,
-            r#"SELECT "s"."record_kind", "s"."record_id", "s"."rank" FROM (SELECT "record_kind", "record_id", -(ts_rank('{0.1, 0.2, 0.4, 1.0}', document, q)::float8) AS "rank" FROM "search_index", to_tsquery('simple', $1) AS "q" WHERE document @@ q) AS "s" ORDER BY "s"."rank" ASC, "s"."record_kind" ASC, "s"."record_id" ASC LIMIT $2"#
+            r#"SELECT "s"."record_kind", "s"."record_id", "s"."rank" FROM (SELECT "record_kind", "record_id", -(ts_rank('{0.1, 0.2, 0.4, 1.0}', document, q)::float8) AS "rank" FROM "search_index", to_tsquery('simple', $1) AS "q" WHERE document @@ q) AS "s" ORDER BY "s"."rank" ASC, "s"."record_kind" ASC, "s"."record_id" ASC"#
         );
         assert_eq!(values.0[0], "cerebral:* & palsy:*".into());
     }
