@@ -4,12 +4,12 @@
 use super::document::{City, Document};
 use super::keys::{Keys, Kind};
 use super::problems::Problems;
-use super::records::{Related, Stored};
+use super::records::{self, Histories, Related, Stored};
 use super::status_changes;
 use super::{resolve, validate};
 use crate::domain::changes::RecordChange;
 use crate::store::city_names::{self, CityNames};
-use crate::store::{links, rows, search_index, write};
+use crate::store::{links, rows, search_index, status_changes as stored_steps, write};
 use sea_orm::{
     DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel,
     prelude::DateTimeUtc,
@@ -146,13 +146,15 @@ pub async fn import_in(
     document: &Document,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<(ImportReport, Vec<RecordChange>), ImportError> {
-    let mut problems = Problems::default();
-    validate::validate(document, &mut problems);
-    if !problems.is_empty() {
-        return Err(ImportError::Invalid(problems));
-    }
+    // Every stage reports, so that one pass finds all of a file's problems:
+    // shape (from parsing), values and uniqueness, then references, cycles
+    // and pairs against the database.
+    let mut later = Problems::default();
+    validate::validate(document, &mut later);
     let mut keys = Keys::default();
-    resolve::resolve(txn, document, &mut keys, &mut problems).await?;
+    resolve::resolve(txn, document, &mut keys, &mut later).await?;
+    let mut problems = document.unread.problems.clone();
+    problems.append(later, |text| document.unread.place(text));
     if !problems.is_empty() {
         return Err(ImportError::Invalid(problems));
     }
@@ -179,13 +181,29 @@ pub async fn import_in(
     let visits = writer.upsert(&document.visits).await?;
     let protocols = writer.upsert(&document.protocols).await?;
 
-    // A partnership's derived history depends on its protocols too.
+    // A history given in the document replaces the stored one; the others
+    // are derived, and depend on the partnership's protocols too.
+    let given: Vec<(i32, &[super::document::StatusStep])> = partnerships
+        .iter()
+        .filter_map(|(id, index)| {
+            let history = document.partnerships[*index].status_history.as_deref()?;
+            Some((*id, history))
+        })
+        .collect();
+    status_changes::replace_given(txn, &given, &writer.keys, now).await?;
+    let with_history: std::collections::HashSet<i32> = document
+        .partnerships
+        .iter()
+        .filter(|p| p.status_history.is_some())
+        .map(|p| writer.keys.id(Kind::Partnership, &p.key))
+        .collect();
     let mut dirty_partnerships = ids(&partnerships);
     for (_, index) in &protocols {
         if let Some(key) = &document.protocols[*index].partnership {
             dirty_partnerships.push(writer.keys.id(Kind::Partnership, key));
         }
     }
+    dirty_partnerships.retain(|id| !with_history.contains(id));
     dirty_partnerships.sort_unstable();
     dirty_partnerships.dedup();
     status_changes::rebuild_derived(txn, &dirty_partnerships, now).await?;
@@ -290,10 +308,16 @@ impl Writer<'_> {
         } else {
             CityNames::new()
         };
+        let histories = if R::KIND == Kind::Partnership {
+            records::histories(stored_steps::find_histories(self.txn, Some(&stored_ids)).await?)
+        } else {
+            Histories::new()
+        };
         let related = Related {
             keys: &self.keys,
             links: &link_maps,
             names: &names,
+            histories: &histories,
         };
         let (mut updated, mut new) = (Vec::new(), Vec::new());
         for (index, record) in records.iter().enumerate() {
@@ -307,7 +331,8 @@ impl Writer<'_> {
                 new.push(index);
                 continue;
             };
-            let (before, after) = (R::from_row(row, &related), record.normalized());
+            let (mut before, after) = (R::from_row(row, &related), record.normalized());
+            R::compared_with(&mut before, &after);
             if before == after {
                 counts.unchanged += 1;
                 continue;
