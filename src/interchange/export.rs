@@ -6,7 +6,7 @@ use super::document::{self as doc, Document, FORMAT_VERSION};
 use super::keys::{Keys, Kind};
 use super::records::{self, Histories, Related, Stored};
 use crate::store::city_names::{self, CityNames};
-use crate::store::{links, lookup, rows, status_changes};
+use crate::store::{links, lookup, rows};
 use sea_orm::{ConnectionTrait, DbErr};
 
 /// Reads the whole database as one document.
@@ -17,7 +17,7 @@ pub async fn export(db: &impl ConnectionTrait) -> Result<Document, DbErr> {
             .insert_all(lookup::find_all_keys(db, kind).await?);
     }
     let names = city_names::find_city_names(db, None).await?;
-    let histories = records::histories(status_changes::find_histories(db, None).await?);
+    let histories = records::stored_histories(db, Kind::Partnership, None).await?;
     let related = (&keys, &names, &histories);
     Ok(Document {
         version: FORMAT_VERSION,
@@ -51,11 +51,7 @@ pub async fn one<R: Stored>(db: &impl ConnectionTrait, key: &str) -> Result<Opti
             .flat_map(|map| map.values().flatten());
         wanted.extend(targets.map(|target| (spec.target, *target)));
     }
-    let histories = if R::KIND == Kind::Partnership {
-        records::histories(status_changes::find_histories(db, Some(&[id])).await?)
-    } else {
-        Histories::new()
-    };
+    let histories = records::stored_histories(db, R::KIND, Some(&[id])).await?;
     for (step, sources) in histories.values().flatten() {
         wanted.extend(step.protocol_id.map(|id| (Kind::Protocol, id)));
         wanted.extend(step.city_id.map(|id| (Kind::City, id)));

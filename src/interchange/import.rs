@@ -4,12 +4,12 @@
 use super::document::{City, Document};
 use super::keys::{Keys, Kind};
 use super::problems::Problems;
-use super::records::{self, Histories, Related, Stored};
+use super::records::{self, Related, Stored};
 use super::status_changes;
 use super::{resolve, validate};
 use crate::domain::changes::RecordChange;
 use crate::store::city_names::{self, CityNames};
-use crate::store::{links, rows, search_index, status_changes as stored_steps, write};
+use crate::store::{links, rows, search_index, write};
 use sea_orm::{
     DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel,
     prelude::DateTimeUtc,
@@ -181,32 +181,14 @@ pub async fn import_in(
     let visits = writer.upsert(&document.visits).await?;
     let protocols = writer.upsert(&document.protocols).await?;
 
-    // A history given in the document replaces the stored one; the others
-    // are derived, and depend on the partnership's protocols too.
-    let given: Vec<(i32, &[super::document::StatusStep])> = partnerships
-        .iter()
-        .filter_map(|(id, index)| {
-            let history = document.partnerships[*index].status_history.as_deref()?;
-            Some((*id, history))
-        })
-        .collect();
-    status_changes::replace_given(txn, &given, &writer.keys, now).await?;
-    let with_history: std::collections::HashSet<i32> = document
-        .partnerships
-        .iter()
-        .filter(|p| p.status_history.is_some())
-        .map(|p| writer.keys.id(Kind::Partnership, &p.key))
-        .collect();
-    let mut dirty_partnerships = ids(&partnerships);
-    for (_, index) in &protocols {
-        if let Some(key) = &document.protocols[*index].partnership {
-            dirty_partnerships.push(writer.keys.id(Kind::Partnership, key));
-        }
-    }
-    dirty_partnerships.retain(|id| !with_history.contains(id));
-    dirty_partnerships.sort_unstable();
-    dirty_partnerships.dedup();
-    status_changes::rebuild_derived(txn, &dirty_partnerships, now).await?;
+    status_changes::update(
+        txn,
+        document,
+        (&partnerships, &protocols),
+        &writer.keys,
+        now,
+    )
+    .await?;
 
     for (kind, written) in [
         (Kind::Source, &sources),
@@ -308,11 +290,7 @@ impl Writer<'_> {
         } else {
             CityNames::new()
         };
-        let histories = if R::KIND == Kind::Partnership {
-            records::histories(stored_steps::find_histories(self.txn, Some(&stored_ids)).await?)
-        } else {
-            Histories::new()
-        };
+        let histories = records::stored_histories(self.txn, R::KIND, Some(&stored_ids)).await?;
         let related = Related {
             keys: &self.keys,
             links: &link_maps,

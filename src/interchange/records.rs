@@ -9,6 +9,7 @@ use super::keys::{Keys, Kind};
 use crate::domain::partial_date::PartialDate;
 use crate::store::city_names::CityNames;
 use crate::store::links::{self, LinkMaps, LinkSpec};
+use crate::store::status_changes;
 use entity::{
     city, event, organization, partnership, partnership_status_change, protocol, source, topic,
     visit,
@@ -31,8 +32,21 @@ pub struct Related<'a> {
 /// Status steps and the ids of the sources each cites, by partnership id.
 pub type Histories = HashMap<i32, Vec<(partnership_status_change::Model, Vec<i32>)>>;
 
+/// The stored histories of the given records (or of all) when they are
+/// partnerships; none for other kinds.
+pub async fn stored_histories(
+    db: &impl sea_orm::ConnectionTrait,
+    kind: Kind,
+    ids: Option<&[i32]>,
+) -> Result<Histories, sea_orm::DbErr> {
+    if kind != Kind::Partnership {
+        return Ok(Histories::new());
+    }
+    Ok(histories(status_changes::find_histories(db, ids).await?))
+}
+
 /// Groups steps read in history order by partnership.
-pub fn histories(steps: Vec<(partnership_status_change::Model, Vec<i32>)>) -> Histories {
+fn histories(steps: Vec<(partnership_status_change::Model, Vec<i32>)>) -> Histories {
     let mut by_partnership = Histories::new();
     for (step, sources) in steps {
         by_partnership

@@ -8,7 +8,7 @@
 //! derives the rest from its dates and signed protocols (steps marked
 //! `derived`, rebuilt on every import), never a step the lifecycle forbids.
 
-use super::document::StatusStep;
+use super::document::{Document, StatusStep};
 use super::keys::{Keys, Kind};
 use crate::domain::lifecycle::{allowed, reachable};
 use crate::domain::partial_date::PartialDate;
@@ -17,10 +17,49 @@ use crate::store::status_changes::{self, HistoryStep};
 use crate::store::{CHUNK, batched};
 use entity::{partnership, partnership_status_change as step, protocol};
 use sea_orm::{ConnectionTrait, DbErr, prelude::DateTimeUtc};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+/// Records an import wrote: `(id, index in the document)` each.
+type Written = [(i32, usize)];
+
+/// Brings histories up to date after an import wrote the given
+/// partnerships and protocols: a history the document gives replaces the stored one; the others are
+/// derived again, as are those of the partnerships whose protocols changed.
+pub async fn update(
+    db: &impl ConnectionTrait,
+    document: &Document,
+    (partnerships, protocols): (&Written, &Written),
+    keys: &Keys,
+    now: DateTimeUtc,
+) -> Result<(), DbErr> {
+    let given: Vec<(i32, &[StatusStep])> = partnerships
+        .iter()
+        .filter_map(|(id, index)| {
+            let history = document.partnerships[*index].status_history.as_deref()?;
+            Some((*id, history))
+        })
+        .collect();
+    replace_given(db, &given, keys, now).await?;
+    let with_history: HashSet<i32> = document
+        .partnerships
+        .iter()
+        .filter(|p| p.status_history.is_some())
+        .map(|p| keys.id(Kind::Partnership, &p.key))
+        .collect();
+    let mut dirty: Vec<i32> = partnerships.iter().map(|(id, _)| *id).collect();
+    for (_, index) in protocols {
+        if let Some(key) = &document.protocols[*index].partnership {
+            dirty.push(keys.id(Kind::Partnership, key));
+        }
+    }
+    dirty.retain(|id| !with_history.contains(id));
+    dirty.sort_unstable();
+    dirty.dedup();
+    rebuild_derived(db, &dirty, now).await
+}
 
 /// Replaces the whole history of each partnership with the one given.
-pub async fn replace_given(
+async fn replace_given(
     db: &impl ConnectionTrait,
     given: &[(i32, &[StatusStep])],
     keys: &Keys,
@@ -56,7 +95,7 @@ pub async fn replace_given(
 
 /// Replaces the derived steps of the given partnerships, fitting them
 /// around the steps recorded for them.
-pub async fn rebuild_derived(
+async fn rebuild_derived(
     db: &impl ConnectionTrait,
     partnership_ids: &[i32],
     now: DateTimeUtc,
