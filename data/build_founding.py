@@ -18,6 +18,7 @@ Python 3.11, standard library only. Check the result with check_founding.py.
 from __future__ import annotations
 
 import argparse
+import calendar
 import csv
 import json
 import re
@@ -37,7 +38,7 @@ FIELDS = {
                "latitude", "longitude", "timezone", "wikidataId", "sources"],
     "organizations": ["key", "name", "kind", "city", "sources"],
     "partnerships": ["key", "cities", "kind", "status", "proposedOn", "establishedOn", "endedOn",
-                     "notes", "topics", "sources"],
+                     "statusHistory", "notes", "topics", "sources"],
     "events": ["key", "name", "kind", "hostCity", "startDate", "endDate", "description", "topics",
                "sources"],
     "visits": ["key", "fromCity", "toCity", "startDate", "endDate", "partnership",
@@ -48,6 +49,18 @@ FIELDS = {
 }
 # Key lists whose order carries no meaning: sorted. (`cities` and `parties` keep their order.)
 SORTED_LISTS = {"topics", "sources", "events", "organizations"}
+STEP_FIELDS = ["status", "on", "protocol", "city", "note", "sources"]
+
+# The lifecycle (src/domain/lifecycle.rs): forward through these, a repeated INTENT_SIGNED,
+# ACTIVE <-> SUSPENDED, ACTIVE or SUSPENDED -> ENDED.
+LIFECYCLE = ["PROPOSED", "INTENT_SIGNED", "AGREEMENT_SIGNED", "ACTIVE"]
+
+
+def allowed(before: str, after: str) -> bool:
+    if (before, after) in {("INTENT_SIGNED", "INTENT_SIGNED"), ("ACTIVE", "SUSPENDED"),
+                           ("SUSPENDED", "ACTIVE"), ("ACTIVE", "ENDED"), ("SUSPENDED", "ENDED")}:
+        return True
+    return before in LIFECYCLE and after in LIFECYCLE and LIFECYCLE.index(after) > LIFECYCLE.index(before)
 
 # --------------------------------------------------------------------------------------------
 # Hand-curated data
@@ -452,6 +465,92 @@ FOUNDING_PARTNERSHIP = "murmansk-harbin"
 # Helpers
 # --------------------------------------------------------------------------------------------
 
+# Endings and freezes one side took before (or without) the other: the steps with `city`, from
+# the partnership's notes and their sources. The lifecycle has no second ENDED, so a twinning
+# one council ended before the other is SUSPENDED by the first side, ENDED by the second.
+SIDE_STEPS = {
+    "murmansk-akureyri": [
+        {"status": "SUSPENDED", "on": "2022-11-15", "city": "akureyri",
+         "note": "Akureyri town council decided to end the twinning; Murmansk had not yet.",
+         "sources": ["dzen-2022-11"]},
+        {"status": "ENDED", "on": "2022-12-15", "city": "murmansk",
+         "note": "Murmansk city council reciprocated: the twinning ended on both sides.",
+         "sources": ["cmio-2022-12-15", "nordnews-2022-12-15", "rbc-2022-12-15"]},
+    ],
+    "murmansk-lulea": [
+        {"status": "ENDED", "on": "2022-09-29", "city": "murmansk",
+         "note": "Murmansk city council ended the ties at the Swedish side's initiative.",
+         "sources": ["dzen-2022-09-27", "ria-2022-09-29"]},
+    ],
+    "murmansk-rovaniemi": [
+        {"status": "SUSPENDED", "on": "2022-03", "city": "rovaniemi",
+         "note": "Rovaniemi city council froze the relation.",
+         "sources": ["barentsobserver-2022-10-25"]},
+    ],
+    "murmansk-szczecin": [
+        {"status": "ENDED", "on": "2022-03-31", "city": "szczecin",
+         "note": "Cancelled by Szczecin; the sister-cities monument in Murmansk records the end as "
+                 "31 Mar 2022.",
+         "sources": ["nordnews-2022-03-01", "nordnews-2022-05-04"]},
+    ],
+    "murmansk-tromso": [
+        {"status": "ENDED", "on": "2022-10-26", "city": "tromso",
+         "note": "Terminated unilaterally by Tromsø municipal council.",
+         "sources": ["barentsobserver-2022-10-25", "nordnews-2022-10-26"]},
+    ],
+}
+
+
+def sort_key(day: str) -> str:
+    """The first day a partial date covers, as text that sorts by date."""
+    return (day + "-01-01")[:10] if len(day) == 4 else (day + "-01")[:10]
+
+
+def last_day(day: str) -> str:
+    """The last day a partial date covers."""
+    parts = day.split("-")
+    if len(parts) == 3:
+        return day
+    year = int(parts[0])
+    month = int(parts[1]) if len(parts) == 2 else 12
+    return f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"
+
+
+def status_history(p: dict, protocols: list[dict]) -> list[dict]:
+    """The partnership's lifecycle as steps, by the rules import derives it with when a document
+    gives none (src/interchange/status_changes.rs): proposed, each signed protocol of intentions
+    and the twinning agreement signed up to the establishment, active, and the ending (the side
+    steps of SIDE_STEPS instead where a side acted alone), closed by the current status."""
+    steps = []
+    if "proposedOn" in p:
+        steps.append({"status": "PROPOSED", "on": p["proposedOn"]})
+    established = p.get("establishedOn")
+    for pr in protocols:
+        status = {"PROTOCOL_OF_INTENTIONS": "INTENT_SIGNED",
+                  "TWINNING_AGREEMENT": "AGREEMENT_SIGNED"}.get(pr["kind"])
+        if status is None or "signedOn" not in pr:
+            continue  # an unsigned protocol is evidence for no step
+        if established and sort_key(pr["signedOn"]) > last_day(established):
+            continue  # later agreements deepen a partnership, they do not create it
+        steps.append({"status": status, "on": pr["signedOn"], "protocol": pr["key"]})
+    if established:
+        steps.append({"status": "ACTIVE", "on": established})
+    rank = {s: i for i, s in enumerate(LIFECYCLE + ["SUSPENDED", "ENDED"])}
+    steps.sort(key=lambda s: (sort_key(s["on"]), rank[s["status"]]))
+    sides = SIDE_STEPS.get(p["key"])
+    if sides:
+        steps += [{k: s[k] for k in STEP_FIELDS if k in s} for s in sides]
+    elif "endedOn" in p:
+        steps.append({"status": "SUSPENDED" if p["status"] == "SUSPENDED" else "ENDED",
+                      "on": p["endedOn"]})
+    if not steps or steps[-1]["status"] != p["status"]:
+        steps.append({"status": p["status"]})
+    for before, after in zip(steps, steps[1:]):
+        if not allowed(before["status"], after["status"]):
+            raise ValueError(f"{p['key']}: {after['status']} cannot follow {before['status']}")
+    return steps
+
+
 FOLD = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ß": "ss", "đ": "d", "ł": "l"})
 
 
@@ -676,6 +775,11 @@ def build(raw: Path) -> dict:
 
     def by_key(rows: list[dict]) -> list[dict]:
         return sorted(rows, key=lambda row: row["key"].encode())
+
+    partnerships = [record("partnerships", **{**p, "statusHistory": status_history(p, sorted(
+        [pr for pr in protocols if pr.get("partnership") == p["key"]],
+        key=lambda pr: (sort_key(pr.get("signedOn", "9999")), pr["key"].encode())))})
+        for p in partnerships]
 
     return {
         "version": 1,

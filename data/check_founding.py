@@ -2,9 +2,12 @@
 """Check an interchange document (default data/founding.json).
 
 1. JSON Schema validation, Draft 2020-12 (needs `pip install jsonschema`); the schema is
-   ../shared/interchange.schema.json from the repository root unless given with --schema.
+   interchange.schema.json at the repository root unless given with --schema.
 2. Reference integrity: every key a record names exists; no key twice within an entity type;
    the topic tree has no cycles; visits and protocols agree with their partnership's cities.
+   A partnership's statusHistory: its protocol, city (one of the partnership's two) and
+   sources exist; each step a legal lifecycle move; known dates in order; the last step's
+   status is the partnership's status.
 3. Dates: end not before start, read as spans ("2015-10" = 1-31 Oct); protocol dates inside
    their visit or event.
 4. Canonical form: top-level and field order as in the schema, records sorted by key, key
@@ -51,6 +54,46 @@ def span(text: str) -> tuple[date, date]:
         return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
     day = date(year, month, parts[2])
     return day, day
+
+
+LIFECYCLE = ["PROPOSED", "INTENT_SIGNED", "AGREEMENT_SIGNED", "ACTIVE"]
+SIDEWAYS = {("INTENT_SIGNED", "INTENT_SIGNED"), ("ACTIVE", "SUSPENDED"), ("SUSPENDED", "ACTIVE"),
+            ("ACTIVE", "ENDED"), ("SUSPENDED", "ENDED")}
+
+
+def allowed(before: str, after: str) -> bool:
+    """The lifecycle of src/domain/lifecycle.rs."""
+    if (before, after) in SIDEWAYS:
+        return True
+    return before in LIFECYCLE and after in LIFECYCLE and LIFECYCLE.index(after) > LIFECYCLE.index(before)
+
+
+def check_history(p: dict, keys: dict) -> list[str]:
+    problems = []
+    where = f"partnerships/{p['key']}/statusHistory"
+    steps = p.get("statusHistory")
+    if steps is None:
+        return problems
+    if not steps or steps[-1]["status"] != p["status"]:
+        problems.append(f"{where}: does not end in the status {p['status']}")
+    last_dated = None
+    for i, step in enumerate(steps):
+        if i and not allowed(steps[i - 1]["status"], step["status"]):
+            problems.append(f"{where}/{i}: {step['status']} cannot follow {steps[i - 1]['status']}")
+        if "on" in step:
+            if last_dated and span(step["on"])[1] < span(last_dated)[0]:
+                problems.append(f"{where}/{i}: {step['on']} is before {last_dated}")
+            last_dated = step["on"]
+        if "protocol" in step and step["protocol"] not in keys["protocols"]:
+            problems.append(f"{where}/{i}: unknown protocol {step['protocol']!r}")
+        if "city" in step and step["city"] not in p["cities"]:
+            problems.append(f"{where}/{i}: {step['city']!r} is not one of the partnership's cities")
+        for source in step.get("sources", []):
+            if source not in keys["sources"]:
+                problems.append(f"{where}/{i}: unknown source {source!r}")
+        if step.get("sources", []) != sorted(step.get("sources", []), key=lambda k: k.encode()):
+            problems.append(f"{where}/{i}: sources not sorted")
+    return problems
 
 
 def check(doc: dict, schema: dict, raw_text: str) -> list[str]:
@@ -122,6 +165,8 @@ def check(doc: dict, schema: dict, raw_text: str) -> list[str]:
             node = parent.get(node)
 
     partnerships = {p["key"]: p for p in doc.get("partnerships", [])}
+    for p in partnerships.values():
+        problems += check_history(p, keys)
     visits = {v["key"]: v for v in doc.get("visits", [])}
     events = {e["key"]: e for e in doc.get("events", [])}
     for v in visits.values():
@@ -154,7 +199,7 @@ def check(doc: dict, schema: dict, raw_text: str) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("document", nargs="?", type=Path, default=REPO / "data" / "founding.json")
-    parser.add_argument("--schema", type=Path, default=REPO / ".." / "shared" / "interchange.schema.json")
+    parser.add_argument("--schema", type=Path, default=REPO / "interchange.schema.json")
     args = parser.parse_args()
     raw_text = args.document.read_text(encoding="utf-8")
     doc = json.loads(raw_text)

@@ -73,3 +73,7 @@ link_table!(
     /// Sources a protocol cites.
     protocol_source, "protocol_source", protocol_id, source_id
 );
+link_table!(
+    /// Sources a status step cites.
+    partnership_status_change_source, "partnership_status_change_source", status_change_id, source_id
+);

@@ -17,10 +17,15 @@ pub struct Model {
     pub city_id: Option<i32>,
     /// The document that made the step.
     pub protocol_id: Option<i32>,
+    /// Superseded by the step's citations
+    /// (`partnership_status_change_source`), which its value was copied to.
     pub source_id: Option<i32>,
     pub note: Option<String>,
     /// Rebuilt from the partnership's dates on every import.
     pub derived: bool,
+    /// The step's place in its partnership's history (undated steps have no
+    /// date to sort by).
+    pub position: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

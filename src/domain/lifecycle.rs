@@ -23,6 +23,35 @@ pub fn allowed(from: PartnershipStatus, to: PartnershipStatus) -> bool {
     }
 }
 
+/// Whether the lifecycle leads from one status to another in one or more
+/// allowed steps.
+pub fn reachable(from: PartnershipStatus, to: PartnershipStatus) -> bool {
+    const ALL: [PartnershipStatus; 6] = [
+        Proposed,
+        IntentSigned,
+        AgreementSigned,
+        Active,
+        Suspended,
+        Ended,
+    ];
+    let mut seen = vec![from];
+    let mut frontier = vec![from];
+    while let Some(at) = frontier.pop() {
+        for next in ALL {
+            if allowed(at, next) {
+                if next == to {
+                    return true;
+                }
+                if !seen.contains(&next) {
+                    seen.push(next);
+                    frontier.push(next);
+                }
+            }
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,5 +66,7 @@ mod tests {
         assert!(!allowed(Ended, Active));
         assert!(!allowed(Proposed, Ended));
         assert!(!allowed(Active, Active));
+        assert!(reachable(Proposed, Ended) && reachable(Suspended, Suspended));
+        assert!(!reachable(Ended, Active) && !reachable(Active, IntentSigned));
     }
 }

@@ -24,6 +24,9 @@ pub struct Document {
     pub events: Vec<Event>,
     pub visits: Vec<Visit>,
     pub protocols: Vec<Protocol>,
+    /// What parsing could not read, reported by import with the rest.
+    #[serde(skip)]
+    pub unread: super::parse::Unread,
 }
 
 /// Declares a record type of the format: camelCase fields, unknown fields
@@ -128,11 +131,44 @@ record!(
         established_on: Option<PartialDate>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ended_on: Option<PartialDate>,
+        /// The partnership's lifecycle as dated steps, oldest first: the
+        /// record of fact when given (each step a legal transition, known
+        /// dates never decreasing, the last step's status equal to
+        /// `status`); when left out, derived from `status`, the stage dates
+        /// and the signed protocols.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status_history: Option<Vec<StatusStep>>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         notes: Option<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         #[graphql(default)]
         topics: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[graphql(default)]
+        sources: Vec<String>,
+    }
+);
+
+record!(
+    /// One step of a partnership's status history.
+    #[graphql(name = "StatusStepInput")]
+    StatusStep {
+        /// The status the partnership reached.
+        status: PartnershipStatus,
+        /// When the step was taken; left out when unknown.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on: Option<PartialDate>,
+        /// The key of the signed protocol that is the evidence for the step.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        protocol: Option<String>,
+        /// The key of the side that took the step, when only one did (one
+        /// council ending a twinning before the other).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        city: Option<String>,
+        /// A note on the step.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+        /// The keys of the sources the step cites.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         #[graphql(default)]
         sources: Vec<String>,

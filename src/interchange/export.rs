@@ -4,7 +4,7 @@
 
 use super::document::{self as doc, Document, FORMAT_VERSION};
 use super::keys::{Keys, Kind};
-use super::records::{Related, Stored};
+use super::records::{self, Histories, Related, Stored};
 use crate::store::city_names::{self, CityNames};
 use crate::store::{links, lookup, rows};
 use sea_orm::{ConnectionTrait, DbErr};
@@ -17,16 +17,19 @@ pub async fn export(db: &impl ConnectionTrait) -> Result<Document, DbErr> {
             .insert_all(lookup::find_all_keys(db, kind).await?);
     }
     let names = city_names::find_city_names(db, None).await?;
+    let histories = records::stored_histories(db, Kind::Partnership, None).await?;
+    let related = (&keys, &names, &histories);
     Ok(Document {
         version: FORMAT_VERSION,
-        sources: all(db, &keys, &names).await?,
-        topics: all(db, &keys, &names).await?,
-        cities: all(db, &keys, &names).await?,
-        organizations: all(db, &keys, &names).await?,
-        partnerships: all(db, &keys, &names).await?,
-        events: all(db, &keys, &names).await?,
-        visits: all(db, &keys, &names).await?,
-        protocols: all(db, &keys, &names).await?,
+        sources: all(db, related).await?,
+        topics: all(db, related).await?,
+        cities: all(db, related).await?,
+        organizations: all(db, related).await?,
+        partnerships: all(db, related).await?,
+        events: all(db, related).await?,
+        visits: all(db, related).await?,
+        protocols: all(db, related).await?,
+        unread: Default::default(),
     })
 }
 
@@ -47,6 +50,12 @@ pub async fn one<R: Stored>(db: &impl ConnectionTrait, key: &str) -> Result<Opti
             .into_iter()
             .flat_map(|map| map.values().flatten());
         wanted.extend(targets.map(|target| (spec.target, *target)));
+    }
+    let histories = records::stored_histories(db, R::KIND, Some(&[id])).await?;
+    for (step, sources) in histories.values().flatten() {
+        wanted.extend(step.protocol_id.map(|id| (Kind::Protocol, id)));
+        wanted.extend(step.city_id.map(|id| (Kind::City, id)));
+        wanted.extend(sources.iter().map(|id| (Kind::Source, *id)));
     }
     let mut keys = Keys::default();
     for kind in Kind::ALL {
@@ -70,6 +79,7 @@ pub async fn one<R: Stored>(db: &impl ConnectionTrait, key: &str) -> Result<Opti
         keys: &keys,
         links: &link_maps,
         names: &names,
+        histories: &histories,
     };
     Ok(Some(R::from_row(&row, &related)))
 }
@@ -113,14 +123,14 @@ pub fn to_json(document: &Document) -> String {
 /// Every record of one kind, sorted by key.
 async fn all<R: Stored>(
     db: &impl ConnectionTrait,
-    keys: &Keys,
-    names: &CityNames,
+    (keys, names, histories): (&Keys, &CityNames, &Histories),
 ) -> Result<Vec<R>, DbErr> {
     let link_maps = links::find_link_maps(db, R::LINKS, None).await?;
     let related = Related {
         keys,
         links: &link_maps,
         names,
+        histories,
     };
     // Sorted here rather than by the database, whose collation may differ.
     let mut rows = rows::find_all::<R::Entity>(db).await?;

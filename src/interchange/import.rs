@@ -4,7 +4,7 @@
 use super::document::{City, Document};
 use super::keys::{Keys, Kind};
 use super::problems::Problems;
-use super::records::{Related, Stored};
+use super::records::{self, Related, Stored};
 use super::status_changes;
 use super::{resolve, validate};
 use crate::domain::changes::RecordChange;
@@ -146,13 +146,15 @@ pub async fn import_in(
     document: &Document,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<(ImportReport, Vec<RecordChange>), ImportError> {
-    let mut problems = Problems::default();
-    validate::validate(document, &mut problems);
-    if !problems.is_empty() {
-        return Err(ImportError::Invalid(problems));
-    }
+    // Every stage reports, so that one pass finds all of a file's problems:
+    // shape (from parsing), values and uniqueness, then references, cycles
+    // and pairs against the database.
+    let mut later = Problems::default();
+    validate::validate(document, &mut later);
     let mut keys = Keys::default();
-    resolve::resolve(txn, document, &mut keys, &mut problems).await?;
+    resolve::resolve(txn, document, &mut keys, &mut later).await?;
+    let mut problems = document.unread.problems.clone();
+    problems.append(later, |text| document.unread.place(text));
     if !problems.is_empty() {
         return Err(ImportError::Invalid(problems));
     }
@@ -179,16 +181,14 @@ pub async fn import_in(
     let visits = writer.upsert(&document.visits).await?;
     let protocols = writer.upsert(&document.protocols).await?;
 
-    // A partnership's derived history depends on its protocols too.
-    let mut dirty_partnerships = ids(&partnerships);
-    for (_, index) in &protocols {
-        if let Some(key) = &document.protocols[*index].partnership {
-            dirty_partnerships.push(writer.keys.id(Kind::Partnership, key));
-        }
-    }
-    dirty_partnerships.sort_unstable();
-    dirty_partnerships.dedup();
-    status_changes::rebuild_derived(txn, &dirty_partnerships, now).await?;
+    status_changes::update(
+        txn,
+        document,
+        (&partnerships, &protocols),
+        &writer.keys,
+        now,
+    )
+    .await?;
 
     for (kind, written) in [
         (Kind::Source, &sources),
@@ -290,10 +290,12 @@ impl Writer<'_> {
         } else {
             CityNames::new()
         };
+        let histories = records::stored_histories(self.txn, R::KIND, Some(&stored_ids)).await?;
         let related = Related {
             keys: &self.keys,
             links: &link_maps,
             names: &names,
+            histories: &histories,
         };
         let (mut updated, mut new) = (Vec::new(), Vec::new());
         for (index, record) in records.iter().enumerate() {
@@ -307,7 +309,8 @@ impl Writer<'_> {
                 new.push(index);
                 continue;
             };
-            let (before, after) = (R::from_row(row, &related), record.normalized());
+            let (mut before, after) = (R::from_row(row, &related), record.normalized());
+            R::compared_with(&mut before, &after);
             if before == after {
                 counts.unchanged += 1;
                 continue;

@@ -55,7 +55,7 @@ impl fmt::Display for Problem {
 }
 
 /// The problems found in a document, capped at [`MAX_LISTED`].
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Problems {
     listed: Vec<Problem>,
     total: usize,
@@ -82,6 +82,16 @@ impl Problems {
                 message: message.into(),
             });
         }
+    }
+
+    /// Adds the problems of a later stage after these, each path and
+    /// message passed through `place`; still capped, the rest counted.
+    pub fn append(&mut self, later: Problems, place: impl Fn(&str) -> String) {
+        let unlisted = later.total - later.listed.len();
+        for problem in later.listed {
+            self.push_code(problem.code, place(&problem.path), place(&problem.message));
+        }
+        self.total += unlisted;
     }
 
     /// Whether nothing was found.

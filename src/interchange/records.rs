@@ -9,9 +9,14 @@ use super::keys::{Keys, Kind};
 use crate::domain::partial_date::PartialDate;
 use crate::store::city_names::CityNames;
 use crate::store::links::{self, LinkMaps, LinkSpec};
-use entity::{city, event, organization, partnership, protocol, source, topic, visit};
+use crate::store::status_changes;
+use entity::{
+    city, event, organization, partnership, partnership_status_change, protocol, source, topic,
+    visit,
+};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ActiveModelTrait, EntityTrait};
+use std::collections::HashMap;
 
 /// What a stored row needs besides itself to become a document record.
 pub struct Related<'a> {
@@ -20,6 +25,36 @@ pub struct Related<'a> {
     pub links: &'a LinkMaps,
     /// City translations by city id.
     pub names: &'a CityNames,
+    /// Status steps (with their sources) by partnership id, in history order.
+    pub histories: &'a Histories,
+}
+
+/// Status steps and the ids of the sources each cites, by partnership id.
+pub type Histories = HashMap<i32, Vec<(partnership_status_change::Model, Vec<i32>)>>;
+
+/// The stored histories of the given records (or of all) when they are
+/// partnerships; none for other kinds.
+pub async fn stored_histories(
+    db: &impl sea_orm::ConnectionTrait,
+    kind: Kind,
+    ids: Option<&[i32]>,
+) -> Result<Histories, sea_orm::DbErr> {
+    if kind != Kind::Partnership {
+        return Ok(Histories::new());
+    }
+    Ok(histories(status_changes::find_histories(db, ids).await?))
+}
+
+/// Groups steps read in history order by partnership.
+fn histories(steps: Vec<(partnership_status_change::Model, Vec<i32>)>) -> Histories {
+    let mut by_partnership = Histories::new();
+    for (step, sources) in steps {
+        by_partnership
+            .entry(step.partnership_id)
+            .or_default()
+            .push((step, sources));
+    }
+    by_partnership
 }
 
 impl Related<'_> {
@@ -45,6 +80,30 @@ impl Related<'_> {
 
     fn optional_key(&self, kind: Kind, id: Option<i32>) -> Option<String> {
         id.map(|id| self.key(kind, id))
+    }
+
+    /// A partnership's stored history as the format writes it.
+    fn status_history(&self, partnership_id: i32) -> Vec<doc::StatusStep> {
+        let steps = self.histories.get(&partnership_id);
+        steps
+            .into_iter()
+            .flatten()
+            .map(|(step, sources)| {
+                let mut sources: Vec<String> = sources
+                    .iter()
+                    .map(|id| self.key(Kind::Source, *id))
+                    .collect();
+                sources.sort_unstable();
+                doc::StatusStep {
+                    status: step.status.into(),
+                    on: stored_date(step.occurred_on.as_deref()),
+                    protocol: self.optional_key(Kind::Protocol, step.protocol_id),
+                    city: self.optional_key(Kind::City, step.city_id),
+                    note: step.note.clone(),
+                    sources,
+                }
+            })
+            .collect()
     }
 }
 
@@ -79,6 +138,9 @@ pub trait Stored: Clone + PartialEq + Send + Sync + serde::Serialize {
         record
     }
     fn sort_lists(&mut self);
+    /// Leaves out of a stored record what a given record does not speak
+    /// of, before the two are compared.
+    fn compared_with(_stored: &mut Self, _given: &Self) {}
 }
 
 /// The three stored columns of a partial date.
@@ -391,6 +453,7 @@ impl Stored for doc::Partnership {
             proposed_on: stored_date(row.proposed_on.as_deref()),
             established_on: stored_date(row.established_on.as_deref()),
             ended_on: stored_date(row.ended_on.as_deref()),
+            status_history: Some(related.status_history(row.id)),
             notes: row.notes.clone(),
             topics: related.list(&links::PARTNERSHIP_TOPICS, row.id),
             sources: related.list(&links::PARTNERSHIP_SOURCES, row.id),
@@ -410,6 +473,15 @@ impl Stored for doc::Partnership {
     }
     fn sort_lists(&mut self) {
         sort(&mut [&mut self.topics, &mut self.sources]);
+        for step in self.status_history.iter_mut().flatten() {
+            step.sources.sort_unstable();
+        }
+    }
+    fn compared_with(stored: &mut Self, given: &Self) {
+        // A record without a history leaves the stored one to derivation.
+        if given.status_history.is_none() {
+            stored.status_history = None;
+        }
     }
 }
 

@@ -18,15 +18,21 @@ struct Reference<'d> {
     key: &'d str,
     array: &'static str,
     index: usize,
+    /// The step of a partnership's `statusHistory` it is in, if any.
+    step: Option<usize>,
     field: &'static str,
     item: Option<usize>,
 }
 
 impl Reference<'_> {
     fn path(&self) -> String {
+        let record = match self.step {
+            Some(step) => format!("{}[{}].statusHistory[{step}]", self.array, self.index),
+            None => format!("{}[{}]", self.array, self.index),
+        };
         match self.item {
-            Some(item) => format!("{}[{}].{}[{item}]", self.array, self.index, self.field),
-            None => format!("{}[{}].{}", self.array, self.index, self.field),
+            Some(item) => format!("{record}.{}[{item}]", self.field),
+            None => format!("{record}.{}", self.field),
         }
     }
 }
@@ -41,6 +47,7 @@ fn references(document: &Document) -> Vec<Reference<'_>> {
                 key: $key,
                 array: $array,
                 index: $index,
+                step: None,
                 field: $field,
                 item: None,
             })
@@ -54,6 +61,7 @@ fn references(document: &Document) -> Vec<Reference<'_>> {
                     key,
                     array: $array,
                     index: $index,
+                    step: None,
                     field: $field,
                     item: Some(item),
                 })
@@ -76,6 +84,26 @@ fn references(document: &Document) -> Vec<Reference<'_>> {
         list!("partnerships", i, "cities", City, partnership.cities);
         list!("partnerships", i, "topics", Topic, partnership.topics);
         list!("partnerships", i, "sources", Source, partnership.sources);
+        for (step, taken) in partnership.status_history.iter().flatten().enumerate() {
+            let at = |target, key, field, item| Reference {
+                target,
+                key,
+                array: "partnerships",
+                index: i,
+                step: Some(step),
+                field,
+                item,
+            };
+            if let Some(protocol) = &taken.protocol {
+                refs.push(at(Kind::Protocol, protocol, "protocol", None));
+            }
+            if let Some(city) = &taken.city {
+                refs.push(at(Kind::City, city, "city", None));
+            }
+            for (item, source) in taken.sources.iter().enumerate() {
+                refs.push(at(Kind::Source, source, "sources", Some(item)));
+            }
+        }
     }
     for (i, event) in document.events.iter().enumerate() {
         single!("events", i, "hostCity", City, &event.host_city);
@@ -120,11 +148,13 @@ fn references(document: &Document) -> Vec<Reference<'_>> {
 }
 
 /// The keys each kind of record has in the document.
+/// Records the document holds but could not read count as defined, so that
+/// references to them are not reported as well.
 fn defined(document: &Document) -> HashMap<Kind, HashSet<&str>> {
     fn keys<'d, T>(records: &'d [T], key: impl Fn(&'d T) -> &'d str) -> HashSet<&'d str> {
         records.iter().map(key).collect()
     }
-    HashMap::from([
+    let mut defined = HashMap::from([
         (Kind::Source, keys(&document.sources, |r| &r.key)),
         (Kind::Topic, keys(&document.topics, |r| &r.key)),
         (Kind::City, keys(&document.cities, |r| &r.key)),
@@ -136,7 +166,14 @@ fn defined(document: &Document) -> HashMap<Kind, HashSet<&str>> {
         (Kind::Event, keys(&document.events, |r| &r.key)),
         (Kind::Visit, keys(&document.visits, |r| &r.key)),
         (Kind::Protocol, keys(&document.protocols, |r| &r.key)),
-    ])
+    ]);
+    for (kind, unread) in &document.unread.keys {
+        defined
+            .entry(*kind)
+            .or_default()
+            .extend(unread.iter().map(String::as_str));
+    }
+    defined
 }
 
 /// Looks up the stored ids of the document's records and references, and

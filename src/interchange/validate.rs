@@ -6,8 +6,9 @@
 //! so that each rule is written once and names its place the same way.
 
 use super::countries::is_country_code;
-use super::document::{City, Document, Event, Partnership, Protocol, Source, Visit};
+use super::document::{City, Document, Event, Partnership, Protocol, Source, StatusStep, Visit};
 use super::problems::{ProblemCode, Problems};
+use crate::domain::lifecycle::allowed;
 use crate::domain::partial_date::PartialDate;
 use std::collections::HashSet;
 
@@ -292,9 +293,78 @@ impl Checker<'_> {
                 ("establishedOn", partnership.established_on),
             );
         }
+        if let Some(history) = &partnership.status_history {
+            self.status_history(at, partnership, history);
+        }
         self.text(at, "notes", partnership.notes.as_deref());
         self.key_list(at, "topics", &partnership.topics);
         self.key_list(at, "sources", &partnership.sources);
+    }
+
+    /// A given history is the record of fact: legal steps, known dates in
+    /// order, ending in the partnership's status.
+    fn status_history(&mut self, at: &str, partnership: &Partnership, history: &[StatusStep]) {
+        let Some(last) = history.last() else {
+            self.problems.push(
+                format!("{at}.statusHistory"),
+                "has no step; leave it out to have the history derived",
+            );
+            return;
+        };
+        let mut previous: Option<(usize, &StatusStep)> = None;
+        let mut dated: Option<(usize, PartialDate)> = None;
+        for (i, step) in history.iter().enumerate() {
+            let place = format!("{at}.statusHistory[{i}]");
+            if let Some((j, before)) = previous
+                && !allowed(before.status, step.status)
+            {
+                self.problems.push_code(
+                    ProblemCode::InvalidTransition,
+                    format!("{place}.status"),
+                    format!(
+                        "{} cannot follow {} (statusHistory[{j}])",
+                        step.status.as_str(),
+                        before.status.as_str()
+                    ),
+                );
+            }
+            if let Some(on) = step.on {
+                if let Some((j, earlier)) = dated
+                    && on.end() < earlier.start()
+                {
+                    self.problems.push_code(
+                        ProblemCode::InvalidDate,
+                        format!("{place}.on"),
+                        format!("{on} is before {earlier} (statusHistory[{j}].on)"),
+                    );
+                }
+                dated = Some((i, on));
+            }
+            self.optional_key(&place, "protocol", step.protocol.as_deref());
+            if let Some(city) = &step.city {
+                self.key(&format!("{place}.city"), city);
+                if !partnership.cities.contains(city) {
+                    self.problems.push(
+                        format!("{place}.city"),
+                        format!("{city:?} is not one of the partnership's cities"),
+                    );
+                }
+            }
+            self.text(&place, "note", step.note.as_deref());
+            self.key_list(&place, "sources", &step.sources);
+            previous = Some((i, step));
+        }
+        if last.status != partnership.status {
+            self.problems.push(
+                format!("{at}.status"),
+                format!(
+                    "{} is not the status the history ends in ({}, statusHistory[{}])",
+                    partnership.status.as_str(),
+                    last.status.as_str(),
+                    history.len() - 1
+                ),
+            );
+        }
     }
 
     fn event(&mut self, at: &str, event: &Event) {

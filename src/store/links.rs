@@ -103,6 +103,14 @@ link!(
     Source
 );
 
+link!(
+    STATUS_CHANGE_SOURCES,
+    "partnership_status_change_source",
+    "status_change_id",
+    "source_id",
+    Source
+);
+
 /// Target ids per owner id, in list order.
 pub type LinkMap = HashMap<i32, Vec<i32>>;
 

@@ -100,6 +100,11 @@ pub mod status_changes {
         }),
         key!(Column("id"), Int, false, |m| m.id.into()),
     ];
+    /// In the history's own order (undated steps have no date to sort by).
+    pub static BY_POSITION: &[OrderKey<partnership_status_change::Model>] = &[
+        key!(Column("position"), Int, false, |m| m.position.into()),
+        key!(Column("id"), Int, false, |m| m.id.into()),
+    ];
     /// In the order they were recorded.
     pub static BY_ID: &[OrderKey<partnership_status_change::Model>] =
         &[key!(Column("id"), Int, false, |m| m.id.into())];

@@ -145,6 +145,13 @@ by_column!(
     "partnership_id"
 );
 by_link!(
+    STATUS_CHANGE_SOURCES,
+    source::Model,
+    "partnership_status_change_source",
+    "status_change_id",
+    "source_id"
+);
+by_link!(
     PARTNERSHIP_TOPICS,
     topic::Model,
     "partnership_topic",

@@ -1,7 +1,8 @@
 //! A partnership's status history (`partnership_status_change`): the steps
-//! recorded through the API, which move the partnership itself, and the
-//! steps import derives from a partnership's dates and protocols (marked
-//! `derived`, rebuilt on every import).
+//! recorded through the API (which move the partnership itself) or given in
+//! an imported `statusHistory`, and the steps import derives from a
+//! partnership's dates and protocols (marked `derived`, rebuilt on import).
+//! Each step has its place in the history (`position`) and cites sources.
 
 use super::CHUNK;
 use crate::domain::partial_date::PartialDate;
@@ -11,18 +12,25 @@ use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::prelude::DateTimeUtc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder,
+    QueryFilter, QueryOrder, sea_query::Expr,
 };
-use std::collections::HashSet;
 
-/// A step derived from a partnership's dates or one of its protocols.
-pub struct DerivedStep {
+/// A step of a history to store: given in a document's `statusHistory`,
+/// or derived from a partnership's dates and protocols.
+pub struct HistoryStep {
     pub partnership_id: i32,
     pub status: entity::enums::PartnershipStatus,
     /// When, if known.
     pub on: Option<PartialDate>,
+    /// The side that took the step, when only one did.
+    pub city_id: Option<i32>,
     /// The protocol behind the step, if any.
     pub protocol_id: Option<i32>,
+    pub note: Option<String>,
+    pub source_ids: Vec<i32>,
+    pub derived: bool,
+    /// Its place in the partnership's history.
+    pub position: i32,
 }
 
 /// A lifecycle step to record for a partnership.
@@ -36,7 +44,7 @@ pub struct NewStep {
     pub note: Option<String>,
 }
 
-/// A derived step without a protocol, to complete.
+/// A step's row, to complete.
 fn step_row(
     partnership_id: i32,
     status: entity::enums::PartnershipStatus,
@@ -55,9 +63,62 @@ fn step_row(
         source_id: Set(None),
         note: Set(None),
         derived: Set(true),
+        position: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
     }
+}
+
+/// The steps of the given partnerships (or of all), each with its sources,
+/// in history order per partnership.
+pub async fn find_histories(
+    db: &impl ConnectionTrait,
+    partnership_ids: Option<&[i32]>,
+) -> Result<Vec<(step::Model, Vec<i32>)>, DbErr> {
+    let mut steps = Vec::new();
+    let chunks: Vec<Option<&[i32]>> = match partnership_ids {
+        Some(ids) => ids.chunks(CHUNK).map(Some).collect(),
+        None => vec![None],
+    };
+    for chunk in chunks {
+        let mut select = step::Entity::find();
+        if let Some(ids) = chunk {
+            select = select.filter(step::Column::PartnershipId.is_in(ids.iter().copied()));
+        }
+        steps.extend(
+            select
+                .order_by_asc(step::Column::PartnershipId)
+                .order_by_asc(step::Column::Position)
+                .order_by_asc(step::Column::Id)
+                .all(db)
+                .await?,
+        );
+    }
+    let ids: Vec<i32> = steps.iter().map(|s| s.id).collect();
+    let owners = partnership_ids.map(|_| ids.as_slice());
+    let mut sources =
+        super::links::find_links(db, &super::links::STATUS_CHANGE_SOURCES, owners).await?;
+    Ok(steps
+        .into_iter()
+        .map(|s| {
+            let cited = sources.remove(&s.id).unwrap_or_default();
+            (s, cited)
+        })
+        .collect())
+}
+
+/// Deletes every step, recorded or derived, of the given partnerships.
+pub async fn delete_histories(
+    db: &impl ConnectionTrait,
+    partnership_ids: &[i32],
+) -> Result<(), DbErr> {
+    for ids in partnership_ids.chunks(CHUNK) {
+        step::Entity::delete_many()
+            .filter(step::Column::PartnershipId.is_in(ids.iter().copied()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Deletes the derived steps of the given partnerships.
@@ -101,38 +162,50 @@ pub async fn find_protocols_of(
         .await
 }
 
-/// The protocols behind the steps recorded through the API for the given
-/// partnerships.
-pub async fn find_recorded_protocol_ids(
+/// Stores steps, created `now`, with their citations.
+pub async fn insert_steps(
     db: &impl ConnectionTrait,
-    partnership_ids: &[i32],
-) -> Result<HashSet<i32>, DbErr> {
-    Ok(step::Entity::find()
-        .filter(step::Column::Derived.eq(false))
-        .filter(step::Column::PartnershipId.is_in(partnership_ids.iter().copied()))
-        .filter(step::Column::ProtocolId.is_not_null())
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|s| s.protocol_id)
-        .collect())
-}
-
-/// Stores derived steps, created `now`.
-pub async fn insert_derived(
-    db: &impl ConnectionTrait,
-    steps: &[DerivedStep],
+    steps: Vec<HistoryStep>,
     now: DateTimeUtc,
 ) -> Result<(), DbErr> {
+    let mut citations = Vec::new();
     let rows: Vec<step::ActiveModel> = steps
-        .iter()
-        .map(|derived| step::ActiveModel {
-            protocol_id: Set(derived.protocol_id),
-            ..step_row(derived.partnership_id, derived.status, derived.on, now)
+        .into_iter()
+        .map(|given| {
+            citations.push(given.source_ids);
+            step::ActiveModel {
+                city_id: Set(given.city_id),
+                protocol_id: Set(given.protocol_id),
+                note: Set(given.note),
+                derived: Set(given.derived),
+                position: Set(given.position),
+                ..step_row(given.partnership_id, given.status, given.on, now)
+            }
         })
         .collect();
-    // Twelve values a row.
-    super::write::insert_all::<step::Entity>(db, &rows, CHUNK / 4).await
+    let stored = super::write::insert_rows::<step::Entity>(db, rows, now).await?;
+    let links: Vec<(i32, Vec<i32>)> = stored
+        .iter()
+        .zip(citations)
+        .filter(|(_, sources)| !sources.is_empty())
+        .map(|(row, sources)| (row.id, sources))
+        .collect();
+    super::links::insert_links(db, &super::links::STATUS_CHANGE_SOURCES, &links).await
+}
+
+/// Moves stored steps to new places in their histories.
+pub async fn set_positions(
+    db: &impl ConnectionTrait,
+    positions: &[(i32, i32)],
+) -> Result<(), DbErr> {
+    for (id, position) in positions {
+        step::Entity::update_many()
+            .col_expr(step::Column::Position, Expr::value(*position))
+            .filter(step::Column::Id.eq(*id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The newest step recorded through the API for a partnership.
@@ -165,16 +238,25 @@ pub async fn advance(
         .one(db)
         .await?
         .ok_or(DbErr::RecordNotUpdated)?;
+    let last = step::Entity::find()
+        .filter(step::Column::PartnershipId.eq(updated.id))
+        .order_by_desc(step::Column::Position)
+        .one(db)
+        .await?;
     let recorded = step::ActiveModel {
         city_id: Set(new.city_id),
         protocol_id: Set(new.protocol_id),
-        source_id: Set(new.source_id),
         note: Set(new.note),
         derived: Set(false),
+        position: Set(last.map_or(0, |s| s.position + 1)),
         ..step_row(updated.id, new.status.into(), Some(new.on), now)
     }
     .insert(db)
     .await?;
+    if let Some(source_id) = new.source_id {
+        let cited = [(recorded.id, vec![source_id])];
+        super::links::insert_links(db, &super::links::STATUS_CHANGE_SOURCES, &cited).await?;
+    }
     Ok(Some((updated, recorded)))
 }
 

@@ -6,6 +6,7 @@ mod helpers;
 
 mod cli;
 mod connection;
+mod contract;
 mod cost;
 mod faults;
 mod graphql;
@@ -18,6 +19,7 @@ mod persisted;
 mod read_api;
 mod readme;
 mod schema;
+mod status_history;
 mod subscriptions;
 mod upload;
 mod websocket;

@@ -2,9 +2,11 @@
 """Build the world twinning dataset: one interchange document from the raw public data.
 
 Reads the English-Wikipedia twin-town lists (Feb 2026), the 2016 Wikidata P190 crawl,
-GeoNames and the 2013 Baltic Sea Region list from the shared raw folder, reconciles them
-and writes one document in the interchange format plus a reconciliation report that
-accounts for every input row. See tools/dataset/README.md for the rules.
+and GeoNames from the shared raw folder, reconciles them and writes one document in the
+interchange format plus a reconciliation report that accounts for every input row. The 2013
+Baltic Sea Region list (establishment years) states no licence: it is used only with
+--with-bsr-years, for local research, and such a build must not be shipped. See
+tools/dataset/README.md for the rules.
 
     python3 tools/dataset/build.py --out /tmp/world.json --report /tmp/world-report.json
     python3 tools/dataset/build.py --countries FI,NO --out data/world-slice.json \\
@@ -47,10 +49,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, help="reconciliation report to write (JSON)")
     parser.add_argument("--countries", type=parse_countries,
                         help="build a slice: cities of these countries (e.g. FI,NO) and their partners")
+    parser.add_argument("--with-bsr-years", action="store_true",
+                        help="also take establishment years from the Baltic Sea Region list "
+                             "(senickel): no licence stated; for local research only, never ship "
+                             "the result")
     args = parser.parse_args(argv)
 
     started = time.monotonic()
-    world: World = reconcile(args.raw.resolve(), args.founding.resolve())
+    world: World = reconcile(args.raw.resolve(), args.founding.resolve(), args.with_bsr_years)
     doc = document(world, args.countries)
     text = dump_document(doc)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -59,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         args.report.parent.mkdir(parents=True, exist_ok=True)
         args.report.write_text(dump_report(report(world, args.countries)), encoding="utf-8")
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    if args.with_bsr_years:
+        print("warning: --with-bsr-years: the Baltic Sea Region list states no licence; "
+              "this build is for local research only and must not be shipped", file=sys.stderr)
     print(f"{args.out}: {len(doc.get('cities', []))} cities, {len(doc.get('partnerships', []))} "
           f"partnerships, {len(text.encode('utf-8')):,} bytes, sha256 {digest}… "
           f"({time.monotonic() - started:.1f} s)", file=sys.stderr)

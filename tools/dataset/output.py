@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from geonames import native_name
-from reconcile import City, Partnership, World
+from reconcile import BSR_EXCLUDED, City, Partnership, World
 from text import slug
 
 # Source records of this build. Their titles carry the attribution the licences require.
@@ -48,7 +48,7 @@ SOURCES = [
      "title": "Twinning dyads of Baltic Sea Region cities with years of establishment, derived "
               "from English Wikipedia in late 2013 (replication data of Bussmann & Nickel 2018, "
               "senickel/city-networks-BSR-data). Wikipedia contributors, CC BY-SA; no licence "
-              "stated for the compilation",
+              "stated for the compilation: for local research only, not to be shipped",
      "url": "https://github.com/senickel/city-networks-BSR-data",
      "publisher": "Bussmann & Nickel",
      "publishedOn": "2018"},
@@ -106,7 +106,10 @@ def city_record(city: City) -> dict:
 
 def partnership_record(p: Partnership) -> dict:
     if p.founding is not None:
-        return p.founding  # verbatim: its key, kind, status and dates are curated
+        # Verbatim (its key, kind, status and dates are curated) but for its status history,
+        # whose steps cite the founding protocols this document does not hold. Without a
+        # history, importing this document leaves the founding one's history as it is.
+        return {k: v for k, v in p.founding.items() if k != "statusHistory"}
     sources = [SRC_WIKIPEDIA]
     if p.in_wikidata:
         sources.append(SRC_WIKIDATA)
@@ -274,7 +277,9 @@ def report(world: World, countries: list[str] | None) -> dict:
             codes = {world.countries.resolve(r.a[1]), world.countries.resolve(r.b[1])}
             if not {c.code for c in codes if c} & wanted:
                 continue
-        bsr.setdefault(outcome, []).append([r.line, *r.a, *r.b, r.year, ka, kb, extra])
+        # An excluded row is accounted for by its line alone: nothing of its content is kept.
+        row = [r.line] if outcome == BSR_EXCLUDED else [r.line, *r.a, *r.b, r.year, ka, kb, extra]
+        bsr.setdefault(outcome, []).append(row)
 
     founding_reused = sorted(c.key for c in cities if c.founding is not None)
     summary = {

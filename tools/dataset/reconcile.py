@@ -111,7 +111,12 @@ def uk_part(name: Name) -> str | None:
     return None
 
 
-def reconcile(raw: Path, founding_path: Path) -> World:
+# The Baltic Sea Region list states no licence: nothing derived from it may ship. Its rows are
+# read only to account for them in the report, unless a build opts in for local research.
+BSR_EXCLUDED = "excluded-no-licence"
+
+
+def reconcile(raw: Path, founding_path: Path, with_bsr_years: bool = False) -> World:
     countries = Countries(raw / "geo" / "geonames_countries.json")
     rows = read_rows(raw)
     geocoded = read_coordinates(raw)
@@ -131,17 +136,22 @@ def reconcile(raw: Path, founding_path: Path) -> World:
     row_outcome, partnerships = pair_rows(rows, city_of, founding)
     wikidata_pairs = match_wikidata(cities, partnerships, wikidata)
     bsr_rows = read_bsr(raw)
-    bsr_outcome = apply_bsr(bsr_rows, cities, partnerships, countries)
+    if with_bsr_years:
+        bsr_outcome = apply_bsr(bsr_rows, cities, partnerships, countries)
+    else:
+        bsr_outcome = {row.line: (BSR_EXCLUDED, None, None, None) for row in bsr_rows}
 
     return World(
-        inputs=input_files(raw, founding_path, rows, wikidata, bsr_rows, len(geo.places)),
+        inputs=input_files(raw, founding_path, rows, wikidata, bsr_rows, len(geo.places),
+                           with_bsr_years),
         rows=rows, names=names, name_matches=name_matches, dropped_coords=dropped, cities=cities,
         city_of=city_of, row_outcome=row_outcome, partnerships=partnerships, founding=founding,
         wikidata=wikidata, wikidata_pairs=wikidata_pairs, bsr_rows=bsr_rows, bsr_outcome=bsr_outcome,
         countries=countries, geonames_places=len(geo.places))
 
 
-def input_files(raw: Path, founding_path: Path, rows, wikidata, bsr_rows, places) -> dict:
+def input_files(raw: Path, founding_path: Path, rows, wikidata, bsr_rows, places,
+                with_bsr_years: bool) -> dict:
     """What was read, with sizes and digests, for the report."""
 
     def digest(path: Path) -> str:
@@ -152,7 +162,8 @@ def input_files(raw: Path, founding_path: Path, rows, wikidata, bsr_rows, places
         GEOCODED_FILE: {},
         NAMES_FILE: {"rows": len(wikidata.labels)},
         RELATIONS_FILE: {"rows": wikidata.directed_rows, "unorderedPairs": len(wikidata.pairs)},
-        BSR_FILE: {"rows": len(bsr_rows)},
+        BSR_FILE: {"rows": len(bsr_rows), "used": with_bsr_years,
+                   "licence": "none stated; for local research only (--with-bsr-years)"},
         "geo/geonames_cities1000.tsv": {"rows": places},
         "geo/geonames_cities15000_alternatenames.tsv": {},
         "geo/geonames_admin1_names.tsv": {},

@@ -85,7 +85,8 @@ impl Partnership {
     async fn notes(&self) -> Option<&str> {
         self.0.notes.as_deref()
     }
-    /// The dated steps of its status, oldest first.
+    /// The steps of its status, oldest first, in the history's own order
+    /// (a step of unknown date keeps its place).
     async fn status_history(
         &self,
         ctx: &Context<'_>,
@@ -96,7 +97,7 @@ impl Partnership {
             self.0.id,
             &PARTNERSHIP_STATUS_HISTORY,
             Filter::everything(),
-            orderings::status_changes::BY_DATE,
+            orderings::status_changes::BY_POSITION,
             page,
             StatusChange,
         )
@@ -179,10 +180,11 @@ impl Partnership {
     }
 }
 
-/// One dated step in a partnership's status history.
+/// One step in a partnership's status history.
 #[derive(Clone)]
 pub struct StatusChange(pub status_change::Model);
 
+#[macros::paged]
 #[Object]
 impl StatusChange {
     /// The status the partnership reached.
@@ -206,9 +208,23 @@ impl StatusChange {
         self.0.note.as_deref()
     }
     /// True when the step was derived from the partnership's own dates and
-    /// protocols on import, rather than recorded as it happened.
+    /// protocols on import, rather than recorded as it happened (through the
+    /// API, or in an imported `statusHistory`).
     async fn derived(&self) -> bool {
         self.0.derived
+    }
+    /// The sources the step cites.
+    async fn sources(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Source>> {
+        nested_page(
+            ctx,
+            self.0.id,
+            &STATUS_CHANGE_SOURCES,
+            Filter::everything(),
+            orderings::sources::BY_KEY,
+            page,
+            Source,
+        )
+        .await
     }
 }
 
