@@ -8,6 +8,7 @@ mod cli;
 mod connection;
 mod cost;
 mod faults;
+mod fidelity;
 mod graphql;
 mod hardening;
 mod http_spec;

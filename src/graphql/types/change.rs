@@ -13,9 +13,9 @@ use crate::store::orderings;
 use crate::store::relations::Relation;
 use async_graphql::{Context, InputObject, Json, Object};
 
-/// One write's effect on one record.
 pub struct Change(pub ChangeRow);
 
+/// One write's effect on one record.
 #[Object]
 impl Change {
     /// The record's type, such as `City`.

@@ -14,10 +14,10 @@ use crate::store::relations::*;
 use async_graphql::{Context, InputObject, Object};
 use entity::organization;
 
-/// An organization that takes part in visits and cooperation.
 #[derive(Clone)]
 pub struct Organization(pub organization::Model);
 
+/// An organization that takes part in visits and cooperation.
 #[macros::record(
     history = crate::store::relations::ORGANIZATION_HISTORY,
     key = "Stable key."

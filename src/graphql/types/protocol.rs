@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::graphql::by_key;
 use crate::graphql::connection::{Connection, PageArgs, nested_page, root_page};
 use crate::graphql::loader::{Parties, PartiesOf};
-use crate::graphql::scalars::PartialDate;
+use crate::graphql::scalars::{DateSpan, PartialDate};
 use crate::store::filters::{self, Filter, protocols};
 use crate::store::orderings;
 use crate::store::pages::Ordering;
@@ -21,10 +21,10 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, InputObject, Object};
 use entity::protocol;
 
-/// A signed document: protocol of intentions, twinning agreement, memorandum…
 #[derive(Clone)]
 pub struct Protocol(pub protocol::Model);
 
+/// A signed document: protocol of intentions, twinning agreement, memorandum…
 #[macros::record(
     history = crate::store::relations::PROTOCOL_HISTORY,
     key = "Stable key."
@@ -42,6 +42,10 @@ impl Protocol {
     /// When it was signed, as precisely as known.
     async fn signed_on(&self) -> Option<PartialDate> {
         PartialDate::stored(self.0.signed_on.as_deref())
+    }
+    /// `signedOn` with its precision and span.
+    async fn signed(&self) -> Option<DateSpan> {
+        DateSpan::stored(self.0.signed_on.as_deref())
     }
     /// The city where it was signed.
     async fn signed_in(&self, ctx: &Context<'_>) -> Result<Option<City>> {
@@ -191,7 +195,7 @@ impl ProtocolQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<ProtocolFilter>,
-        #[graphql(default)] order_by: ProtocolOrderBy,
+        #[graphql(default, desc = "The order of the list.")] order_by: ProtocolOrderBy,
         page: PageArgs,
     ) -> Result<Connection<Protocol>> {
         root_page(

@@ -14,10 +14,10 @@ use crate::store::relations::*;
 use async_graphql::{Context, InputObject, Object};
 use entity::topic;
 
-/// A cooperation topic, such as health care → rehabilitation.
 #[derive(Clone)]
 pub struct Topic(pub topic::Model);
 
+/// A cooperation topic, such as health care → rehabilitation.
 #[macros::record(
     history = crate::store::relations::TOPIC_HISTORY,
     key = "Stable key, such as `rehabilitation`."
@@ -85,7 +85,7 @@ impl Topic {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<VisitFilter>,
-        #[graphql(default)] order_by: VisitOrderBy,
+        #[graphql(default, desc = "The order of the list.")] order_by: VisitOrderBy,
         page: PageArgs,
     ) -> Result<Connection<Visit>> {
         nested_page(

@@ -19,10 +19,10 @@ use crate::store::relations::*;
 use async_graphql::{Context, Enum, InputObject, Object};
 use entity::visit;
 
-/// A delegation from one city to another.
 #[derive(Clone)]
 pub struct Visit(pub visit::Model);
 
+/// A delegation from one city to another.
 #[macros::record(
     history = crate::store::relations::VISIT_HISTORY,
     key = "Stable key."
@@ -40,16 +40,19 @@ impl Visit {
     }
     /// The first day, as precisely as known.
     async fn start_date(&self) -> PartialDate {
-        PartialDate::stored(Some(&self.0.start_date))
-            .unwrap_or(PartialDate::from_day(self.0.start_date_start))
+        self.start_value()
     }
     /// The last day, as precisely as known.
     async fn end_date(&self) -> Option<PartialDate> {
         PartialDate::stored(self.0.end_date.as_deref())
     }
     /// `startDate` with its precision and span.
-    async fn start(&self) -> Option<DateSpan> {
-        DateSpan::stored(Some(&self.0.start_date))
+    async fn start(&self) -> DateSpan {
+        DateSpan::of(self.start_value())
+    }
+    /// `endDate` with its precision and span.
+    async fn end(&self) -> Option<DateSpan> {
+        DateSpan::stored(self.0.end_date.as_deref())
     }
     /// The partnership the visit belongs to.
     async fn partnership(&self, ctx: &Context<'_>) -> Result<Option<Partnership>> {
@@ -135,6 +138,14 @@ impl Visit {
             Source,
         )
         .await
+    }
+}
+
+impl Visit {
+    /// The start date, or its first day should the stored text not parse.
+    fn start_value(&self) -> PartialDate {
+        PartialDate::stored(Some(&self.0.start_date))
+            .unwrap_or(PartialDate::from_day(self.0.start_date_start))
     }
 }
 
@@ -252,7 +263,7 @@ impl VisitQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<VisitFilter>,
-        #[graphql(default)] order_by: VisitOrderBy,
+        #[graphql(default, desc = "The order of the list.")] order_by: VisitOrderBy,
         page: PageArgs,
     ) -> Result<Connection<Visit>> {
         root_page(
