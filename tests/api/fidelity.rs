@@ -214,3 +214,156 @@ async fn a_citys_partnerships_name_the_other_city_on_each_edge() {
         assert!(cities.contains(&json!({ "key": partner })), "{edge}");
     }
 }
+
+/// The keys of `list(filter: $filter)`, sorted.
+async fn filtered(app: &crate::helpers::TestApp, list: &str, filter: Value) -> Vec<String> {
+    let query = format!(
+        "query ($filter: {}Filter) {{ {list}(first: 100, filter: $filter) {{ nodes {{ key }} }} }}",
+        filter_type(list)
+    );
+    let data = app.data(&query, json!({ "filter": filter })).await;
+    let mut keys: Vec<String> = data[list]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| n["key"].as_str().expect("key").to_owned())
+        .collect();
+    keys.sort();
+    keys
+}
+
+fn filter_type(list: &str) -> &'static str {
+    match list {
+        "protocols" => "Protocol",
+        "partnerships" => "Partnership",
+        "events" => "Event",
+        "visits" => "Visit",
+        "organizations" => "Organization",
+        "topics" => "Topic",
+        "sources" => "Source",
+        _ => "City",
+    }
+}
+
+#[tokio::test]
+async fn filters_are_named_after_their_fields_and_old_names_still_work() {
+    let app = spawn_app().await;
+    // (list, new filter, the same filter under its old, deprecated name)
+    let renamed = [
+        (
+            "protocols",
+            json!({ "signedOn": { "from": "2015", "to": "2016" } }),
+            json!({ "signed": { "from": "2015", "to": "2016" } }),
+        ),
+        (
+            "partnerships",
+            json!({ "establishedOn": { "to": "1990" } }),
+            json!({ "established": { "to": "1990" } }),
+        ),
+        (
+            "events",
+            json!({ "hostCities": ["murmansk"] }),
+            json!({ "hostCity": "murmansk" }),
+        ),
+        (
+            "visits",
+            json!({ "fromCities": ["harbin"] }),
+            json!({ "fromCity": "harbin" }),
+        ),
+        (
+            "visits",
+            json!({ "toCities": ["harbin"] }),
+            json!({ "toCity": "harbin" }),
+        ),
+        (
+            "visits",
+            json!({ "partnerships": ["murmansk-harbin"] }),
+            json!({ "partnership": "murmansk-harbin" }),
+        ),
+        (
+            "protocols",
+            json!({ "partnerships": ["murmansk-harbin"] }),
+            json!({ "partnership": "murmansk-harbin" }),
+        ),
+        (
+            "organizations",
+            json!({ "cities": ["murmansk"] }),
+            json!({ "city": "murmansk" }),
+        ),
+        (
+            "topics",
+            json!({ "parents": ["health-care"] }),
+            json!({ "parent": "health-care" }),
+        ),
+    ];
+    for (list, new, old) in renamed {
+        let by_new = filtered(&app, list, new.clone()).await;
+        assert!(!by_new.is_empty(), "{list} {new} finds something");
+        assert_eq!(by_new, filtered(&app, list, old).await, "{list} {new}");
+    }
+    // A list matches any of its values.
+    let both = filtered(
+        &app,
+        "visits",
+        json!({ "fromCities": ["harbin", "murmansk"] }),
+    )
+    .await;
+    let mut each = filtered(&app, "visits", json!({ "fromCities": ["harbin"] })).await;
+    each.extend(filtered(&app, "visits", json!({ "fromCities": ["murmansk"] })).await);
+    each.sort();
+    assert_eq!(both, each);
+
+    let data = app
+        .data(
+            r#"{ __type(name: "ProtocolFilter") { inputFields(includeDeprecated: true) { name isDeprecated deprecationReason } } }"#,
+            json!({}),
+        )
+        .await;
+    let fields = data["__type"]["inputFields"].as_array().expect("fields");
+    let signed = fields
+        .iter()
+        .find(|f| f["name"] == "signed")
+        .expect("signed");
+    assert_eq!(signed["isDeprecated"], true);
+    assert!(
+        signed["deprecationReason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("signedOn")
+    );
+    let signed_on = fields
+        .iter()
+        .find(|f| f["name"] == "signedOn")
+        .expect("signedOn");
+    assert_eq!(signed_on["isDeprecated"], false);
+}
+
+#[tokio::test]
+async fn a_date_required_when_written_is_never_null_when_read() {
+    let app = spawn_app().await;
+    let data = app
+        .data(
+            r#"{ t: __type(name: "Event") { fields { name type { kind } } }
+                 i: __type(name: "EventInput") { inputFields { name type { kind } } } }"#,
+            json!({}),
+        )
+        .await;
+    let kind = |list: &Value, name: &str| {
+        list.as_array()
+            .expect("fields")
+            .iter()
+            .find(|f| f["name"] == name)
+            .map(|f| f["type"]["kind"].clone())
+    };
+    for field in ["startDate", "hostCity", "name", "kind"] {
+        assert_eq!(
+            kind(&data["i"]["inputFields"], field),
+            Some(json!("NON_NULL"))
+        );
+        assert_eq!(
+            kind(&data["t"]["fields"], field),
+            Some(json!("NON_NULL")),
+            "Event.{field}"
+        );
+    }
+}

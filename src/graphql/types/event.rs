@@ -1,7 +1,7 @@
 //! `Event`: festivals, exhibitions, anniversaries and forums.
 
 use super::city::{City, city};
-use super::filter_input::{DateRange, ToFilter, combinators, matching};
+use super::filter_input::{DateRange, ToFilter, any_of, combinators, matching};
 use super::protocol::{Protocol, ProtocolOrderBy};
 use super::source::Source;
 use super::topic::Topic;
@@ -127,7 +127,12 @@ impl Event {
 pub struct EventFilter {
     /// One of these keys.
     pub keys: Option<Vec<String>>,
+    /// Hosted by one of the cities with these keys.
+    pub host_cities: Option<Vec<String>>,
     /// Hosted by the city with this key.
+    #[graphql(
+        deprecation = "Use `hostCities`: a filter on a field a record has one of takes a list."
+    )]
     pub host_city: Option<String>,
     /// One of these kinds.
     pub kinds: Option<Vec<EventKind>>,
@@ -152,6 +157,9 @@ impl ToFilter for EventFilter {
         }
         if let Some(key) = &self.host_city {
             out.push(events::host_city(key));
+        }
+        if let Some(values) = &self.host_cities {
+            out.push(any_of(values, events::host_city));
         }
         if let Some(kinds) = &self.kinds {
             out.push(events::kinds(kinds));

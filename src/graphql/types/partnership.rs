@@ -236,7 +236,11 @@ pub struct PartnershipFilter {
     pub kinds: Option<Vec<PartnershipKind>>,
     /// One of these statuses.
     pub statuses: Option<Vec<PartnershipStatus>>,
+    /// Established within this span (a known `establishedOn` whose span
+    /// overlaps it).
+    pub established_on: Option<DateRange>,
     /// Established within this span (a partial date matches if its span overlaps).
+    #[graphql(deprecation = "Use `establishedOn`: a filter is named after the field it filters.")]
     pub established: Option<DateRange>,
     /// Tagged with this topic or one of its descendants (by key).
     pub topic: Option<String>,
@@ -267,7 +271,7 @@ impl ToFilter for PartnershipFilter {
         if let Some(statuses) = &self.statuses {
             out.push(partnerships::statuses(statuses));
         }
-        if let Some(range) = &self.established {
+        if let Some(range) = self.established_on.as_ref().or(self.established.as_ref()) {
             out.push(partnerships::established(range.span()));
         }
         if let Some(topic) = &self.topic {

@@ -2,7 +2,7 @@
 
 use super::city::{City, optional_city};
 use super::event::{Event, optional_event};
-use super::filter_input::{DateRange, ToFilter, combinators, matching};
+use super::filter_input::{DateRange, ToFilter, any_of, combinators, matching};
 use super::partnership::{Partnership, optional_partnership};
 use super::source::Source;
 use super::topic::Topic;
@@ -112,9 +112,17 @@ pub struct ProtocolFilter {
     pub kinds: Option<Vec<ProtocolKind>>,
     /// The city with this key is a party.
     pub party: Option<String>,
+    /// Signed within this span (a known `signedOn` whose span overlaps it).
+    pub signed_on: Option<DateRange>,
     /// Signed within this span.
+    #[graphql(deprecation = "Use `signedOn`: a filter is named after the field it filters.")]
     pub signed: Option<DateRange>,
+    /// Belongs to one of the partnerships with these keys.
+    pub partnerships: Option<Vec<String>>,
     /// Belongs to the partnership with this key.
+    #[graphql(
+        deprecation = "Use `partnerships`: a filter on a field a record has one of takes a list."
+    )]
     pub partnership: Option<String>,
     /// Covers this topic or one of its descendants (by key).
     pub topic: Option<String>,
@@ -139,11 +147,14 @@ impl ToFilter for ProtocolFilter {
         if let Some(key) = &self.party {
             out.push(protocols::party(key));
         }
-        if let Some(range) = &self.signed {
+        if let Some(range) = self.signed_on.as_ref().or(self.signed.as_ref()) {
             out.push(protocols::signed(range.span()));
         }
         if let Some(key) = &self.partnership {
             out.push(protocols::partnership(key));
+        }
+        if let Some(values) = &self.partnerships {
+            out.push(any_of(values, protocols::partnership));
         }
         if let Some(topic) = &self.topic {
             out.push(protocols::topic(topic));

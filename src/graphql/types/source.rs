@@ -2,7 +2,7 @@
 
 use super::city::City;
 use super::event::Event;
-use super::filter_input::{ToFilter, combinators, matching};
+use super::filter_input::{ToFilter, any_of, combinators, matching};
 use super::organization::Organization;
 use super::partnership::{Partnership, PartnershipOrderBy};
 use super::protocol::{Protocol, ProtocolOrderBy};
@@ -140,7 +140,12 @@ impl Source {
 pub struct SourceFilter {
     /// One of these keys.
     pub keys: Option<Vec<String>>,
+    /// Published by one of these publishers.
+    pub publishers: Option<Vec<String>>,
     /// Published by exactly this publisher.
+    #[graphql(
+        deprecation = "Use `publishers`: a filter on a field a record has one of takes a list."
+    )]
     pub publisher: Option<String>,
     /// All of these filters hold.
     pub and: Option<Vec<SourceFilter>>,
@@ -159,6 +164,9 @@ impl ToFilter for SourceFilter {
         }
         if let Some(publisher) = &self.publisher {
             out.push(sources::publisher(publisher));
+        }
+        if let Some(values) = &self.publishers {
+            out.push(any_of(values, sources::publisher));
         }
     }
     combinators!();

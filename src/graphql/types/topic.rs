@@ -1,7 +1,7 @@
 //! `Topic`: the tree of cooperation topics.
 
 use super::event::Event;
-use super::filter_input::{ToFilter, combinators, matching};
+use super::filter_input::{ToFilter, any_of, combinators, matching};
 use super::partnership::{Partnership, PartnershipOrderBy};
 use super::protocol::{Protocol, ProtocolOrderBy};
 use super::visit::{Visit, VisitFilter, VisitOrderBy};
@@ -149,7 +149,12 @@ impl Topic {
 pub struct TopicFilter {
     /// One of these keys.
     pub keys: Option<Vec<String>>,
+    /// Directly under one of the topics with these keys.
+    pub parents: Option<Vec<String>>,
     /// Children of the topic with this key.
+    #[graphql(
+        deprecation = "Use `parents`: a filter on a field a record has one of takes a list."
+    )]
     pub parent: Option<String>,
     /// Only top-level topics (true) or only subtopics (false).
     pub root: Option<bool>,
@@ -170,6 +175,9 @@ impl ToFilter for TopicFilter {
         }
         if let Some(key) = &self.parent {
             out.push(topics::parent(key));
+        }
+        if let Some(values) = &self.parents {
+            out.push(any_of(values, topics::parent));
         }
         if let Some(root) = self.root {
             out.push(topics::root(root));

@@ -2,7 +2,7 @@
 
 use super::city::{City, city};
 use super::event::Event;
-use super::filter_input::{DateRange, ToFilter, combinators, matching};
+use super::filter_input::{DateRange, ToFilter, any_of, combinators, matching};
 use super::organization::Organization;
 use super::partnership::{Partnership, optional_partnership};
 use super::protocol::{Protocol, ProtocolOrderBy};
@@ -154,9 +154,19 @@ impl Visit {
 pub struct VisitFilter {
     /// One of these keys.
     pub keys: Option<Vec<String>>,
+    /// From one of the cities with these keys.
+    pub from_cities: Option<Vec<String>>,
     /// From the city with this key.
+    #[graphql(
+        deprecation = "Use `fromCities`: a filter on a field a record has one of takes a list."
+    )]
     pub from_city: Option<String>,
+    /// To one of the cities with these keys.
+    pub to_cities: Option<Vec<String>>,
     /// To the city with this key.
+    #[graphql(
+        deprecation = "Use `toCities`: a filter on a field a record has one of takes a list."
+    )]
     pub to_city: Option<String>,
     /// From or to the city with this key.
     pub city: Option<String>,
@@ -171,7 +181,12 @@ pub struct VisitFilter {
     pub event: Option<String>,
     /// The organization with this key took part.
     pub organization: Option<String>,
+    /// Belongs to one of the partnerships with these keys.
+    pub partnerships: Option<Vec<String>>,
     /// Belongs to the partnership with this key.
+    #[graphql(
+        deprecation = "Use `partnerships`: a filter on a field a record has one of takes a list."
+    )]
     pub partnership: Option<String>,
     /// All of these filters hold.
     pub and: Option<Vec<VisitFilter>>,
@@ -191,8 +206,14 @@ impl ToFilter for VisitFilter {
         if let Some(key) = &self.from_city {
             out.push(visits::from_city(key));
         }
+        if let Some(values) = &self.from_cities {
+            out.push(any_of(values, visits::from_city));
+        }
         if let Some(key) = &self.to_city {
             out.push(visits::to_city(key));
+        }
+        if let Some(values) = &self.to_cities {
+            out.push(any_of(values, visits::to_city));
         }
         if let Some(key) = &self.city {
             out.push(visits::city(key));
@@ -214,6 +235,9 @@ impl ToFilter for VisitFilter {
         }
         if let Some(key) = &self.partnership {
             out.push(visits::partnership(key));
+        }
+        if let Some(values) = &self.partnerships {
+            out.push(any_of(values, visits::partnership));
         }
     }
     combinators!();
