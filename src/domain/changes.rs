@@ -6,8 +6,11 @@ use serde_json::{Map, Value};
 /// What happened to a record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, async_graphql::Enum)]
 pub enum Action {
+    /// The record was created.
     Created,
+    /// Some of its fields changed.
     Updated,
+    /// The record was deleted.
     Deleted,
 }
 

@@ -11,9 +11,9 @@ use crate::store::filters::Filter;
 use crate::store::nested::PageRequest;
 use crate::store::pages::{self, Ordering, PositionError, Window};
 use crate::store::relations::Relation;
-use async_graphql::connection::{CursorType, Edge};
+use async_graphql::connection::{ConnectionNameType, CursorType, Edge, EdgeNameType, EmptyFields};
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, Object, OutputType};
+use async_graphql::{Context, Object, ObjectType, OutputType};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use std::sync::Arc;
@@ -132,14 +132,22 @@ impl PageArgs {
     }
 }
 
-/// Turns fetched rows (in window order, up to `limit()`) into a connection.
-fn connection<M, N: OutputType>(
+/// Turns fetched rows (in window order, up to `limit()`) into a connection
+/// whose edges carry `edge_fields` of their row.
+fn connection<M, N, E, CN, EN>(
     window: &Window,
     mut rows: Vec<M>,
     ordering: Ordering<M>,
     totals: Totals,
     to_node: impl Fn(M) -> N,
-) -> Connection<N> {
+    edge_fields: impl Fn(&M) -> E,
+) -> EdgeConnection<N, E, CN, EN>
+where
+    N: OutputType,
+    E: ObjectType,
+    CN: ConnectionNameType,
+    EN: EdgeNameType,
+{
     let more = rows.len() > window.size;
     rows.truncate(window.size);
     if window.backwards {
@@ -157,7 +165,8 @@ fn connection<M, N: OutputType>(
     );
     connection.edges.extend(rows.into_iter().map(|row| {
         let cursor = Cursor(Window::position(ordering, &row));
-        Edge::new(cursor, to_node(row))
+        let fields = edge_fields(&row);
+        Edge::with_additional_fields(cursor, to_node(row), fields)
     }));
     connection
 }
@@ -220,6 +229,11 @@ impl Totals {
 /// A connection as this API returns it.
 pub type Connection<N> = async_graphql::connection::Connection<Cursor, N, Totals>;
 
+/// A connection whose edges carry fields `E` besides cursor and node, named
+/// by `CN` and `EN` (a type name stands for one shape only).
+pub type EdgeConnection<N, E, CN, EN> =
+    async_graphql::connection::Connection<Cursor, N, Totals, E, CN, EN>;
+
 /// One page of a root list: the rows of `M`'s table matching `filter`, in
 /// `ordering`.
 pub async fn root_page<M: Record, N: OutputType>(
@@ -233,7 +247,9 @@ pub async fn root_page<M: Record, N: OutputType>(
     super::CostLedger::count_page(ctx);
     let rows = pages::page(super::db(ctx), &filter, ordering, &window).await?;
     let totals = Totals::Count(Arc::new(RootCount { filter }));
-    Ok(connection(&window, rows, ordering, totals, to_node))
+    Ok(connection(&window, rows, ordering, totals, to_node, |_| {
+        EmptyFields
+    }))
 }
 
 /// One page of a nested list for one parent; the loader fetches the pages
@@ -247,6 +263,44 @@ pub async fn nested_page<M: Record, N: OutputType>(
     args: PageArgs,
     to_node: impl Fn(M) -> N,
 ) -> Result<Connection<N>> {
+    let list = NestedList {
+        parent,
+        relation,
+        filter,
+        ordering,
+    };
+    nested_page_with(ctx, list, args, to_node, |_| EmptyFields).await
+}
+
+/// The list of a parent's children that [`nested_page_with`] pages.
+pub struct NestedList<M: 'static> {
+    pub parent: i32,
+    pub relation: &'static Relation,
+    pub filter: Filter<M>,
+    pub ordering: Ordering<M>,
+}
+
+/// [`nested_page`], with `edge_fields` of each row on its edge.
+pub async fn nested_page_with<M, N, E, CN, EN>(
+    ctx: &Context<'_>,
+    list: NestedList<M>,
+    args: PageArgs,
+    to_node: impl Fn(M) -> N,
+    edge_fields: impl Fn(&M) -> E,
+) -> Result<EdgeConnection<N, E, CN, EN>>
+where
+    M: Record,
+    N: OutputType,
+    E: ObjectType,
+    CN: ConnectionNameType,
+    EN: EdgeNameType,
+{
+    let NestedList {
+        parent,
+        relation,
+        filter,
+        ordering,
+    } = list;
     let window = args.window(ctx)?;
     super::CostLedger::count_page(ctx);
     let request = Arc::new(PageRequest::page(relation, &filter, ordering, &window)?);
@@ -256,7 +310,14 @@ pub async fn nested_page<M: Record, N: OutputType>(
         request: Arc::new(CountRequest { relation, filter }),
     };
     let totals = Totals::Count(Arc::new(NestedCount { key }));
-    Ok(connection(&window, rows, ordering, totals, to_node))
+    Ok(connection(
+        &window,
+        rows,
+        ordering,
+        totals,
+        to_node,
+        edge_fields,
+    ))
 }
 
 /// Up to `limit` children of a parent in `ordering`, batched with every

@@ -17,7 +17,9 @@ pub enum Precision {
     Day,
 }
 
-/// A partial date with its precision and the span of days it covers.
+/// A partial date with its precision and the span of days it covers. Every
+/// list ordered by a partial date orders it by `start`, the first day it
+/// covers (on the same first day, the coarser date first).
 #[derive(SimpleObject)]
 pub struct DateSpan {
     /// The date as written.
@@ -31,13 +33,18 @@ pub struct DateSpan {
 }
 
 impl DateSpan {
-    /// The span of a stored date column.
-    pub fn stored(text: Option<&str>) -> Option<Self> {
-        PartialDate::stored(text).map(|date| Self {
+    /// The span of a date.
+    pub fn of(date: PartialDate) -> Self {
+        Self {
             value: date,
             precision: date.precision().into(),
             start: date.start(),
             end: date.end(),
-        })
+        }
+    }
+
+    /// The span of a stored date column.
+    pub fn stored(text: Option<&str>) -> Option<Self> {
+        PartialDate::stored(text).map(Self::of)
     }
 }

@@ -32,13 +32,21 @@ const MAX_KEYS: usize = 100;
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
 #[graphql(remote = "crate::domain::kinds::Kind")]
 pub enum RecordType {
+    /// Cities.
     City,
+    /// Partnerships.
     Partnership,
+    /// Visits.
     Visit,
+    /// Protocols and agreements.
     Protocol,
+    /// Events.
     Event,
+    /// Cooperation topics.
     Topic,
+    /// Organizations.
     Organization,
+    /// Sources.
     Source,
 }
 
@@ -79,9 +87,9 @@ where
     })
 }
 
-/// A record created, updated or deleted.
 pub struct RecordChanged(Arc<ChangeRow>);
 
+/// A record created, updated or deleted.
 #[Object]
 impl RecordChanged {
     /// Created, updated or deleted.
@@ -108,13 +116,13 @@ impl RecordChanged {
     }
 }
 
-/// A partnership created, updated (a lifecycle step among others) or
-/// deleted.
 pub struct PartnershipChanged {
     row: Arc<ChangeRow>,
     step: Option<step::Model>,
 }
 
+/// A partnership created, updated (a lifecycle step among others) or
+/// deleted.
 #[Object]
 impl PartnershipChanged {
     /// Created, updated or deleted.
@@ -155,6 +163,8 @@ async fn id_of(db: &DatabaseConnection, kind: Kind, key: &str, argument: &str) -
 #[derive(Default)]
 pub struct Subscription;
 
+/// Live updates: committed changes as they happen, over WebSocket.
+
 #[Subscription]
 impl Subscription {
     /// Records created, updated or deleted from now on, of the given types
@@ -162,8 +172,8 @@ impl Subscription {
     async fn record_changed(
         &self,
         ctx: &Context<'_>,
-        types: Option<Vec<RecordType>>,
-        keys: Option<Vec<String>>,
+        #[graphql(desc = "Only records of these types.")] types: Option<Vec<RecordType>>,
+        #[graphql(desc = "Only records with these keys.")] keys: Option<Vec<String>>,
     ) -> Result<impl Stream<Item = Result<RecordChanged>> + use<>> {
         if keys.as_ref().is_some_and(|k| k.len() > MAX_KEYS) {
             return Err(AppError::bad_input(format!(

@@ -6,21 +6,34 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 
-/// The query GraphiQL opens with: a tour of the founding example.
-pub const DEFAULT_QUERY: &str = r#"# Welcome to Twinning: municipal partnership data.
-# Press the run button to see Murmansk and its names.
-query Murmansk {
+/// The query GraphiQL opens with: what Twinning is for, on the founding
+/// example.
+pub const DEFAULT_QUERY: &str = r#"# Welcome to Twinning: which cities are twinned, and how each relation grew.
+# Press the run button: Murmansk's sister cities in order (Harbin is the
+# 11th), and the Murmansk-Harbin partnership's story as one timeline.
+query Twinning {
   city(key: "murmansk") {
     name
     nativeName
-    countryCode
-    population
-    translations { lang name }
+    sisterCities(includeEnded: true) {
+      ordinal
+      city { name nativeName countryCode }
+      partnership { established { value precision } status }
+    }
   }
-  cities(first: 5) {
-    totalCount
-    nodes { key name nativeName countryCode }
-    pageInfo { hasNextPage endCursor }
+  partnership(key: "murmansk-harbin") {
+    cities { name }
+    status
+    timeline(first: 50) {
+      totalCount
+      nodes {
+        __typename
+        ... on Visit { start { value } fromCity { name } toCity { name } purpose }
+        ... on Protocol { signed { value } kind title }
+        ... on Event { start { value } name }
+        ... on StatusChange { date { value } status }
+      }
+    }
   }
 }
 "#;

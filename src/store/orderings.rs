@@ -115,7 +115,8 @@ pub mod visits {
     use super::*;
 
     /// Earliest first; of two starting the same day, the one whose start
-    /// is known more precisely (a shorter span) first.
+    /// is known less precisely (a longer span, so a later last day) first,
+    /// as `VisitOrderBy.START_DATE` documents.
     pub static BY_START: &[OrderKey<visit::Model>] = &[
         key!(Column("start_date_start"), Date, false, |m| date(
             m.start_date_start

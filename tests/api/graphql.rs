@@ -156,3 +156,35 @@ async fn graphiql_is_served_with_its_own_assets() {
         "text/javascript; charset=utf-8"
     );
 }
+
+#[tokio::test]
+async fn graphiqls_default_query_shows_sister_cities_in_order_and_the_timeline() {
+    let app = spawn_app().await;
+    let data = app
+        .data(twinning::http::graphiql::DEFAULT_QUERY, json!({}))
+        .await;
+    let sisters = data["city"]["sisterCities"].as_array().expect("sisters");
+    let harbin = sisters
+        .iter()
+        .find(|s| s["city"]["name"] == "Harbin")
+        .expect("Harbin is a sister city");
+    assert_eq!(harbin["ordinal"], 11);
+    let ordinals: Vec<i64> = sisters
+        .iter()
+        .filter_map(|s| s["ordinal"].as_i64())
+        .collect();
+    assert_eq!(ordinals, (1..=ordinals.len() as i64).collect::<Vec<_>>());
+    let timeline = &data["partnership"]["timeline"];
+    let total = timeline["totalCount"].as_u64().expect("totalCount");
+    assert!(
+        total > 5,
+        "the founding timeline has its visits and protocols"
+    );
+    let kinds: Vec<&str> = timeline["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter_map(|n| n["__typename"].as_str())
+        .collect();
+    assert!(kinds.contains(&"Visit") && kinds.contains(&"Protocol"));
+}

@@ -282,3 +282,55 @@ async fn an_answer_lists_fields_in_the_order_the_query_selects_them() {
         .collect();
     assert!(positions.is_sorted(), "{answer}");
 }
+
+#[tokio::test]
+async fn an_int_outside_32_bits_is_a_validation_error_wherever_it_stands() {
+    let app = spawn_app().await;
+    let under_null = r#"{ source(key: "") { organizations(last: -2147483649) { totalCount } } }"#;
+    let cases = [
+        (
+            json!({ "query": under_null }),
+            "organizations(last:): -2147483649",
+        ),
+        (
+            json!({ "query": "{ cities(first: 2147483648) { totalCount } }" }),
+            "cities(first:): 2147483648",
+        ),
+        (
+            json!({ "query": "{ cities(filter: { population: { min: 3000000000 } }) { totalCount } }" }),
+            "cities(filter:).population.min: 3000000000",
+        ),
+        (
+            json!({ "query": "{ ...F } fragment F on Query { source(key: \"\") { organizations(first: 9999999999) { totalCount } } }" }),
+            "organizations(first:): 9999999999",
+        ),
+        (
+            json!({
+                "query": "query ($n: Int) { source(key: \"\") { organizations(first: $n) { totalCount } } }",
+                "variables": { "n": 2147483648_i64 },
+            }),
+            "$n: 2147483648",
+        ),
+    ];
+    for (body, message) in cases {
+        let (status, _, answer) = raw(&app, &[JSON, GRAPHQL_RESPONSE], body.to_string()).await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert!(answer.get("data").is_none(), "nothing ran: {answer}");
+        let error = &answer["errors"][0];
+        assert_eq!(
+            error["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+            "{answer}"
+        );
+        let text = error["message"].as_str().unwrap_or_default();
+        assert!(
+            text.starts_with(message) && text.contains("32-bit"),
+            "{answer}"
+        );
+    }
+    // The edges of the range are valid: the query runs, its parent is null.
+    let at_the_edge = r#"{ source(key: "") { organizations(last: -2147483648) { totalCount } } }"#;
+    let body = json!({ "query": at_the_edge }).to_string();
+    let (status, _, answer) = raw(&app, &[JSON, GRAPHQL_RESPONSE], body).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["data"]["source"], Value::Null, "{answer}");
+}

@@ -9,6 +9,7 @@ mod connection;
 mod contract;
 mod cost;
 mod faults;
+mod fidelity;
 mod graphql;
 mod hardening;
 mod http_spec;

@@ -237,7 +237,7 @@ async fn link_and_unlink_change_a_record_s_lists_entirely_or_not_at_all() {
     let history = app
         .gql_as(
             &admin,
-            r#"{ changes(first: 10, filter: { operation: "link" }) { nodes { recordKey before after } } }"#,
+            r#"{ changes(first: 10, filter: { operations: ["link"] }) { nodes { recordKey before after } } }"#,
             json!({}),
         )
         .await;
@@ -331,7 +331,7 @@ async fn a_cascade_removes_what_the_schema_documents_and_records_every_record() 
     let history = app
         .gql_as(
             &admin,
-            r#"{ changes(first: 100, filter: { operation: "deleteCity" }) { nodes { recordType recordKey action before } } }"#,
+            r#"{ changes(first: 100, filter: { operations: ["deleteCity"] }) { nodes { recordType recordKey action before } } }"#,
             json!({}),
         )
         .await;

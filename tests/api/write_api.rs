@@ -438,7 +438,7 @@ async fn only_admins_manage_keys_and_read_all_changes() {
         latest["after"].get("name").is_none(),
         "unchanged fields are not recorded: {latest}"
     );
-    let changes = r#"{ changes(filter: { actor: "partner" }) { nodes { recordKey } } }"#;
+    let changes = r#"{ changes(filter: { actors: ["partner"] }) { nodes { recordKey } } }"#;
     assert_eq!(
         code(&app.gql_as(&editor, changes, json!({})).await),
         Some("FORBIDDEN")

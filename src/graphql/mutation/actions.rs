@@ -125,7 +125,7 @@ impl TimelineMutation {
     async fn record_visit(
         &self,
         ctx: &Context<'_>,
-        input: RecordVisitInput,
+        #[graphql(desc = "What to do; see the input type.")] input: RecordVisitInput,
     ) -> Result<VisitPayload> {
         let mut visit = input.visit;
         let key = visit.key.clone();
@@ -180,7 +180,7 @@ impl TimelineMutation {
     async fn sign_protocol(
         &self,
         ctx: &Context<'_>,
-        input: SignProtocolInput,
+        #[graphql(desc = "What to do; see the input type.")] input: SignProtocolInput,
     ) -> Result<SignProtocolPayload> {
         let mut protocol = input.protocol;
         let key = protocol.key.clone();

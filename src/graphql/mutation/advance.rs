@@ -240,7 +240,7 @@ impl LifecycleMutation {
     async fn advance_partnership(
         &self,
         ctx: &Context<'_>,
-        input: AdvancePartnershipInput,
+        #[graphql(desc = "What to do; see the input type.")] input: AdvancePartnershipInput,
     ) -> Result<AdvancePartnershipPayload> {
         let txn = crate::store::connection::begin_write(db(ctx)).await?;
         let path = |field: &str| vec!["input".to_owned(), field.to_owned()];

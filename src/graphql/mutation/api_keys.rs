@@ -109,7 +109,7 @@ impl KeyMutation {
     async fn create_api_key(
         &self,
         ctx: &Context<'_>,
-        input: CreateApiKeyInput,
+        #[graphql(desc = "What to do; see the input type.")] input: CreateApiKeyInput,
     ) -> Result<CreateApiKeyPayload> {
         if input.name.trim().is_empty() || input.name.len() > 120 {
             let error = UserError::new(
@@ -158,7 +158,7 @@ impl KeyMutation {
     async fn revoke_api_key(
         &self,
         ctx: &Context<'_>,
-        input: RevokeApiKeyInput,
+        #[graphql(desc = "What to do; see the input type.")] input: RevokeApiKeyInput,
     ) -> Result<RevokeApiKeyPayload> {
         if auth::revoke_key(db(ctx), &input.name).await? {
             ctx.data_unchecked::<crate::live::Live>()

@@ -163,7 +163,7 @@ macro_rules! record_mutations {
         impl $mutation {
             #[doc = concat!("Creates a ", $table, "; `DUPLICATE_KEY` if the key is taken.")]
             #[graphql(guard = "RoleGuard(Role::Editor)")]
-            async fn $create(&self, ctx: &Context<'_>, input: $record) -> Result<$payload> {
+            async fn $create(&self, ctx: &Context<'_>, #[graphql(desc = "The record, in the interchange format.")] input: $record) -> Result<$payload> {
                 let key = input.key.clone();
                 let document = Document { $array: vec![input], ..Document::default() };
                 let errors = write(ctx, <$record as Stored>::KIND, &key, document, Write::Create, concat!("create", $type_name), &["input"]).await?;
@@ -173,7 +173,7 @@ macro_rules! record_mutations {
 
             #[doc = concat!("Replaces a ", $table, " by key; `NOT_FOUND` if there is none, `CONFLICT` if it changed since `expectedUpdatedAt`.")]
             #[graphql(guard = "RoleGuard(Role::Editor)")]
-            async fn $update(&self, ctx: &Context<'_>, input: $update_input) -> Result<$payload> {
+            async fn $update(&self, ctx: &Context<'_>, #[graphql(desc = "The whole record, in the interchange format, and the `updatedAt` last read.")] input: $update_input) -> Result<$payload> {
                 let key = input.$field.key.clone();
                 let document = Document { $array: vec![input.$field], ..Document::default() };
                 let write_kind = Write::Update { expected_updated_at: input.expected_updated_at };

@@ -238,7 +238,11 @@ impl DeleteMutation {
     /// hosted, its organizations and the protocols it is a party to (each
     /// with its own cascade), and clears it as the place of signing.
     #[graphql(guard = "RoleGuard(Role::Editor)")]
-    async fn delete_city(&self, ctx: &Context<'_>, input: DeleteInput) -> Result<DeletePayload> {
+    async fn delete_city(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The record to delete, and whether to cascade.")] input: DeleteInput,
+    ) -> Result<DeletePayload> {
         delete(ctx, Kind::City, input).await
     }
     /// Deletes a partnership; its visits and protocols stay, unlinked, and
@@ -248,14 +252,18 @@ impl DeleteMutation {
     async fn delete_partnership(
         &self,
         ctx: &Context<'_>,
-        input: DeleteInput,
+        #[graphql(desc = "The record to delete, and whether to cascade.")] input: DeleteInput,
     ) -> Result<DeletePayload> {
         delete(ctx, Kind::Partnership, input).await
     }
     /// Deletes a visit; protocols signed during it stay, unlinked. Never
     /// blocked.
     #[graphql(guard = "RoleGuard(Role::Editor)")]
-    async fn delete_visit(&self, ctx: &Context<'_>, input: DeleteInput) -> Result<DeletePayload> {
+    async fn delete_visit(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The record to delete, and whether to cascade.")] input: DeleteInput,
+    ) -> Result<DeletePayload> {
         delete(ctx, Kind::Visit, input).await
     }
     /// Deletes a protocol (and the status steps it was evidence for lose
@@ -264,21 +272,29 @@ impl DeleteMutation {
     async fn delete_protocol(
         &self,
         ctx: &Context<'_>,
-        input: DeleteInput,
+        #[graphql(desc = "The record to delete, and whether to cascade.")] input: DeleteInput,
     ) -> Result<DeletePayload> {
         delete(ctx, Kind::Protocol, input).await
     }
     /// Deletes an event that no visit attended; with `cascade`, takes it off
     /// the visits' `events`. Protocols signed at it stay, unlinked.
     #[graphql(guard = "RoleGuard(Role::Editor)")]
-    async fn delete_event(&self, ctx: &Context<'_>, input: DeleteInput) -> Result<DeletePayload> {
+    async fn delete_event(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The record to delete, and whether to cascade.")] input: DeleteInput,
+    ) -> Result<DeletePayload> {
         delete(ctx, Kind::Event, input).await
     }
     /// Deletes a topic without subtopics that nothing is tagged with; with
     /// `cascade`, untags every record and moves its subtopics up to its
     /// parent.
     #[graphql(guard = "RoleGuard(Role::Editor)")]
-    async fn delete_topic(&self, ctx: &Context<'_>, input: DeleteInput) -> Result<DeletePayload> {
+    async fn delete_topic(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The record to delete, and whether to cascade.")] input: DeleteInput,
+    ) -> Result<DeletePayload> {
         delete(ctx, Kind::Topic, input).await
     }
     /// Deletes an organization that took part in no visit; with `cascade`,
@@ -287,14 +303,18 @@ impl DeleteMutation {
     async fn delete_organization(
         &self,
         ctx: &Context<'_>,
-        input: DeleteInput,
+        #[graphql(desc = "The record to delete, and whether to cascade.")] input: DeleteInput,
     ) -> Result<DeletePayload> {
         delete(ctx, Kind::Organization, input).await
     }
     /// Deletes a source that no record cites; with `cascade`, removes it
     /// from every record's `sources`.
     #[graphql(guard = "RoleGuard(Role::Editor)")]
-    async fn delete_source(&self, ctx: &Context<'_>, input: DeleteInput) -> Result<DeletePayload> {
+    async fn delete_source(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The record to delete, and whether to cascade.")] input: DeleteInput,
+    ) -> Result<DeletePayload> {
         delete(ctx, Kind::Source, input).await
     }
 }

@@ -13,8 +13,11 @@ use async_graphql::{Context, Json, Object, SimpleObject, Upload};
 pub struct ImportCount {
     /// The document array, such as `cities`.
     pub entity: String,
+    /// Records with a key the database did not hold.
     pub created: i32,
+    /// Records whose stored content changed.
     pub updated: i32,
+    /// Records already stored exactly as the document has them.
     pub unchanged: i32,
 }
 

@@ -25,11 +25,17 @@ use sea_orm::DatabaseTransaction;
 pub enum RecordRef {
     /// The record's global id.
     Id(ID),
+    /// A city's key.
     City(String),
+    /// An organization's key.
     Organization(String),
+    /// A partnership's key.
     Partnership(String),
+    /// An event's key.
     Event(String),
+    /// A visit's key.
     Visit(String),
+    /// A protocol's key.
     Protocol(String),
 }
 
@@ -242,7 +248,11 @@ impl LinkMutation {
     /// (those already there stay). `NOT_FOUND` names each unknown key by its
     /// place in the input, and then nothing changes.
     #[graphql(guard = "RoleGuard(Role::Editor)")]
-    async fn link(&self, ctx: &Context<'_>, input: LinkInput) -> Result<LinkPayload> {
+    async fn link(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The record and the keys to add or take off.")] input: LinkInput,
+    ) -> Result<LinkPayload> {
         run(ctx, input, Mode::Link).await
     }
 
@@ -250,7 +260,11 @@ impl LinkMutation {
     /// `NOT_FOUND` names each key that is not on its list, and then nothing
     /// changes.
     #[graphql(guard = "RoleGuard(Role::Editor)")]
-    async fn unlink(&self, ctx: &Context<'_>, input: LinkInput) -> Result<LinkPayload> {
+    async fn unlink(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The record and the keys to add or take off.")] input: LinkInput,
+    ) -> Result<LinkPayload> {
         run(ctx, input, Mode::Unlink).await
     }
 }

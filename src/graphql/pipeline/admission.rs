@@ -17,6 +17,7 @@
 //! request's measured operation and its ledger.
 
 use super::cost::{Cost, MAX_NESTING, Operation, SchemaIndex, TooDeep};
+use super::int_range::IntSlots;
 use crate::domain::access::Principal;
 use crate::error::ErrorCode;
 use crate::graphql::connection::PageLimits;
@@ -158,6 +159,7 @@ impl CostLedger {
 pub struct Admission {
     pub limits: QueryLimits,
     pub index: Arc<SchemaIndex>,
+    pub ints: Arc<IntSlots>,
     pub limiter: Option<Arc<RateLimiter>>,
 }
 
@@ -177,14 +179,25 @@ impl Admission {
         let variables = std::mem::take(&mut request.variables);
         let operation_name = request.operation_name.take();
         let measured = request.parsed_query().map(|document| {
-            self.index
-                .measure(document, operation_name.as_deref(), &variables)
+            let measure = self
+                .index
+                .measure(document, operation_name.as_deref(), &variables);
+            // Only a document within the nesting limit is walked again.
+            let out_of_range = measure
+                .is_ok()
+                .then(|| self.ints.first_out_of_range(document, &variables))
+                .flatten();
+            (measure, out_of_range)
         });
         request.variables = variables;
         request.operation_name = operation_name;
-        let measure = measured
-            .map_err(|e| ErrorCode::GraphqlParseFailed.fill(e))?
-            .map_err(|TooDeep| {
+        let (measure, out_of_range) =
+            measured.map_err(|e| ErrorCode::GraphqlParseFailed.fill(e))?;
+        if let Some(invalid) = out_of_range {
+            let error = ServerError::new(invalid.message, Some(invalid.pos));
+            return Err(ErrorCode::GraphqlValidationFailed.fill(error));
+        }
+        let measure = measure.map_err(|TooDeep| {
                 ErrorCode::DepthLimit.error(format!(
                     "the query nests selections and fragment spreads more than {MAX_NESTING} levels deep"
                 ))

@@ -5,7 +5,7 @@ use super::request_data::{Batching, request_data};
 use super::{
     Client, CostLedger, CostReport, QueryLimits, Transport, TrustPolicy, TrustedDocuments,
 };
-use super::{admission, batches, budgets, concurrency, cost, persisted};
+use super::{admission, batches, budgets, concurrency, cost, int_range, persisted};
 use crate::error::{ErrorCode, Result};
 use crate::graphql::connection::PageLimits;
 use crate::graphql::schema::{AppSchema, builder, sdl};
@@ -106,9 +106,12 @@ impl Api {
     pub fn new(db: DatabaseConnection, live: crate::live::Live, options: ApiOptions) -> Self {
         let index = cost::SchemaIndex::from_sdl(&sdl())
             .unwrap_or_else(|e| unreachable!("the schema's own SDL parses: {e}"));
+        let ints = int_range::IntSlots::from_sdl(&sdl())
+            .unwrap_or_else(|e| unreachable!("the schema's own SDL parses: {e}"));
         let admission = admission::Admission {
             limits: options.limits,
             index: std::sync::Arc::new(index),
+            ints: std::sync::Arc::new(ints),
             limiter: options
                 .rate_limits
                 .map(|r| std::sync::Arc::new(budgets::RateLimiter::new(r.budgets, r.window))),

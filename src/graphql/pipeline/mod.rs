@@ -9,6 +9,7 @@ pub mod budgets;
 mod concurrency;
 pub mod cost;
 mod executor;
+mod int_range;
 pub mod persisted;
 pub mod rate_limit;
 mod request_data;

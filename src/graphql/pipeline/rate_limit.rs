@@ -43,7 +43,12 @@ impl RateLimitQuery {
     async fn rate_limit(
         &self,
         ctx: &Context<'_>,
-        #[graphql(name = "dryRun", default = false)] _dry_run: bool,
+        #[graphql(
+            name = "dryRun",
+            default = false,
+            desc = "Price the request only: charge nothing and run nothing else."
+        )]
+        _dry_run: bool,
     ) -> Result<RateLimit> {
         // The admission extension read `dryRun` from the query's text
         // before anything ran; this field only reports what it decided.

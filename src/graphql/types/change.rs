@@ -1,7 +1,7 @@
 //! The change history in the API: `changes` (admins) and `history` on every
 //! record (editors and admins).
 
-use super::filter_input::{ToFilter, combinators, matching};
+use super::filter_input::{ToFilter, any_of, combinators, matching};
 use crate::domain::access::Role;
 use crate::domain::changes::Action;
 use crate::error::Result;
@@ -13,9 +13,9 @@ use crate::store::orderings;
 use crate::store::relations::Relation;
 use async_graphql::{Context, InputObject, Json, Object};
 
-/// One write's effect on one record.
 pub struct Change(pub ChangeRow);
 
+/// One write's effect on one record.
 #[Object]
 impl Change {
     /// The record's type, such as `City`.
@@ -63,13 +63,31 @@ impl Change {
 /// Which changes to list.
 #[derive(InputObject, Default)]
 pub struct ChangeFilter {
+    /// Changes to records of these types, such as `City`.
+    pub record_types: Option<Vec<String>>,
+    /// Changes to the records with these keys.
+    pub record_keys: Option<Vec<String>>,
+    /// Changes made with these key names (or `cli`).
+    pub actors: Option<Vec<String>>,
+    /// Changes made by these operations, such as `importDocument`.
+    pub operations: Option<Vec<String>>,
     /// Changes to records of this type, such as `City`.
+    #[graphql(
+        deprecation = "Use `recordTypes`: a filter on a field a record has one of takes a list."
+    )]
     pub record_type: Option<String>,
     /// Changes to the record with this key.
+    #[graphql(
+        deprecation = "Use `recordKeys`: a filter on a field a record has one of takes a list."
+    )]
     pub record_key: Option<String>,
     /// Changes made with this key name (or `cli`).
+    #[graphql(deprecation = "Use `actors`: a filter on a field a record has one of takes a list.")]
     pub actor: Option<String>,
     /// Changes made by this operation, such as `importDocument`.
+    #[graphql(
+        deprecation = "Use `operations`: a filter on a field a record has one of takes a list."
+    )]
     pub operation: Option<String>,
     /// All of these filters hold.
     pub and: Option<Vec<ChangeFilter>>,
@@ -94,6 +112,19 @@ impl ToFilter for ChangeFilter {
         ] {
             if let Some(value) = value {
                 out.push(predicate(value));
+            }
+        }
+        for (predicate, values) in [
+            (
+                changes::record_type as fn(&str) -> Filter<ChangeRow>,
+                &self.record_types,
+            ),
+            (changes::record_key, &self.record_keys),
+            (changes::actor, &self.actors),
+            (changes::operation, &self.operations),
+        ] {
+            if let Some(values) = values {
+                out.push(any_of(values, predicate));
             }
         }
     }

@@ -2,6 +2,7 @@
 //! `city`/`cities` queries.
 
 use super::city_filter::CityFilter;
+use super::city_partnerships::{CityPartnerships, Partner};
 use super::event::{Event, EventFilter, EventOrderBy};
 use super::filter_input::matching;
 use super::organization::{Organization, OrganizationFilter};
@@ -11,7 +12,9 @@ use super::source::Source;
 use super::visit::{Visit, VisitFilter, VisitOrderBy};
 use crate::domain::geo;
 use crate::error::Result;
-use crate::graphql::connection::{Connection, PageArgs, nested_page, root_page};
+use crate::graphql::connection::{
+    Connection, NestedList, PageArgs, nested_page, nested_page_with, root_page,
+};
 use crate::graphql::loader::{CityNames, NamesOfCity};
 use crate::graphql::{by_id, by_key};
 use crate::store::filters::Filter;
@@ -22,7 +25,6 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use entity::city;
 
-/// A city, or another municipal body that twins.
 #[derive(Clone)]
 pub struct City(pub city::Model);
 
@@ -35,6 +37,7 @@ pub struct Translation {
     pub name: String,
 }
 
+/// A city, or another municipal body that twins.
 #[macros::record(
     history = crate::store::relations::CITY_HISTORY,
     key = "Stable key, such as `murmansk`."
@@ -107,10 +110,11 @@ impl City {
     }
     /// The city's sister cities (SISTER_CITY partnerships) in order of
     /// establishment, each with its ordinal. Ordinals count ended twinnings
-    /// too, as city lists do. A date known only to the year or month counts
-    /// as the last day of that span (the latest it can have been), so a
-    /// precise date in the same year comes first; equal dates are ordered by
-    /// the partner's key. Twinnings without a date come last, without ordinal.
+    /// too, as city lists do. Dates order as in every list: by the first
+    /// day a date covers, so "1972" comes before "1972-07-10" (and a coarser
+    /// date before a finer one beginning the same day); equal dates are
+    /// ordered by the partner's key. Twinnings without a date come last,
+    /// without ordinal.
     async fn sister_cities(
         &self,
         ctx: &Context<'_>,
@@ -123,31 +127,30 @@ impl City {
     ) -> Result<Vec<super::sister_city::SisterCity>> {
         super::sister_city::sister_cities(ctx, self.0.id, as_of, include_ended).await
     }
-    /// Partnerships this city is part of.
+    /// Partnerships this city is part of; each edge names the other city
+    /// (`edges { partner { name } node { status } }`).
     async fn partnerships(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<PartnershipFilter>,
-        #[graphql(default)] order_by: PartnershipOrderBy,
+        #[graphql(default, desc = "The order of the list.")] order_by: PartnershipOrderBy,
         page: PageArgs,
-    ) -> Result<Connection<Partnership>> {
-        nested_page(
-            ctx,
-            self.0.id,
-            &CITY_PARTNERSHIPS,
-            matching(filter.as_ref()),
-            order_by.ordering(),
-            page,
-            Partnership,
-        )
-        .await
+    ) -> Result<CityPartnerships> {
+        let list = NestedList {
+            parent: self.0.id,
+            relation: &CITY_PARTNERSHIPS,
+            filter: matching(filter.as_ref()),
+            ordering: order_by.ordering(),
+        };
+        let of = self.0.id;
+        nested_page_with(ctx, list, page, Partnership, |row| Partner::of(of, row)).await
     }
     /// Delegations this city sent.
     async fn visits_made(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<VisitFilter>,
-        #[graphql(default)] order_by: VisitOrderBy,
+        #[graphql(default, desc = "The order of the list.")] order_by: VisitOrderBy,
         page: PageArgs,
     ) -> Result<Connection<Visit>> {
         nested_page(
@@ -166,7 +169,7 @@ impl City {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<VisitFilter>,
-        #[graphql(default)] order_by: VisitOrderBy,
+        #[graphql(default, desc = "The order of the list.")] order_by: VisitOrderBy,
         page: PageArgs,
     ) -> Result<Connection<Visit>> {
         nested_page(
@@ -185,7 +188,7 @@ impl City {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<EventFilter>,
-        #[graphql(default)] order_by: EventOrderBy,
+        #[graphql(default, desc = "The order of the list.")] order_by: EventOrderBy,
         page: PageArgs,
     ) -> Result<Connection<Event>> {
         nested_page(
@@ -222,7 +225,7 @@ impl City {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<ProtocolFilter>,
-        #[graphql(default)] order_by: ProtocolOrderBy,
+        #[graphql(default, desc = "The order of the list.")] order_by: ProtocolOrderBy,
         page: PageArgs,
     ) -> Result<Connection<Protocol>> {
         nested_page(
@@ -328,7 +331,7 @@ impl CityQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<CityFilter>,
-        #[graphql(default)] order_by: CityOrderBy,
+        #[graphql(default, desc = "The order of the list.")] order_by: CityOrderBy,
         page: PageArgs,
     ) -> Result<Connection<City>> {
         root_page(

@@ -1,6 +1,6 @@
 //! `CityFilter`: which cities a list holds.
 
-use super::filter_input::{IntRange, ToFilter, combinators};
+use super::filter_input::{IntRange, ToFilter, any_of, combinators};
 use super::partnership::PartnershipFilter;
 use crate::store::filters::{self, Filter, cities};
 use async_graphql::InputObject;
@@ -33,7 +33,12 @@ pub struct CityFilter {
     pub keys: Option<Vec<String>>,
     /// In one of these countries (ISO 3166-1 alpha-2).
     pub country_codes: Option<Vec<String>>,
+    /// In one of these regions.
+    pub regions: Option<Vec<String>>,
     /// In this region.
+    #[graphql(
+        deprecation = "Use `regions`: a filter on a field a record has one of takes a list."
+    )]
     pub region: Option<String>,
     /// Some name (English, native or a translation) starts with this text,
     /// ignoring case in any script: "мур" finds Мурманск.
@@ -65,6 +70,9 @@ impl ToFilter for CityFilter {
         }
         if let Some(region) = &self.region {
             out.push(cities::region(region));
+        }
+        if let Some(values) = &self.regions {
+            out.push(any_of(values, cities::region));
         }
         if let Some(prefix) = &self.name_starts_with {
             out.push(cities::name_starts_with(prefix));

@@ -1,7 +1,7 @@
 //! `Event`: festivals, exhibitions, anniversaries and forums.
 
 use super::city::{City, city};
-use super::filter_input::{DateRange, ToFilter, combinators, matching};
+use super::filter_input::{DateRange, ToFilter, any_of, combinators, matching};
 use super::protocol::{Protocol, ProtocolOrderBy};
 use super::source::Source;
 use super::topic::Topic;
@@ -10,7 +10,7 @@ use crate::domain::vocabulary::EventKind;
 use crate::error::Result;
 use crate::graphql::by_key;
 use crate::graphql::connection::{Connection, PageArgs, nested_page, root_page};
-use crate::graphql::scalars::PartialDate;
+use crate::graphql::scalars::{DateSpan, PartialDate};
 use crate::store::filters::{self, Filter, events};
 use crate::store::orderings;
 use crate::store::pages::Ordering;
@@ -18,10 +18,10 @@ use crate::store::relations::*;
 use async_graphql::{Context, Enum, InputObject, Object};
 use entity::event;
 
-/// A festival, exhibition, anniversary or forum hosted by a city.
 #[derive(Clone)]
 pub struct Event(pub event::Model);
 
+/// A festival, exhibition, anniversary or forum hosted by a city.
 #[macros::record(
     history = crate::store::relations::EVENT_HISTORY,
     key = "Stable key."
@@ -41,12 +41,20 @@ impl Event {
         city(ctx, self.0.host_city_id).await
     }
     /// The first day, as precisely as known.
-    async fn start_date(&self) -> Option<PartialDate> {
-        PartialDate::stored(Some(&self.0.start_date))
+    async fn start_date(&self) -> PartialDate {
+        self.start_value()
     }
     /// The last day, as precisely as known.
     async fn end_date(&self) -> Option<PartialDate> {
         PartialDate::stored(self.0.end_date.as_deref())
+    }
+    /// `startDate` with its precision and span.
+    async fn start(&self) -> DateSpan {
+        DateSpan::of(self.start_value())
+    }
+    /// `endDate` with its precision and span.
+    async fn end(&self) -> Option<DateSpan> {
+        DateSpan::stored(self.0.end_date.as_deref())
     }
     /// What it was.
     async fn description(&self) -> Option<&str> {
@@ -106,12 +114,25 @@ impl Event {
     }
 }
 
+impl Event {
+    /// The start date, or its first day should the stored text not parse.
+    fn start_value(&self) -> PartialDate {
+        PartialDate::stored(Some(&self.0.start_date))
+            .unwrap_or(PartialDate::from_day(self.0.start_date_start))
+    }
+}
+
 /// Which events to list. All given fields must hold.
 #[derive(InputObject, Default)]
 pub struct EventFilter {
     /// One of these keys.
     pub keys: Option<Vec<String>>,
+    /// Hosted by one of the cities with these keys.
+    pub host_cities: Option<Vec<String>>,
     /// Hosted by the city with this key.
+    #[graphql(
+        deprecation = "Use `hostCities`: a filter on a field a record has one of takes a list."
+    )]
     pub host_city: Option<String>,
     /// One of these kinds.
     pub kinds: Option<Vec<EventKind>>,
@@ -136,6 +157,9 @@ impl ToFilter for EventFilter {
         }
         if let Some(key) = &self.host_city {
             out.push(events::host_city(key));
+        }
+        if let Some(values) = &self.host_cities {
+            out.push(any_of(values, events::host_city));
         }
         if let Some(kinds) = &self.kinds {
             out.push(events::kinds(kinds));
@@ -190,7 +214,7 @@ impl EventQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<EventFilter>,
-        #[graphql(default)] order_by: EventOrderBy,
+        #[graphql(default, desc = "The order of the list.")] order_by: EventOrderBy,
         page: PageArgs,
     ) -> Result<Connection<Event>> {
         root_page(

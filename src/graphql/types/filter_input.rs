@@ -78,3 +78,9 @@ macro_rules! combinators {
     };
 }
 pub(crate) use combinators;
+
+/// Rows `predicate` keeps for at least one of `values`: the list form of a
+/// filter on a field a record has one of (no row for an empty list).
+pub fn any_of<M>(values: &[String], predicate: impl Fn(&str) -> Filter<M>) -> Filter<M> {
+    Filter::any(values.iter().map(|value| predicate(value)))
+}

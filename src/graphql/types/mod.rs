@@ -4,6 +4,7 @@
 pub mod change;
 pub mod city;
 pub mod city_filter;
+pub mod city_partnerships;
 pub mod event;
 pub mod filter_input;
 pub mod organization;

@@ -1,7 +1,7 @@
 //! `Organization`: a lyceum, university, hospital or administration in a city.
 
 use super::city::{City, city};
-use super::filter_input::{ToFilter, combinators, matching};
+use super::filter_input::{ToFilter, any_of, combinators, matching};
 use super::source::Source;
 use super::visit::{Visit, VisitOrderBy};
 use crate::domain::vocabulary::OrganizationKind;
@@ -14,10 +14,10 @@ use crate::store::relations::*;
 use async_graphql::{Context, InputObject, Object};
 use entity::organization;
 
-/// An organization that takes part in visits and cooperation.
 #[derive(Clone)]
 pub struct Organization(pub organization::Model);
 
+/// An organization that takes part in visits and cooperation.
 #[macros::record(
     history = crate::store::relations::ORGANIZATION_HISTORY,
     key = "Stable key."
@@ -69,7 +69,10 @@ impl Organization {
 pub struct OrganizationFilter {
     /// One of these keys.
     pub keys: Option<Vec<String>>,
+    /// In one of the cities with these keys.
+    pub cities: Option<Vec<String>>,
     /// In the city with this key.
+    #[graphql(deprecation = "Use `cities`: a filter on a field a record has one of takes a list.")]
     pub city: Option<String>,
     /// One of these kinds.
     pub kinds: Option<Vec<OrganizationKind>>,
@@ -90,6 +93,9 @@ impl ToFilter for OrganizationFilter {
         }
         if let Some(key) = &self.city {
             out.push(organizations::city(key));
+        }
+        if let Some(values) = &self.cities {
+            out.push(any_of(values, organizations::city));
         }
         if let Some(kinds) = &self.kinds {
             out.push(organizations::kinds(kinds));

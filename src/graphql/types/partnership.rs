@@ -18,10 +18,10 @@ use crate::store::relations::*;
 use async_graphql::{Context, Enum, InputObject, Object};
 use entity::{partnership, partnership_status_change as status_change};
 
-/// The relation between two cities: one per unordered pair and kind.
 #[derive(Clone)]
 pub struct Partnership(pub partnership::Model);
 
+/// The relation between two cities: one per unordered pair and kind.
 #[macros::record(
     history = crate::store::relations::PARTNERSHIP_HISTORY,
     key = "Stable key, such as `murmansk-harbin`."
@@ -38,7 +38,8 @@ impl Partnership {
         .await?;
         Ok(vec![a, b])
     }
-    /// The other city of the pair, seen from the city with key `of`.
+    /// The other city of the pair, seen from the city with key `of`
+    /// (within a city's `partnerships`, each edge's `partner` needs no key).
     async fn partner(
         &self,
         ctx: &Context<'_>,
@@ -69,6 +70,10 @@ impl Partnership {
     async fn proposed_on(&self) -> Option<PartialDate> {
         PartialDate::stored(self.0.proposed_on.as_deref())
     }
+    /// `proposedOn` with its precision and span.
+    async fn proposed(&self) -> Option<DateSpan> {
+        DateSpan::stored(self.0.proposed_on.as_deref())
+    }
     /// When it was established (the agreement took effect).
     async fn established_on(&self) -> Option<PartialDate> {
         PartialDate::stored(self.0.established_on.as_deref())
@@ -80,6 +85,10 @@ impl Partnership {
     /// When it ended or was suspended.
     async fn ended_on(&self) -> Option<PartialDate> {
         PartialDate::stored(self.0.ended_on.as_deref())
+    }
+    /// `endedOn` with its precision and span.
+    async fn ended(&self) -> Option<DateSpan> {
+        DateSpan::stored(self.0.ended_on.as_deref())
     }
     /// Notes on the sources and their disagreements.
     async fn notes(&self) -> Option<&str> {
@@ -108,7 +117,7 @@ impl Partnership {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<VisitFilter>,
-        #[graphql(default)] order_by: VisitOrderBy,
+        #[graphql(default, desc = "The order of the list.")] order_by: VisitOrderBy,
         page: PageArgs,
     ) -> Result<Connection<Visit>> {
         nested_page(
@@ -127,7 +136,7 @@ impl Partnership {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<ProtocolFilter>,
-        #[graphql(default)] order_by: ProtocolOrderBy,
+        #[graphql(default, desc = "The order of the list.")] order_by: ProtocolOrderBy,
         page: PageArgs,
     ) -> Result<Connection<Protocol>> {
         nested_page(
@@ -154,16 +163,14 @@ impl Partnership {
         )
         .await
     }
-    /// Visits, protocols, events and status changes in date order.
+    /// Visits, protocols, events and status changes in date order: by the
+    /// first day each date covers, as every list ordered by a partial date.
     async fn timeline(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The first n items (at most 100 by default; default 20).")] first: Option<
-            i32,
-        >,
-        #[graphql(desc = "Items after this cursor.")] after: Option<String>,
+        page: PageArgs,
     ) -> Result<Connection<super::timeline::TimelineItem>> {
-        super::timeline::timeline(ctx, &self.0, first, after).await
+        super::timeline::timeline(ctx, &self.0, page).await
     }
     /// The sources this record cites.
     async fn sources(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Source>> {
@@ -180,10 +187,10 @@ impl Partnership {
     }
 }
 
-/// One step in a partnership's status history.
 #[derive(Clone)]
 pub struct StatusChange(pub status_change::Model);
 
+/// One dated step in a partnership's status history.
 #[macros::paged]
 #[Object]
 impl StatusChange {
@@ -194,6 +201,10 @@ impl StatusChange {
     /// When (null if unknown).
     async fn on(&self) -> Option<PartialDate> {
         PartialDate::stored(self.0.occurred_on.as_deref())
+    }
+    /// `on` with its precision and span.
+    async fn date(&self) -> Option<DateSpan> {
+        DateSpan::stored(self.0.occurred_on.as_deref())
     }
     /// The side that took the step, when only one did.
     async fn city(&self, ctx: &Context<'_>) -> Result<Option<City>> {
@@ -241,7 +252,11 @@ pub struct PartnershipFilter {
     pub kinds: Option<Vec<PartnershipKind>>,
     /// One of these statuses.
     pub statuses: Option<Vec<PartnershipStatus>>,
+    /// Established within this span (a known `establishedOn` whose span
+    /// overlaps it).
+    pub established_on: Option<DateRange>,
     /// Established within this span (a partial date matches if its span overlaps).
+    #[graphql(deprecation = "Use `establishedOn`: a filter is named after the field it filters.")]
     pub established: Option<DateRange>,
     /// Tagged with this topic or one of its descendants (by key).
     pub topic: Option<String>,
@@ -272,7 +287,7 @@ impl ToFilter for PartnershipFilter {
         if let Some(statuses) = &self.statuses {
             out.push(partnerships::statuses(statuses));
         }
-        if let Some(range) = &self.established {
+        if let Some(range) = self.established_on.as_ref().or(self.established.as_ref()) {
             out.push(partnerships::established(range.span()));
         }
         if let Some(topic) = &self.topic {
@@ -327,7 +342,7 @@ impl PartnershipQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<PartnershipFilter>,
-        #[graphql(default)] order_by: PartnershipOrderBy,
+        #[graphql(default, desc = "The order of the list.")] order_by: PartnershipOrderBy,
         page: PageArgs,
     ) -> Result<Connection<Partnership>> {
         root_page(

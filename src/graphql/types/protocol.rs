@@ -2,7 +2,7 @@
 
 use super::city::{City, optional_city};
 use super::event::{Event, optional_event};
-use super::filter_input::{DateRange, ToFilter, combinators, matching};
+use super::filter_input::{DateRange, ToFilter, any_of, combinators, matching};
 use super::partnership::{Partnership, optional_partnership};
 use super::source::Source;
 use super::topic::Topic;
@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::graphql::by_key;
 use crate::graphql::connection::{Connection, PageArgs, nested_page, root_page};
 use crate::graphql::loader::{Parties, PartiesOf};
-use crate::graphql::scalars::PartialDate;
+use crate::graphql::scalars::{DateSpan, PartialDate};
 use crate::store::filters::{self, Filter, protocols};
 use crate::store::orderings;
 use crate::store::pages::Ordering;
@@ -21,10 +21,10 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, InputObject, Object};
 use entity::protocol;
 
-/// A signed document: protocol of intentions, twinning agreement, memorandum…
 #[derive(Clone)]
 pub struct Protocol(pub protocol::Model);
 
+/// A signed document: protocol of intentions, twinning agreement, memorandum…
 #[macros::record(
     history = crate::store::relations::PROTOCOL_HISTORY,
     key = "Stable key."
@@ -42,6 +42,10 @@ impl Protocol {
     /// When it was signed, as precisely as known.
     async fn signed_on(&self) -> Option<PartialDate> {
         PartialDate::stored(self.0.signed_on.as_deref())
+    }
+    /// `signedOn` with its precision and span.
+    async fn signed(&self) -> Option<DateSpan> {
+        DateSpan::stored(self.0.signed_on.as_deref())
     }
     /// The city where it was signed.
     async fn signed_in(&self, ctx: &Context<'_>) -> Result<Option<City>> {
@@ -108,9 +112,17 @@ pub struct ProtocolFilter {
     pub kinds: Option<Vec<ProtocolKind>>,
     /// The city with this key is a party.
     pub party: Option<String>,
+    /// Signed within this span (a known `signedOn` whose span overlaps it).
+    pub signed_on: Option<DateRange>,
     /// Signed within this span.
+    #[graphql(deprecation = "Use `signedOn`: a filter is named after the field it filters.")]
     pub signed: Option<DateRange>,
+    /// Belongs to one of the partnerships with these keys.
+    pub partnerships: Option<Vec<String>>,
     /// Belongs to the partnership with this key.
+    #[graphql(
+        deprecation = "Use `partnerships`: a filter on a field a record has one of takes a list."
+    )]
     pub partnership: Option<String>,
     /// Covers this topic or one of its descendants (by key).
     pub topic: Option<String>,
@@ -135,11 +147,14 @@ impl ToFilter for ProtocolFilter {
         if let Some(key) = &self.party {
             out.push(protocols::party(key));
         }
-        if let Some(range) = &self.signed {
+        if let Some(range) = self.signed_on.as_ref().or(self.signed.as_ref()) {
             out.push(protocols::signed(range.span()));
         }
         if let Some(key) = &self.partnership {
             out.push(protocols::partnership(key));
+        }
+        if let Some(values) = &self.partnerships {
+            out.push(any_of(values, protocols::partnership));
         }
         if let Some(topic) = &self.topic {
             out.push(protocols::topic(topic));
@@ -191,7 +206,7 @@ impl ProtocolQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<ProtocolFilter>,
-        #[graphql(default)] order_by: ProtocolOrderBy,
+        #[graphql(default, desc = "The order of the list.")] order_by: ProtocolOrderBy,
         page: PageArgs,
     ) -> Result<Connection<Protocol>> {
         root_page(

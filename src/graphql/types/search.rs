@@ -139,12 +139,20 @@ impl From<Node> for SearchResult {
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "crate::domain::kinds::Kind")]
 pub enum SearchType {
+    /// Cities.
     City,
+    /// Partnerships.
     Partnership,
+    /// Visits.
     Visit,
+    /// Protocols and agreements.
     Protocol,
+    /// Events.
     Event,
+    /// Cooperation topics.
     Topic,
+    /// Organizations.
     Organization,
+    /// Sources.
     Source,
 }

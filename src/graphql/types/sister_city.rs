@@ -30,8 +30,10 @@ const MAX_SISTER_CITIES: usize = 1000;
 
 /// The sister cities of the city `id`: every twinning that came into force,
 /// established by `as_of` (when given) and, unless `include_ended`, not
-/// ended by then; numbered by establishment, the last day of a partial date
-/// counting, ties by the partner's key; undated ones last, unnumbered.
+/// ended by then; numbered by establishment in the order of every list of
+/// partial dates (the first day a date covers, the coarser date first when
+/// two begin the same day), ties by the partner's key; undated ones last,
+/// unnumbered.
 pub async fn sister_cities(
     ctx: &Context<'_>,
     id: i32,
@@ -74,22 +76,18 @@ pub async fn sister_cities(
     }
     let mut rows: Vec<(partnership::Model, city::Model)> =
         twinnings.into_iter().zip(partners).collect();
-    rows.sort_by(|(a, ca), (b, cb)| {
+    rows.sort_by_key(|(twinning, partner)| {
         (
-            a.established_on_end.is_none(),
-            a.established_on_end,
-            &ca.key,
+            twinning.established_on_start.is_none(),
+            twinning.established_on_start,
+            std::cmp::Reverse(twinning.established_on_end),
+            partner.key.clone(),
         )
-            .cmp(&(
-                b.established_on_end.is_none(),
-                b.established_on_end,
-                &cb.key,
-            ))
     });
     let mut sisters = Vec::new();
     for (index, (twinning, partner)) in rows.into_iter().enumerate() {
         let ordinal = twinning
-            .established_on_end
+            .established_on_start
             .map(|_| i32::try_from(index + 1).unwrap_or(i32::MAX));
         let ended = match (twinning.ended_on_start, as_of_end) {
             (Some(ended), Some(limit)) => ended <= limit,

@@ -2,7 +2,7 @@
 
 use super::city::City;
 use super::event::Event;
-use super::filter_input::{ToFilter, combinators, matching};
+use super::filter_input::{ToFilter, any_of, combinators, matching};
 use super::organization::Organization;
 use super::partnership::{Partnership, PartnershipOrderBy};
 use super::protocol::{Protocol, ProtocolOrderBy};
@@ -10,17 +10,17 @@ use super::visit::{Visit, VisitOrderBy};
 use crate::error::Result;
 use crate::graphql::by_key;
 use crate::graphql::connection::{Connection, PageArgs, nested_page, root_page};
-use crate::graphql::scalars::PartialDate;
+use crate::graphql::scalars::{DateSpan, PartialDate};
 use crate::store::filters::{self, Filter, sources};
 use crate::store::orderings;
 use crate::store::relations::*;
 use async_graphql::{Context, InputObject, Object};
 use entity::source;
 
-/// A publication a fact comes from.
 #[derive(Clone)]
 pub struct Source(pub source::Model);
 
+/// A publication a fact comes from.
 #[macros::record(
     history = crate::store::relations::SOURCE_HISTORY,
     key = "Stable key."
@@ -42,6 +42,10 @@ impl Source {
     /// When it was published, as precisely as known.
     async fn published_on(&self) -> Option<PartialDate> {
         PartialDate::stored(self.0.published_on.as_deref())
+    }
+    /// `publishedOn` with its precision and span.
+    async fn published(&self) -> Option<DateSpan> {
+        DateSpan::stored(self.0.published_on.as_deref())
     }
     /// Cities citing this source.
     async fn cities(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<City>> {
@@ -136,7 +140,12 @@ impl Source {
 pub struct SourceFilter {
     /// One of these keys.
     pub keys: Option<Vec<String>>,
+    /// Published by one of these publishers.
+    pub publishers: Option<Vec<String>>,
     /// Published by exactly this publisher.
+    #[graphql(
+        deprecation = "Use `publishers`: a filter on a field a record has one of takes a list."
+    )]
     pub publisher: Option<String>,
     /// All of these filters hold.
     pub and: Option<Vec<SourceFilter>>,
@@ -155,6 +164,9 @@ impl ToFilter for SourceFilter {
         }
         if let Some(publisher) = &self.publisher {
             out.push(sources::publisher(publisher));
+        }
+        if let Some(values) = &self.publishers {
+            out.push(any_of(values, sources::publisher));
         }
     }
     combinators!();

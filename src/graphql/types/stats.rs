@@ -32,7 +32,6 @@ pub struct StatsFilter {
     pub protocols: Option<ProtocolFilter>,
 }
 
-/// Aggregates over the data; each field runs only when selected.
 pub struct Stats {
     partnerships: Filter<partnership::Model>,
     visits: Filter<visit::Model>,
@@ -52,6 +51,7 @@ fn listed(counts: Vec<stats::Count>) -> Vec<Count> {
     counts.into_iter().map(count).collect()
 }
 
+/// Aggregates over the data; each field runs only when selected.
 #[Object]
 impl Stats {
     /// Partnerships per country of either city (a partnership between two

@@ -5,7 +5,7 @@ use super::event::Event;
 use super::partnership::StatusChange;
 use super::protocol::Protocol;
 use super::visit::Visit;
-use crate::error::Result;
+use crate::error::{AppError, Result};
 use crate::graphql::connection::{Connection, Cursor, PageArgs, Totals, children};
 use crate::store::filters::Filter;
 use crate::store::orderings;
@@ -14,7 +14,9 @@ use crate::store::relations::{
 };
 use async_graphql::connection::Edge;
 use async_graphql::{Context, Union};
+use chrono::NaiveDate as Date;
 use entity::{event, partnership, partnership_status_change, protocol, visit};
+use std::cmp::Reverse;
 
 /// One item of a partnership's timeline.
 #[derive(Union)]
@@ -28,42 +30,54 @@ pub enum TimelineItem {
 /// The most items of each kind a timeline merges.
 const MAX_PER_KIND: usize = 1000;
 
-/// The sort key of an item: first day, then kind (a status change after the
-/// document that caused it on the same day), then key.
-fn sort_key(item: &TimelineItem) -> (String, u8, String) {
-    match item {
-        TimelineItem::Event(e) => (e.0.start_date_start.to_string(), 0, e.0.key.clone()),
-        TimelineItem::Visit(v) => (v.0.start_date_start.to_string(), 1, v.0.key.clone()),
+/// An item's place in the timeline: the first day its date covers, then
+/// the coarser date first (a visit dated "2015" before one of 2015-01-01),
+/// then kind (a status change after the document that caused it on the
+/// same day), then key. Undated items come last.
+type Position = (String, Reverse<String>, u8, String);
+
+const UNDATED: &str = "9999-12-31";
+
+fn position(item: &TimelineItem) -> Position {
+    let span = |start: Option<Date>, end: Option<Date>| {
+        let day = |d: Option<Date>| d.map_or_else(|| UNDATED.to_owned(), |d| d.to_string());
+        (day(start), Reverse(day(end)))
+    };
+    let ((start, end), kind, key) = match item {
+        TimelineItem::Event(e) => (
+            span(Some(e.0.start_date_start), Some(e.0.start_date_end)),
+            0,
+            e.0.key.clone(),
+        ),
+        TimelineItem::Visit(v) => (
+            span(Some(v.0.start_date_start), Some(v.0.start_date_end)),
+            1,
+            v.0.key.clone(),
+        ),
         TimelineItem::Protocol(p) => (
-            p.0.signed_on_start
-                .map_or_else(|| "9999-12-31".to_owned(), |d| d.to_string()),
+            span(p.0.signed_on_start, p.0.signed_on_end),
             2,
             p.0.key.clone(),
         ),
         TimelineItem::StatusChange(s) => (
-            s.0.occurred_on_start
-                .map_or_else(|| "9999-12-31".to_owned(), |d| d.to_string()),
+            span(s.0.occurred_on_start, s.0.occurred_on_end),
             3,
             format!("{:010}", s.0.id),
         ),
-    }
+    };
+    (start, end, kind, key)
 }
 
-/// The timeline of one partnership, paged forwards. Each kind is fetched in
-/// one batched statement; items are merged in memory (a partnership has
-/// tens of items, not thousands; each kind is capped at 1,000).
+/// The timeline of one partnership, a page at a time in either direction.
+/// Each kind is fetched in one batched statement; items are merged in
+/// memory (a partnership has tens of items, not thousands; each kind is
+/// capped at 1,000).
 pub async fn timeline(
     ctx: &Context<'_>,
     partnership: &partnership::Model,
-    first: Option<i32>,
-    after: Option<String>,
+    page: PageArgs,
 ) -> Result<Connection<TimelineItem>> {
-    let window = PageArgs {
-        first,
-        after,
-        ..PageArgs::default()
-    }
-    .window(ctx)?;
+    let window = page.window(ctx)?;
     crate::graphql::CostLedger::count_page(ctx);
     let id = partnership.id;
     let mut items: Vec<TimelineItem> = Vec::new();
@@ -115,42 +129,58 @@ pub async fn timeline(
             .into_iter()
             .map(|s| TimelineItem::StatusChange(StatusChange(s))),
     );
-    items.sort_by_cached_key(sort_key);
+    let mut items: Vec<(Position, TimelineItem)> = items
+        .into_iter()
+        .map(|item| (position(&item), item))
+        .collect();
+    items.sort_by(|a, b| a.0.cmp(&b.0));
 
     let total = items.len();
-    let start = match &window.after {
-        Some(cursor) => {
-            let after = cursor_key(cursor);
-            items
-                .iter()
-                .position(|item| Some(sort_key(item)) > after)
-                .unwrap_or(total)
-        }
-        None => 0,
+    let after = cursor_position(window.after.as_deref(), "after")?;
+    let before = cursor_position(window.before.as_deref(), "before")?;
+    let low = after.map_or(0, |after| items.partition_point(|(p, _)| *p <= after));
+    let high = before
+        .map_or(total, |before| items.partition_point(|(p, _)| *p < before))
+        .max(low);
+    let (start, end) = if window.backwards {
+        (high.saturating_sub(window.size).max(low), high)
+    } else {
+        (low, (low + window.size).min(high))
     };
-    let end = (start + window.size).min(total);
     let mut connection = async_graphql::connection::Connection::with_additional_fields(
         start > 0,
         end < total,
         Totals::Fixed(total as u64),
     );
-    for item in items.into_iter().skip(start).take(end - start) {
-        let (date, kind, key) = sort_key(&item);
-        connection.edges.push(Edge::new(
-            Cursor(vec![date.into(), kind.into(), key.into()]),
-            item,
-        ));
+    for (position, item) in items.into_iter().skip(start).take(end - start) {
+        let (day, Reverse(last_day), kind, key) = position;
+        let cursor = Cursor(vec![day.into(), last_day.into(), kind.into(), key.into()]);
+        connection.edges.push(Edge::new(cursor, item));
     }
     Ok(connection)
 }
 
-fn cursor_key(cursor: &[serde_json::Value]) -> Option<(String, u8, String)> {
-    match cursor {
-        [date, kind, key] => Some((
-            date.as_str()?.to_owned(),
-            u8::try_from(kind.as_u64()?).ok()?,
-            key.as_str()?.to_owned(),
-        )),
+/// The position a cursor of this timeline holds; a cursor of another list
+/// is refused, naming the argument.
+fn cursor_position(
+    cursor: Option<&[serde_json::Value]>,
+    argument: &str,
+) -> Result<Option<Position>> {
+    let Some(cursor) = cursor else {
+        return Ok(None);
+    };
+    let position = match cursor {
+        [day, last_day, kind, key] => (|| {
+            Some((
+                day.as_str()?.to_owned(),
+                Reverse(last_day.as_str()?.to_owned()),
+                u8::try_from(kind.as_u64()?).ok()?,
+                key.as_str()?.to_owned(),
+            ))
+        })(),
         _ => None,
-    }
+    };
+    position.map(Some).ok_or_else(|| {
+        AppError::bad_input(format!("`{argument}` is not a cursor of this timeline"))
+    })
 }

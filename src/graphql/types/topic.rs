@@ -1,7 +1,7 @@
 //! `Topic`: the tree of cooperation topics.
 
 use super::event::Event;
-use super::filter_input::{ToFilter, combinators, matching};
+use super::filter_input::{ToFilter, any_of, combinators, matching};
 use super::partnership::{Partnership, PartnershipOrderBy};
 use super::protocol::{Protocol, ProtocolOrderBy};
 use super::visit::{Visit, VisitFilter, VisitOrderBy};
@@ -14,10 +14,10 @@ use crate::store::relations::*;
 use async_graphql::{Context, InputObject, Object};
 use entity::topic;
 
-/// A cooperation topic, such as health care → rehabilitation.
 #[derive(Clone)]
 pub struct Topic(pub topic::Model);
 
+/// A cooperation topic, such as health care → rehabilitation.
 #[macros::record(
     history = crate::store::relations::TOPIC_HISTORY,
     key = "Stable key, such as `rehabilitation`."
@@ -85,7 +85,7 @@ impl Topic {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<VisitFilter>,
-        #[graphql(default)] order_by: VisitOrderBy,
+        #[graphql(default, desc = "The order of the list.")] order_by: VisitOrderBy,
         page: PageArgs,
     ) -> Result<Connection<Visit>> {
         nested_page(
@@ -149,7 +149,12 @@ impl Topic {
 pub struct TopicFilter {
     /// One of these keys.
     pub keys: Option<Vec<String>>,
+    /// Directly under one of the topics with these keys.
+    pub parents: Option<Vec<String>>,
     /// Children of the topic with this key.
+    #[graphql(
+        deprecation = "Use `parents`: a filter on a field a record has one of takes a list."
+    )]
     pub parent: Option<String>,
     /// Only top-level topics (true) or only subtopics (false).
     pub root: Option<bool>,
@@ -170,6 +175,9 @@ impl ToFilter for TopicFilter {
         }
         if let Some(key) = &self.parent {
             out.push(topics::parent(key));
+        }
+        if let Some(values) = &self.parents {
+            out.push(any_of(values, topics::parent));
         }
         if let Some(root) = self.root {
             out.push(topics::root(root));

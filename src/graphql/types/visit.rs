@@ -2,7 +2,7 @@
 
 use super::city::{City, city};
 use super::event::Event;
-use super::filter_input::{DateRange, ToFilter, combinators, matching};
+use super::filter_input::{DateRange, ToFilter, any_of, combinators, matching};
 use super::organization::Organization;
 use super::partnership::{Partnership, optional_partnership};
 use super::protocol::{Protocol, ProtocolOrderBy};
@@ -19,10 +19,10 @@ use crate::store::relations::*;
 use async_graphql::{Context, Enum, InputObject, Object};
 use entity::visit;
 
-/// A delegation from one city to another.
 #[derive(Clone)]
 pub struct Visit(pub visit::Model);
 
+/// A delegation from one city to another.
 #[macros::record(
     history = crate::store::relations::VISIT_HISTORY,
     key = "Stable key."
@@ -40,16 +40,19 @@ impl Visit {
     }
     /// The first day, as precisely as known.
     async fn start_date(&self) -> PartialDate {
-        PartialDate::stored(Some(&self.0.start_date))
-            .unwrap_or(PartialDate::from_day(self.0.start_date_start))
+        self.start_value()
     }
     /// The last day, as precisely as known.
     async fn end_date(&self) -> Option<PartialDate> {
         PartialDate::stored(self.0.end_date.as_deref())
     }
     /// `startDate` with its precision and span.
-    async fn start(&self) -> Option<DateSpan> {
-        DateSpan::stored(Some(&self.0.start_date))
+    async fn start(&self) -> DateSpan {
+        DateSpan::of(self.start_value())
+    }
+    /// `endDate` with its precision and span.
+    async fn end(&self) -> Option<DateSpan> {
+        DateSpan::stored(self.0.end_date.as_deref())
     }
     /// The partnership the visit belongs to.
     async fn partnership(&self, ctx: &Context<'_>) -> Result<Option<Partnership>> {
@@ -138,14 +141,32 @@ impl Visit {
     }
 }
 
+impl Visit {
+    /// The start date, or its first day should the stored text not parse.
+    fn start_value(&self) -> PartialDate {
+        PartialDate::stored(Some(&self.0.start_date))
+            .unwrap_or(PartialDate::from_day(self.0.start_date_start))
+    }
+}
+
 /// Which visits to list. All given fields must hold.
 #[derive(InputObject, Default)]
 pub struct VisitFilter {
     /// One of these keys.
     pub keys: Option<Vec<String>>,
+    /// From one of the cities with these keys.
+    pub from_cities: Option<Vec<String>>,
     /// From the city with this key.
+    #[graphql(
+        deprecation = "Use `fromCities`: a filter on a field a record has one of takes a list."
+    )]
     pub from_city: Option<String>,
+    /// To one of the cities with these keys.
+    pub to_cities: Option<Vec<String>>,
     /// To the city with this key.
+    #[graphql(
+        deprecation = "Use `toCities`: a filter on a field a record has one of takes a list."
+    )]
     pub to_city: Option<String>,
     /// From or to the city with this key.
     pub city: Option<String>,
@@ -160,7 +181,12 @@ pub struct VisitFilter {
     pub event: Option<String>,
     /// The organization with this key took part.
     pub organization: Option<String>,
+    /// Belongs to one of the partnerships with these keys.
+    pub partnerships: Option<Vec<String>>,
     /// Belongs to the partnership with this key.
+    #[graphql(
+        deprecation = "Use `partnerships`: a filter on a field a record has one of takes a list."
+    )]
     pub partnership: Option<String>,
     /// All of these filters hold.
     pub and: Option<Vec<VisitFilter>>,
@@ -180,8 +206,14 @@ impl ToFilter for VisitFilter {
         if let Some(key) = &self.from_city {
             out.push(visits::from_city(key));
         }
+        if let Some(values) = &self.from_cities {
+            out.push(any_of(values, visits::from_city));
+        }
         if let Some(key) = &self.to_city {
             out.push(visits::to_city(key));
+        }
+        if let Some(values) = &self.to_cities {
+            out.push(any_of(values, visits::to_city));
         }
         if let Some(key) = &self.city {
             out.push(visits::city(key));
@@ -203,6 +235,9 @@ impl ToFilter for VisitFilter {
         }
         if let Some(key) = &self.partnership {
             out.push(visits::partnership(key));
+        }
+        if let Some(values) = &self.partnerships {
+            out.push(any_of(values, visits::partnership));
         }
     }
     combinators!();
@@ -252,7 +287,7 @@ impl VisitQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only items matching this filter.")] filter: Option<VisitFilter>,
-        #[graphql(default)] order_by: VisitOrderBy,
+        #[graphql(default, desc = "The order of the list.")] order_by: VisitOrderBy,
         page: PageArgs,
     ) -> Result<Connection<Visit>> {
         root_page(
