@@ -22,6 +22,7 @@ mod m20261129_000012_create_search;
 mod m20261129_000013_create_api_key;
 mod m20261129_000014_create_change_history;
 mod m20261129_000015_api_key_trusted_documents_only;
+mod m20261207_000016_search_terms;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000013_create_api_key::Migration),
             Box::new(m20261129_000014_create_change_history::Migration),
             Box::new(m20261129_000015_api_key_trusted_documents_only::Migration),
+            Box::new(m20261207_000016_search_terms::Migration),
         ]
     }
 }

@@ -1,15 +1,17 @@
-//! Keeping the search index current after writes: what text each record
-//! contributes (its name, and the rest), replaced whenever import or a
-//! delete changes the record; and every name of a city, case-folded, for
-//! prefix filters in any script, with the folding that makes comparisons
+//! Keeping the search index current after writes: which fields of each
+//! record search reads, and their words (split and folded by
+//! [`crate::domain::search_text`]), replaced whenever import or a delete
+//! changes the record; and every name of a city, case-folded, for prefix
+//! filters in any script, with the folding that makes comparisons
 //! case-insensitive. [`super::search`] queries the index.
 
 use super::batched::find_by_ids;
 use super::city_names::find_city_names;
 use crate::domain::kinds::Kind;
+use crate::domain::search_text::words;
 use entity::{city, event, organization, partnership, protocol, source, topic, visit};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
+use sea_orm::{ConnectionTrait, DbErr};
 use std::collections::{BTreeMap, HashMap};
 
 /// Text folded for case-insensitive comparison in any script.
@@ -29,15 +31,74 @@ pub fn like_escape(text: &str) -> String {
     escaped
 }
 
-/// The SQLite rowid of an entry: kind and id in one integer, so that an
-/// entry can be replaced without scanning the unindexed columns.
-fn rowid(kind: Kind, id: i32) -> i64 {
-    (i64::from(kind.search_code()) << 32) | i64::from(id)
+/// A field search reads: its name in the record's GraphQL type, and its
+/// tier: 0 for what names the record (a name, a title, a visit's
+/// purpose), 1 for what describes it. A word found in a lower tier ranks
+/// higher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    pub name: &'static str,
+    pub tier: i16,
 }
 
-/// The index table: FTS5 on SQLite, a `tsvector` table on PostgreSQL.
-pub(super) fn search_index() -> Alias {
-    Alias::new("search_index")
+const fn naming(name: &'static str) -> Field {
+    Field { name, tier: 0 }
+}
+
+const fn describing(name: &'static str) -> Field {
+    Field { name, tier: 1 }
+}
+
+/// What search reads of one record: its id, key, and fields with their
+/// text, in the order a client is shown matches (naming fields first).
+pub struct Indexed {
+    pub id: i32,
+    pub key: String,
+    pub fields: Vec<(Field, String)>,
+}
+
+impl Indexed {
+    fn new(id: i32, key: String, fields: Vec<(Field, Option<String>)>) -> Self {
+        let fields = fields
+            .into_iter()
+            .filter_map(|(field, text)| text.filter(|t| !t.is_empty()).map(|t| (field, t)))
+            .collect();
+        Indexed { id, key, fields }
+    }
+
+    /// Each distinct word form with the lowest tier it occurs in.
+    fn terms(&self) -> BTreeMap<String, i16> {
+        let mut terms = BTreeMap::new();
+        for (field, text) in &self.fields {
+            for word in words(text) {
+                let tier = terms.entry(word.form).or_insert(field.tier);
+                *tier = Ord::min(*tier, field.tier);
+            }
+        }
+        terms
+    }
+}
+
+/// The entry id of a record: its kind's search code in the high 32 bits,
+/// its id in the low ones, so that the entries of a kind are one range.
+pub(super) fn entry_id(kind: Kind, id: i32) -> i64 {
+    (i64::from(kind.search_code()) << 32) | i64::from(id as u32)
+}
+
+/// The range of entry ids of a kind: `[start, end)`.
+pub(super) fn entry_range(kind: Kind) -> (i64, i64) {
+    let start = i64::from(kind.search_code()) << 32;
+    (start, start + (1 << 32))
+}
+
+/// One row per indexed record.
+pub(super) fn search_entry() -> Alias {
+    Alias::new("search_entry")
+}
+
+/// The words of each record.
+pub(super) fn search_term() -> Alias {
+    Alias::new("search_term")
 }
 
 /// Removes a deleted record's index entry.
@@ -57,6 +118,44 @@ pub async fn index_new(db: &impl ConnectionTrait, kind: Kind, ids: &[i32]) -> Re
     write_entries(db, kind, ids, false).await
 }
 
+/// Indexes every record when the index is empty but records exist: after
+/// the migration that replaced the full-text tables with the word index,
+/// whose rows only the application can compute.
+pub async fn rebuild_if_missing(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    if !is_empty(db, search_entry()).await? {
+        return Ok(());
+    }
+    for kind in Kind::ALL {
+        let select = Query::select()
+            .column(Alias::new("id"))
+            .from(Alias::new(kind.table()))
+            .to_owned();
+        let ids = db
+            .query_all(&select)
+            .await?
+            .iter()
+            .map(|row| row.try_get_by_index::<i32>(0))
+            .collect::<Result<Vec<i32>, _>>()?;
+        for chunk in ids.chunks(5_000) {
+            index_new(db, kind, chunk).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn is_empty(db: &impl ConnectionTrait, table: Alias) -> Result<bool, DbErr> {
+    let select = Query::select()
+        .expr(Func::count(Expr::col(Alias::new("entry_id"))))
+        .from(table)
+        .to_owned();
+    let row = db.query_one(&select).await?;
+    Ok(row
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?
+        .unwrap_or(0)
+        == 0)
+}
+
 async fn write_entries(
     db: &impl ConnectionTrait,
     kind: Kind,
@@ -64,11 +163,11 @@ async fn write_entries(
     replace: bool,
 ) -> Result<(), DbErr> {
     for chunk in ids.chunks(500) {
-        let entries = entries(db, kind, chunk).await?;
+        let records = texts(db, kind, chunk).await?;
         if replace {
             delete_entries(db, kind, chunk).await?;
         }
-        insert_entries(db, kind, &entries).await?;
+        insert_entries(db, kind, &records).await?;
         if kind == Kind::City {
             city_search_names(db, chunk).await?;
         }
@@ -76,62 +175,73 @@ async fn write_entries(
     Ok(())
 }
 
-/// Deletes the entries of the given records of one kind: by rowid on
-/// SQLite, the only column FTS5 can find a row by without a scan; by the
-/// primary key on PostgreSQL.
+/// Deletes the entries, and their words, of the given records of one kind.
 async fn delete_entries(db: &impl ConnectionTrait, kind: Kind, ids: &[i32]) -> Result<(), DbErr> {
-    let mut delete = Query::delete();
-    delete.from_table(search_index());
-    match db.get_database_backend() {
-        DbBackend::Postgres => delete
-            .and_where(Expr::col(Alias::new("record_kind")).eq(kind.search_code()))
-            .and_where(Expr::col(Alias::new("record_id")).is_in(ids.iter().copied())),
-        _ => delete
-            .and_where(Expr::col(Alias::new("rowid")).is_in(ids.iter().map(|id| rowid(kind, *id)))),
-    };
-    db.execute(&delete).await?;
+    let entries: Vec<i64> = ids.iter().map(|id| entry_id(kind, *id)).collect();
+    for table in [search_term(), search_entry()] {
+        let delete = Query::delete()
+            .from_table(table)
+            .and_where(Expr::col(Alias::new("entry_id")).is_in(entries.iter().copied()))
+            .to_owned();
+        db.execute(&delete).await?;
+    }
     Ok(())
 }
 
-/// Inserts index entries `(id, name, body)` of one kind; on SQLite with
-/// the rowid [`rowid`] gives them.
+/// Inserts the entries and words of records of one kind.
 async fn insert_entries(
     db: &impl ConnectionTrait,
     kind: Kind,
-    entries: &[(i32, String, String)],
+    records: &[Indexed],
 ) -> Result<(), DbErr> {
-    let sqlite = db.get_database_backend() != DbBackend::Postgres;
-    let mut columns = if sqlite { vec!["rowid"] } else { Vec::new() };
-    columns.extend(["record_kind", "record_id", "name", "body"]);
-    for rows in entries.chunks(200) {
+    for rows in records.chunks(500) {
         let mut insert = Query::insert();
         insert
-            .into_table(search_index())
-            .columns(columns.iter().map(|c| Alias::new(*c)));
-        for (id, name, body) in rows {
-            let mut values: Vec<Expr> = Vec::with_capacity(columns.len());
-            if sqlite {
-                values.push(rowid(kind, *id).into());
-            }
-            values.extend([
-                kind.search_code().into(),
-                (*id).into(),
-                name.clone().into(),
-                body.clone().into(),
-            ]);
-            insert.values(values).map_err(super::built)?;
+            .into_table(search_entry())
+            .columns(["entry_id", "record_kind", "record_id", "record_key"].map(Alias::new));
+        for record in rows {
+            insert
+                .values([
+                    entry_id(kind, record.id).into(),
+                    kind.search_code().into(),
+                    record.id.into(),
+                    record.key.as_bytes().to_vec().into(),
+                ])
+                .map_err(super::built)?;
+        }
+        db.execute(&insert).await?;
+    }
+    let terms: Vec<(Vec<u8>, i64, i16)> = records
+        .iter()
+        .flat_map(|record| {
+            let entry = entry_id(kind, record.id);
+            record
+                .terms()
+                .into_iter()
+                .map(move |(term, tier)| (term.into_bytes(), entry, tier))
+        })
+        .collect();
+    for rows in terms.chunks(1_000) {
+        let mut insert = Query::insert();
+        insert
+            .into_table(search_term())
+            .columns(["term", "entry_id", "tier"].map(Alias::new));
+        for (term, entry, tier) in rows {
+            insert
+                .values([term.clone().into(), (*entry).into(), (*tier).into()])
+                .map_err(super::built)?;
         }
         db.execute(&insert).await?;
     }
     Ok(())
 }
 
-/// `(id, name, body)` of each record to index.
-async fn entries(
+/// What search reads of each of the given records of one kind.
+pub async fn texts(
     db: &impl ConnectionTrait,
     kind: Kind,
     ids: &[i32],
-) -> Result<Vec<(i32, String, String)>, DbErr> {
+) -> Result<Vec<Indexed>, DbErr> {
     Ok(match kind {
         Kind::City => {
             let names = find_city_names(db, Some(ids)).await?;
@@ -139,51 +249,97 @@ async fn entries(
                 .await?
                 .into_iter()
                 .map(|c| {
-                    let other = names.get(&c.id).map(join_values).unwrap_or_default();
-                    (
+                    let translations = names.get(&c.id).map(join_values);
+                    Indexed::new(
                         c.id,
-                        join(&[Some(&c.name), c.native_name.as_deref(), Some(&other)]),
-                        join(&[c.region.as_deref(), Some(&c.country_code)]),
+                        c.key,
+                        vec![
+                            (naming("name"), Some(c.name)),
+                            (naming("nativeName"), c.native_name),
+                            (naming("translations"), translations),
+                            (describing("region"), c.region),
+                            (describing("countryCode"), Some(c.country_code)),
+                        ],
                     )
                 })
                 .collect()
         }
-        Kind::Partnership => partnership_entries(db, ids).await?,
+        Kind::Partnership => partnership_texts(db, ids).await?,
         Kind::Visit => find_by_ids::<visit::Model>(db, ids)
             .await?
             .into_iter()
             .map(|v| {
-                (
+                Indexed::new(
                     v.id,
-                    v.purpose.clone().unwrap_or_default(),
-                    join(&[v.summary.as_deref(), v.head_of_delegation.as_deref()]),
+                    v.key,
+                    vec![
+                        (naming("purpose"), v.purpose),
+                        (describing("summary"), v.summary),
+                        (describing("headOfDelegation"), v.head_of_delegation),
+                    ],
                 )
             })
             .collect(),
         Kind::Protocol => find_by_ids::<protocol::Model>(db, ids)
             .await?
             .into_iter()
-            .map(|p| (p.id, p.title, p.summary.unwrap_or_default()))
+            .map(|p| {
+                Indexed::new(
+                    p.id,
+                    p.key,
+                    vec![
+                        (naming("title"), Some(p.title)),
+                        (describing("summary"), p.summary),
+                    ],
+                )
+            })
             .collect(),
         Kind::Event => find_by_ids::<event::Model>(db, ids)
             .await?
             .into_iter()
-            .map(|e| (e.id, e.name, e.description.unwrap_or_default()))
+            .map(|e| {
+                Indexed::new(
+                    e.id,
+                    e.key,
+                    vec![
+                        (naming("name"), Some(e.name)),
+                        (describing("description"), e.description),
+                    ],
+                )
+            })
             .collect(),
         Kind::Topic => find_by_ids::<topic::Model>(db, ids)
             .await?
             .into_iter()
-            .map(|t| (t.id, t.name, t.description.unwrap_or_default()))
+            .map(|t| {
+                Indexed::new(
+                    t.id,
+                    t.key,
+                    vec![
+                        (naming("name"), Some(t.name)),
+                        (describing("description"), t.description),
+                    ],
+                )
+            })
             .collect(),
         Kind::Organization => find_by_ids::<organization::Model>(db, ids)
             .await?
             .into_iter()
-            .map(|o| (o.id, o.name, String::new()))
+            .map(|o| Indexed::new(o.id, o.key, vec![(naming("name"), Some(o.name))]))
             .collect(),
         Kind::Source => find_by_ids::<source::Model>(db, ids)
             .await?
             .into_iter()
-            .map(|s| (s.id, s.title, s.publisher.unwrap_or_default()))
+            .map(|s| {
+                Indexed::new(
+                    s.id,
+                    s.key,
+                    vec![
+                        (naming("title"), Some(s.title)),
+                        (describing("publisher"), s.publisher),
+                    ],
+                )
+            })
             .collect(),
     })
 }
@@ -207,11 +363,9 @@ fn join_values(names: &BTreeMap<String, String>) -> String {
         .join(" ")
 }
 
-/// A partnership's entry: its cities' names, and its notes.
-async fn partnership_entries(
-    db: &impl ConnectionTrait,
-    ids: &[i32],
-) -> Result<Vec<(i32, String, String)>, DbErr> {
+/// What search reads of partnerships: their cities' names (English and
+/// native), and their notes.
+async fn partnership_texts(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<Indexed>, DbErr> {
     let rows = find_by_ids::<partnership::Model>(db, ids).await?;
     let city_ids: Vec<i32> = rows
         .iter()
@@ -231,10 +385,14 @@ async fn partnership_entries(
     Ok(rows
         .into_iter()
         .map(|p| {
-            (
+            let names = format!("{} – {}", city_name(p.city_a_id), city_name(p.city_b_id));
+            Indexed::new(
                 p.id,
-                format!("{} {}", city_name(p.city_a_id), city_name(p.city_b_id)),
-                p.notes.unwrap_or_default(),
+                p.key,
+                vec![
+                    (naming("cities"), Some(names)),
+                    (describing("notes"), p.notes),
+                ],
             )
         })
         .collect())

@@ -4,7 +4,7 @@ use crate::helpers::TestDb;
 use migration::{Migrator, MigratorTrait, SchemaManager};
 
 /// Every table the migrations create.
-const TABLES: [&str; 29] = [
+const TABLES: [&str; 30] = [
     "source",
     "topic",
     "city",
@@ -29,7 +29,8 @@ const TABLES: [&str; 29] = [
     "visit_source",
     "protocol_source",
     "city_search_name",
-    "search_index",
+    "search_entry",
+    "search_term",
     "api_key",
     "change_set",
     "change",
