@@ -18,6 +18,7 @@ mod persisted;
 mod read_api;
 mod readme;
 mod schema;
+mod search;
 mod subscriptions;
 mod upload;
 mod websocket;
