@@ -211,7 +211,7 @@ async fn insert_entries(
         }
         db.execute(&insert).await?;
     }
-    let terms: Vec<(Vec<u8>, i64, i16)> = records
+    let mut terms: Vec<(Vec<u8>, i64, i16)> = records
         .iter()
         .flat_map(|record| {
             let entry = entry_id(kind, record.id);
@@ -221,6 +221,8 @@ async fn insert_entries(
                 .map(move |(term, tier)| (term.into_bytes(), entry, tier))
         })
         .collect();
+    // In key order, each insert fills neighbouring pages of the index.
+    terms.sort_unstable();
     for rows in terms.chunks(1_000) {
         let mut insert = Query::insert();
         insert
