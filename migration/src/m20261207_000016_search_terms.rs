@@ -4,18 +4,17 @@
 //! own way, so the same data was found and ordered differently on each;
 //! the application now splits text into words itself and stores them here.
 //!
-//! - `search_entry`: one row per indexed record, its kind, id and key (the
-//!   key orders results of equal rank). `entry_id` is the kind's search
-//!   code in the high 32 bits and the record's id in the low ones, so a
-//!   kind is a range of entries.
-//! - `search_term`: the distinct words (their folded form, as UTF-8 bytes)
-//!   of each entry, with the tier of the best field each occurs in (0 for
-//!   a name or title). Bytes, because both databases compare them byte by
-//!   byte, whatever the collation: a word's prefixes are then one range of
-//!   the primary key, on both.
+//! `search_term` holds the distinct words (their folded form) of each
+//! record, with the tier of the best field each occurs in (0 for a name or
+//! title) and the record's key (which orders results of equal rank, read
+//! here so that a search needs no join). `entry_id` is the kind's search
+//! code in the high 32 bits and the record's id in the low ones, so a kind
+//! is a range of entries. Words and keys are bytes (UTF-8) because both
+//! databases compare bytes byte by byte, whatever the collation: a word's
+//! prefixes are then one range of the primary key, on both.
 //!
-//! The application fills both tables when it starts on a database whose
-//! entries are missing (see `store::search_index::rebuild_if_missing`).
+//! The application fills the table when it starts on a database where it
+//! is empty (see `store::search_index::rebuild_if_missing`).
 
 use crate::dsl::drop_tables;
 use sea_orm_migration::{prelude::*, schema::*, sea_orm::DbBackend};
@@ -29,26 +28,22 @@ impl MigrationTrait for Migration {
         manager
             .drop_table(Table::drop().table("search_index").to_owned())
             .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table("search_entry")
-                    .col(big_integer("entry_id").primary_key())
-                    .col(small_integer("record_kind"))
-                    .col(integer("record_id"))
-                    .col(ColumnDef::new("record_key").blob().not_null())
-                    .to_owned(),
-            )
-            .await?;
         let mut terms = Table::create();
         terms
             .table("search_term")
             .col(ColumnDef::new("term").blob().not_null())
             .col(big_integer("entry_id"))
             .col(small_integer("tier"))
-            // The tier is in the key so that a search reads the key alone
-            // (an index-only scan on PostgreSQL).
-            .primary_key(Index::create().col("term").col("entry_id").col("tier"));
+            .col(ColumnDef::new("record_key").blob().not_null())
+            // Every column is in the key so that a search reads the key
+            // alone (an index-only scan on PostgreSQL).
+            .primary_key(
+                Index::create()
+                    .col("term")
+                    .col("entry_id")
+                    .col("tier")
+                    .col("record_key"),
+            );
         if manager.get_database_backend() == DbBackend::Sqlite {
             // Stored in key order: a prefix is one contiguous run of rows.
             terms.extra("WITHOUT ROWID");
@@ -66,7 +61,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        drop_tables(manager, &["search_term", "search_entry"]).await?;
+        drop_tables(manager, &["search_term"]).await?;
         // The index as m20261129_000012 created it (empty: the application
         // of that time filled it on import).
         let sql: &[&str] = match manager.get_database_backend() {

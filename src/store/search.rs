@@ -9,10 +9,10 @@
 //! first; equal scores go by kind (its search code) and then key, both
 //! compared byte by byte, whatever the database's collation.
 
-use super::search_index::{entry_range, search_entry, search_term};
+use super::search_index::{entry_range, search_term};
 use crate::domain::kinds::Kind;
 use sea_orm::sea_query::{
-    Alias, Cond, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement, UnionType,
+    Alias, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement, UnionType,
 };
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
@@ -56,17 +56,21 @@ pub async fn search(
     let rows = db.query_all(&hits(forms, types, window)).await?;
     let mut hits = Vec::with_capacity(rows.len());
     for row in rows {
-        let kind: i16 = row.try_get_by_index(0)?;
-        let id: i32 = row.try_get_by_index(1)?;
-        let key: Vec<u8> = row.try_get_by_index(2)?;
-        let score = integer(&row, 3)?;
-        if let Some(kind_of) = Kind::from_search_code(kind.into()) {
+        let entry: i64 = row.try_get_by_index(0)?;
+        let key: Vec<u8> = row.try_get_by_index(1)?;
+        let score = integer(&row, 2)?;
+        let (code, id) = (entry >> 32, entry & 0xFFFF_FFFF);
+        if let (Some(kind), Ok(kind_code), Ok(id)) = (
+            Kind::from_search_code(code),
+            i16::try_from(code),
+            i32::try_from(id),
+        ) {
             hits.push(Hit {
-                kind: kind_of,
+                kind,
                 id,
                 position: Position {
                     score,
-                    kind,
+                    kind: kind_code,
                     key: String::from_utf8_lossy(&key).into_owned(),
                 },
             });
@@ -106,28 +110,19 @@ fn hit() -> Alias {
     Alias::new("hit")
 }
 
-fn entry() -> Alias {
-    Alias::new("entry")
-}
-
 /// The statement behind [`search`].
 fn hits(forms: &[String], types: &[Kind], window: &Window) -> SelectStatement {
-    let score = || Expr::col((hit(), Alias::new("score")));
-    let kind = || Expr::col((entry(), Alias::new("record_kind")));
-    let key = || Expr::col((entry(), Alias::new("record_key")));
+    let column = |name: &str| Expr::col((hit(), Alias::new(name)));
+    let score = || column("score");
+    // The kind is the entry id's high 32 bits.
+    let kind = || column("entry_id").div(1_i64 << 32);
+    let key = || column("record_key");
     let mut select = Query::select();
     select
-        .expr(kind())
-        .expr(Expr::col((entry(), Alias::new("record_id"))))
+        .expr(column("entry_id"))
         .expr(key())
         .expr(score())
-        .from_subquery(scored(forms, types), hit())
-        .join_as(
-            JoinType::InnerJoin,
-            search_entry(),
-            entry(),
-            Expr::col((entry(), Alias::new("entry_id"))).equals((hit(), Alias::new("entry_id"))),
-        );
+        .from_subquery(scored(forms, types), hit());
     let beyond = |position: &Position, later: bool| {
         let key_bytes = position.key.as_bytes().to_vec();
         let past = |column: Expr, value: Expr| match later {
@@ -163,7 +158,7 @@ fn hits(forms: &[String], types: &[Kind], window: &Window) -> SelectStatement {
     select
 }
 
-/// `(entry_id, score)` of every entry that matches all `forms`.
+/// `(entry_id, record_key, score)` of every entry that matches all `forms`.
 fn scored(forms: &[String], types: &[Kind]) -> SelectStatement {
     let per_word = |form: &String, cost: &str| word_cost(form, types, cost);
     match forms {
@@ -177,25 +172,27 @@ fn scored(forms: &[String], types: &[Kind]) -> SelectStatement {
             let n = i64::try_from(forms.len()).unwrap_or(i64::MAX);
             Query::select()
                 .column((m.clone(), Alias::new("entry_id")))
+                .column((m.clone(), Alias::new("record_key")))
                 .expr_as(
                     Func::sum(Expr::col((m.clone(), Alias::new("cost")))),
                     Alias::new("score"),
                 )
                 .from_subquery(words, m.clone())
-                .group_by_col((m, Alias::new("entry_id")))
+                .group_by_col((m.clone(), Alias::new("entry_id")))
+                .group_by_col((m, Alias::new("record_key")))
                 .and_having(Func::count(Expr::col(Alias::new("entry_id"))).eq(n))
                 .to_owned()
         }
         [] => Query::select()
-            .column(Alias::new("entry_id"))
+            .columns([Alias::new("entry_id"), Alias::new("record_key")])
             .expr_as(Expr::val(0), Alias::new("score"))
-            .from(search_entry())
+            .from(search_term())
             .and_where(Expr::val(1).eq(0))
             .to_owned(),
     }
 }
 
-/// `(entry_id, <cost>)` of the entries with a word starting with `form`:
+/// `(entry_id, record_key, <cost>)` of the entries with a word starting with `form`:
 /// the cheapest of its matches (see the module's note). The words of an
 /// entry are UTF-8 bytes, so those starting with `form` are the range from
 /// its bytes to its bytes followed by 0xFF (no UTF-8 byte is that high).
@@ -207,7 +204,7 @@ fn word_cost(form: &str, types: &[Kind], cost: &str) -> SelectStatement {
     let whole = Expr::case(term().eq(low.clone()), 0).finally(1);
     let mut select = Query::select();
     select
-        .column(Alias::new("entry_id"))
+        .columns([Alias::new("entry_id"), Alias::new("record_key")])
         .expr_as(
             Func::min(Expr::col(Alias::new("tier")).mul(2).add(whole)),
             Alias::new(cost),
@@ -215,7 +212,8 @@ fn word_cost(form: &str, types: &[Kind], cost: &str) -> SelectStatement {
         .from(search_term())
         .and_where(term().gte(low))
         .and_where(term().lt(high))
-        .group_by_col(Alias::new("entry_id"));
+        .group_by_col(Alias::new("entry_id"))
+        .group_by_col(Alias::new("record_key"));
     if !types.is_empty() {
         let entry_id = || Expr::col(Alias::new("entry_id"));
         let mut kinds = Cond::any();

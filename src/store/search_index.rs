@@ -91,11 +91,6 @@ pub(super) fn entry_range(kind: Kind) -> (i64, i64) {
     (start, start + (1 << 32))
 }
 
-/// One row per indexed record.
-pub(super) fn search_entry() -> Alias {
-    Alias::new("search_entry")
-}
-
 /// The words of each record.
 pub(super) fn search_term() -> Alias {
     Alias::new("search_term")
@@ -122,7 +117,7 @@ pub async fn index_new(db: &impl ConnectionTrait, kind: Kind, ids: &[i32]) -> Re
 /// the migration that replaced the full-text tables with the word index,
 /// whose rows only the application can compute.
 pub async fn rebuild_if_missing(db: &impl ConnectionTrait) -> Result<(), DbErr> {
-    if !is_empty(db, search_entry()).await? {
+    if !is_empty(db, search_term()).await? {
         return Ok(());
     }
     for kind in Kind::ALL {
@@ -175,50 +170,31 @@ async fn write_entries(
     Ok(())
 }
 
-/// Deletes the entries, and their words, of the given records of one kind.
+/// Deletes the words of the given records of one kind.
 async fn delete_entries(db: &impl ConnectionTrait, kind: Kind, ids: &[i32]) -> Result<(), DbErr> {
-    let entries: Vec<i64> = ids.iter().map(|id| entry_id(kind, *id)).collect();
-    for table in [search_term(), search_entry()] {
-        let delete = Query::delete()
-            .from_table(table)
-            .and_where(Expr::col(Alias::new("entry_id")).is_in(entries.iter().copied()))
-            .to_owned();
-        db.execute(&delete).await?;
-    }
+    let entries = ids.iter().map(|id| entry_id(kind, *id));
+    let delete = Query::delete()
+        .from_table(search_term())
+        .and_where(Expr::col(Alias::new("entry_id")).is_in(entries))
+        .to_owned();
+    db.execute(&delete).await?;
     Ok(())
 }
 
-/// Inserts the entries and words of records of one kind.
+/// Inserts the words of records of one kind.
 async fn insert_entries(
     db: &impl ConnectionTrait,
     kind: Kind,
     records: &[Indexed],
 ) -> Result<(), DbErr> {
-    for rows in records.chunks(500) {
-        let mut insert = Query::insert();
-        insert
-            .into_table(search_entry())
-            .columns(["entry_id", "record_kind", "record_id", "record_key"].map(Alias::new));
-        for record in rows {
-            insert
-                .values([
-                    entry_id(kind, record.id).into(),
-                    kind.search_code().into(),
-                    record.id.into(),
-                    record.key.as_bytes().to_vec().into(),
-                ])
-                .map_err(super::built)?;
-        }
-        db.execute(&insert).await?;
-    }
-    let mut terms: Vec<(Vec<u8>, i64, i16)> = records
+    let mut terms: Vec<(Vec<u8>, i64, i16, &str)> = records
         .iter()
         .flat_map(|record| {
             let entry = entry_id(kind, record.id);
             record
                 .terms()
                 .into_iter()
-                .map(move |(term, tier)| (term.into_bytes(), entry, tier))
+                .map(move |(term, tier)| (term.into_bytes(), entry, tier, record.key.as_str()))
         })
         .collect();
     // In key order, each insert fills neighbouring pages of the index.
@@ -227,10 +203,15 @@ async fn insert_entries(
         let mut insert = Query::insert();
         insert
             .into_table(search_term())
-            .columns(["term", "entry_id", "tier"].map(Alias::new));
-        for (term, entry, tier) in rows {
+            .columns(["term", "entry_id", "tier", "record_key"].map(Alias::new));
+        for (term, entry, tier, key) in rows {
             insert
-                .values([term.clone().into(), (*entry).into(), (*tier).into()])
+                .values([
+                    term.clone().into(),
+                    (*entry).into(),
+                    (*tier).into(),
+                    key.as_bytes().to_vec().into(),
+                ])
                 .map_err(super::built)?;
         }
         db.execute(&insert).await?;

@@ -4,7 +4,7 @@ use crate::helpers::TestDb;
 use migration::{Migrator, MigratorTrait, SchemaManager};
 
 /// Every table the migrations create.
-const TABLES: [&str; 30] = [
+const TABLES: [&str; 29] = [
     "source",
     "topic",
     "city",
@@ -29,7 +29,6 @@ const TABLES: [&str; 30] = [
     "visit_source",
     "protocol_source",
     "city_search_name",
-    "search_entry",
     "search_term",
     "api_key",
     "change_set",
