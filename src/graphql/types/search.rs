@@ -18,7 +18,7 @@ use crate::graphql::connection::{Connection, Counter, Cursor, PageArgs, Totals};
 use crate::graphql::db;
 use crate::graphql::node::{Find, Node, record};
 use crate::store::search::{self, Hit, Position};
-use crate::store::search_index;
+use crate::store::search_texts;
 use async_graphql::connection::Edge;
 use async_graphql::{Context, Enum, ID, Interface, Object, SimpleObject};
 use std::collections::HashMap;
@@ -257,7 +257,7 @@ async fn text_matches(
     }
     let mut matches = HashMap::new();
     for (kind, ids) in by_kind {
-        for indexed in search_index::texts(db(ctx), kind, &ids).await? {
+        for indexed in search_texts::texts(db(ctx), kind, &ids).await? {
             let found = indexed
                 .fields
                 .iter()
