@@ -152,7 +152,7 @@ pub fn record(args: TokenStream, item: TokenStream) -> TokenStream {
         },
         parse_quote! {
             #[doc = #key]
-            async fn key(&self) -> &str {
+            pub async fn key(&self) -> &str {
                 &self.0.key
             }
         },

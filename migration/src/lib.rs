@@ -23,6 +23,7 @@ mod m20261129_000013_create_api_key;
 mod m20261129_000014_create_change_history;
 mod m20261129_000015_api_key_trusted_documents_only;
 mod m20261207_000001_status_history_of_record;
+mod m20261207_000016_search_terms;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000014_create_change_history::Migration),
             Box::new(m20261129_000015_api_key_trusted_documents_only::Migration),
             Box::new(m20261207_000001_status_history_of_record::Migration),
+            Box::new(m20261207_000016_search_terms::Migration),
         ]
     }
 }

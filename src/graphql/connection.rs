@@ -208,8 +208,6 @@ pub enum Totals {
     Count(Arc<dyn Counter>),
     /// A list already counted while it was built.
     Fixed(u64),
-    /// A list whose size is not known without running it whole (search).
-    Unknown,
 }
 
 #[Object]
@@ -219,9 +217,6 @@ impl Totals {
         match self {
             Totals::Count(counter) => counter.count(ctx).await,
             Totals::Fixed(total) => Ok(*total),
-            Totals::Unknown => Err(AppError::bad_input(
-                "totalCount is not available for search results",
-            )),
         }
     }
 }

@@ -200,9 +200,11 @@ pub fn pool_usage(db: &DatabaseConnection) -> (u64, u64) {
     (idle, u64::from(size).saturating_sub(idle))
 }
 
-/// Applies every pending migration.
+/// Applies every pending migration, then fills the search index if a
+/// migration left it empty (only the application can compute its words).
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    Migrator::up(db, None).await?;
+    super::search_index::rebuild_if_missing(db).await
 }
 
 /// Begins a transaction that will write. On SQLite it takes the write lock

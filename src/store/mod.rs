@@ -20,6 +20,7 @@ pub mod relations;
 pub mod rows;
 pub mod search;
 pub mod search_index;
+pub mod search_texts;
 pub mod stats;
 pub mod status_changes;
 mod topic_tree;

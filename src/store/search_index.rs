@@ -1,16 +1,17 @@
-//! Keeping the search index current after writes: what text each record
-//! contributes (its name, and the rest), replaced whenever import or a
-//! delete changes the record; and every name of a city, case-folded, for
-//! prefix filters in any script, with the folding that makes comparisons
+//! Keeping the search index current after writes: the words of the fields
+//! [`super::search_texts`] reads (split and folded by
+//! [`crate::domain::search_text`]), replaced whenever import or a delete
+//! changes the record; and every name of a city, case-folded, for prefix
+//! filters in any script, with the folding that makes comparisons
 //! case-insensitive. [`super::search`] queries the index.
 
 use super::batched::find_by_ids;
 use super::city_names::find_city_names;
+use super::search_texts::{Indexed, texts};
 use crate::domain::kinds::Kind;
-use entity::{city, event, organization, partnership, protocol, source, topic, visit};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr};
-use std::collections::{BTreeMap, HashMap};
+use entity::city;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
+use sea_orm::{ConnectionTrait, DbErr};
 
 /// Text folded for case-insensitive comparison in any script.
 pub fn fold(text: &str) -> String {
@@ -29,15 +30,21 @@ pub fn like_escape(text: &str) -> String {
     escaped
 }
 
-/// The SQLite rowid of an entry: kind and id in one integer, so that an
-/// entry can be replaced without scanning the unindexed columns.
-fn rowid(kind: Kind, id: i32) -> i64 {
-    (i64::from(kind.search_code()) << 32) | i64::from(id)
+/// The entry id of a record: its kind's search code in the high 32 bits,
+/// its id in the low ones, so that the entries of a kind are one range.
+pub(super) fn entry_id(kind: Kind, id: i32) -> i64 {
+    (i64::from(kind.search_code()) << 32) | i64::from(id as u32)
 }
 
-/// The index table: FTS5 on SQLite, a `tsvector` table on PostgreSQL.
-pub(super) fn search_index() -> Alias {
-    Alias::new("search_index")
+/// The range of entry ids of a kind: `[start, end)`.
+pub(super) fn entry_range(kind: Kind) -> (i64, i64) {
+    let start = i64::from(kind.search_code()) << 32;
+    (start, start + (1 << 32))
+}
+
+/// The words of each record.
+pub(super) fn search_term() -> Alias {
+    Alias::new("search_term")
 }
 
 /// Removes a deleted record's index entry.
@@ -57,6 +64,44 @@ pub async fn index_new(db: &impl ConnectionTrait, kind: Kind, ids: &[i32]) -> Re
     write_entries(db, kind, ids, false).await
 }
 
+/// Indexes every record when the index is empty but records exist: after
+/// the migration that replaced the full-text tables with the word index,
+/// whose rows only the application can compute.
+pub async fn rebuild_if_missing(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    if !is_empty(db, search_term()).await? {
+        return Ok(());
+    }
+    for kind in Kind::ALL {
+        let select = Query::select()
+            .column(Alias::new("id"))
+            .from(Alias::new(kind.table()))
+            .to_owned();
+        let ids = db
+            .query_all(&select)
+            .await?
+            .iter()
+            .map(|row| row.try_get_by_index::<i32>(0))
+            .collect::<Result<Vec<i32>, _>>()?;
+        for chunk in ids.chunks(5_000) {
+            index_new(db, kind, chunk).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn is_empty(db: &impl ConnectionTrait, table: Alias) -> Result<bool, DbErr> {
+    let select = Query::select()
+        .expr(Func::count(Expr::col(Alias::new("entry_id"))))
+        .from(table)
+        .to_owned();
+    let row = db.query_one(&select).await?;
+    Ok(row
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?
+        .unwrap_or(0)
+        == 0)
+}
+
 async fn write_entries(
     db: &impl ConnectionTrait,
     kind: Kind,
@@ -64,11 +109,11 @@ async fn write_entries(
     replace: bool,
 ) -> Result<(), DbErr> {
     for chunk in ids.chunks(500) {
-        let entries = entries(db, kind, chunk).await?;
+        let records = texts(db, kind, chunk).await?;
         if replace {
             delete_entries(db, kind, chunk).await?;
         }
-        insert_entries(db, kind, &entries).await?;
+        insert_entries(db, kind, &records).await?;
         if kind == Kind::City {
             city_search_names(db, chunk).await?;
         }
@@ -76,168 +121,53 @@ async fn write_entries(
     Ok(())
 }
 
-/// Deletes the entries of the given records of one kind: by rowid on
-/// SQLite, the only column FTS5 can find a row by without a scan; by the
-/// primary key on PostgreSQL.
+/// Deletes the words of the given records of one kind.
 async fn delete_entries(db: &impl ConnectionTrait, kind: Kind, ids: &[i32]) -> Result<(), DbErr> {
-    let mut delete = Query::delete();
-    delete.from_table(search_index());
-    match db.get_database_backend() {
-        DbBackend::Postgres => delete
-            .and_where(Expr::col(Alias::new("record_kind")).eq(kind.search_code()))
-            .and_where(Expr::col(Alias::new("record_id")).is_in(ids.iter().copied())),
-        _ => delete
-            .and_where(Expr::col(Alias::new("rowid")).is_in(ids.iter().map(|id| rowid(kind, *id)))),
-    };
+    let entries = ids.iter().map(|id| entry_id(kind, *id));
+    let delete = Query::delete()
+        .from_table(search_term())
+        .and_where(Expr::col(Alias::new("entry_id")).is_in(entries))
+        .to_owned();
     db.execute(&delete).await?;
     Ok(())
 }
 
-/// Inserts index entries `(id, name, body)` of one kind; on SQLite with
-/// the rowid [`rowid`] gives them.
+/// Inserts the words of records of one kind.
 async fn insert_entries(
     db: &impl ConnectionTrait,
     kind: Kind,
-    entries: &[(i32, String, String)],
+    records: &[Indexed],
 ) -> Result<(), DbErr> {
-    let sqlite = db.get_database_backend() != DbBackend::Postgres;
-    let mut columns = if sqlite { vec!["rowid"] } else { Vec::new() };
-    columns.extend(["record_kind", "record_id", "name", "body"]);
-    for rows in entries.chunks(200) {
+    let mut terms: Vec<(Vec<u8>, i64, i16, &str)> = records
+        .iter()
+        .flat_map(|record| {
+            let entry = entry_id(kind, record.id);
+            record
+                .terms()
+                .into_iter()
+                .map(move |(term, tier)| (term.into_bytes(), entry, tier, record.key.as_str()))
+        })
+        .collect();
+    // In key order, each insert fills neighbouring pages of the index.
+    terms.sort_unstable();
+    for rows in terms.chunks(1_000) {
         let mut insert = Query::insert();
         insert
-            .into_table(search_index())
-            .columns(columns.iter().map(|c| Alias::new(*c)));
-        for (id, name, body) in rows {
-            let mut values: Vec<Expr> = Vec::with_capacity(columns.len());
-            if sqlite {
-                values.push(rowid(kind, *id).into());
-            }
-            values.extend([
-                kind.search_code().into(),
-                (*id).into(),
-                name.clone().into(),
-                body.clone().into(),
-            ]);
-            insert.values(values).map_err(super::built)?;
+            .into_table(search_term())
+            .columns(["term", "entry_id", "tier", "record_key"].map(Alias::new));
+        for (term, entry, tier, key) in rows {
+            insert
+                .values([
+                    term.clone().into(),
+                    (*entry).into(),
+                    (*tier).into(),
+                    key.as_bytes().to_vec().into(),
+                ])
+                .map_err(super::built)?;
         }
         db.execute(&insert).await?;
     }
     Ok(())
-}
-
-/// `(id, name, body)` of each record to index.
-async fn entries(
-    db: &impl ConnectionTrait,
-    kind: Kind,
-    ids: &[i32],
-) -> Result<Vec<(i32, String, String)>, DbErr> {
-    Ok(match kind {
-        Kind::City => {
-            let names = find_city_names(db, Some(ids)).await?;
-            find_by_ids::<city::Model>(db, ids)
-                .await?
-                .into_iter()
-                .map(|c| {
-                    let other = names.get(&c.id).map(join_values).unwrap_or_default();
-                    (
-                        c.id,
-                        join(&[Some(&c.name), c.native_name.as_deref(), Some(&other)]),
-                        join(&[c.region.as_deref(), Some(&c.country_code)]),
-                    )
-                })
-                .collect()
-        }
-        Kind::Partnership => partnership_entries(db, ids).await?,
-        Kind::Visit => find_by_ids::<visit::Model>(db, ids)
-            .await?
-            .into_iter()
-            .map(|v| {
-                (
-                    v.id,
-                    v.purpose.clone().unwrap_or_default(),
-                    join(&[v.summary.as_deref(), v.head_of_delegation.as_deref()]),
-                )
-            })
-            .collect(),
-        Kind::Protocol => find_by_ids::<protocol::Model>(db, ids)
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p.title, p.summary.unwrap_or_default()))
-            .collect(),
-        Kind::Event => find_by_ids::<event::Model>(db, ids)
-            .await?
-            .into_iter()
-            .map(|e| (e.id, e.name, e.description.unwrap_or_default()))
-            .collect(),
-        Kind::Topic => find_by_ids::<topic::Model>(db, ids)
-            .await?
-            .into_iter()
-            .map(|t| (t.id, t.name, t.description.unwrap_or_default()))
-            .collect(),
-        Kind::Organization => find_by_ids::<organization::Model>(db, ids)
-            .await?
-            .into_iter()
-            .map(|o| (o.id, o.name, String::new()))
-            .collect(),
-        Kind::Source => find_by_ids::<source::Model>(db, ids)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s.title, s.publisher.unwrap_or_default()))
-            .collect(),
-    })
-}
-
-/// The present parts, separated by spaces.
-fn join(parts: &[Option<&str>]) -> String {
-    parts
-        .iter()
-        .flatten()
-        .copied()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// A city's translations, separated by spaces.
-fn join_values(names: &BTreeMap<String, String>) -> String {
-    names
-        .values()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// A partnership's entry: its cities' names, and its notes.
-async fn partnership_entries(
-    db: &impl ConnectionTrait,
-    ids: &[i32],
-) -> Result<Vec<(i32, String, String)>, DbErr> {
-    let rows = find_by_ids::<partnership::Model>(db, ids).await?;
-    let city_ids: Vec<i32> = rows
-        .iter()
-        .flat_map(|p| [p.city_a_id, p.city_b_id])
-        .collect();
-    let cities: HashMap<i32, city::Model> = find_by_ids::<city::Model>(db, &city_ids)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
-    let city_name = |id: i32| {
-        cities
-            .get(&id)
-            .map(|c| join(&[Some(&c.name), c.native_name.as_deref()]))
-            .unwrap_or_default()
-    };
-    Ok(rows
-        .into_iter()
-        .map(|p| {
-            (
-                p.id,
-                format!("{} {}", city_name(p.city_a_id), city_name(p.city_b_id)),
-                p.notes.unwrap_or_default(),
-            )
-        })
-        .collect())
 }
 
 /// Rebuilds the folded names of the given cities.

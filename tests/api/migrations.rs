@@ -29,7 +29,7 @@ const TABLES: [&str; 29] = [
     "visit_source",
     "protocol_source",
     "city_search_name",
-    "search_index",
+    "search_term",
     "api_key",
     "change_set",
     "change",

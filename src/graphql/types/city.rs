@@ -44,6 +44,10 @@ pub struct Translation {
 )]
 #[Object]
 impl City {
+    /// Its title in lists and search results: its English name.
+    pub async fn title(&self) -> &str {
+        &self.0.name
+    }
     /// The name in English, or, with `lang` (a BCP 47 tag such as `ru`), in
     /// that language when known, falling back to the English name.
     async fn name(
@@ -240,7 +244,7 @@ impl City {
         .await
     }
     /// The sources this record cites.
-    async fn sources(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Source>> {
+    pub async fn sources(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Source>> {
         nested_page(
             ctx,
             self.0.id,

@@ -28,6 +28,10 @@ pub struct Event(pub event::Model);
 )]
 #[Object]
 impl Event {
+    /// Its title in lists and search results: its name.
+    pub async fn title(&self) -> &str {
+        &self.0.name
+    }
     /// Its name.
     async fn name(&self) -> &str {
         &self.0.name
@@ -100,7 +104,7 @@ impl Event {
         .await
     }
     /// The sources this record cites.
-    async fn sources(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Source>> {
+    pub async fn sources(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Source>> {
         nested_page(
             ctx,
             self.0.id,

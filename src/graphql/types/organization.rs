@@ -24,6 +24,10 @@ pub struct Organization(pub organization::Model);
 )]
 #[Object]
 impl Organization {
+    /// Its title in lists and search results: its name.
+    pub async fn title(&self) -> &str {
+        &self.0.name
+    }
     /// Its name.
     async fn name(&self) -> &str {
         &self.0.name
@@ -50,7 +54,7 @@ impl Organization {
         .await
     }
     /// The sources this record cites.
-    async fn sources(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Source>> {
+    pub async fn sources(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Source>> {
         nested_page(
             ctx,
             self.0.id,

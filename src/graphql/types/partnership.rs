@@ -28,6 +28,16 @@ pub struct Partnership(pub partnership::Model);
 )]
 #[Object]
 impl Partnership {
+    /// Its title in lists and search results: its cities' names, such as
+    /// "Murmansk – Harbin".
+    pub async fn title(&self, ctx: &Context<'_>) -> Result<String> {
+        let (a, b) = futures_util::future::try_join(
+            city(ctx, self.0.city_a_id),
+            city(ctx, self.0.city_b_id),
+        )
+        .await?;
+        Ok(format!("{} – {}", a.0.name, b.0.name))
+    }
     /// The two cities, in the order the sources name them.
     async fn cities(&self, ctx: &Context<'_>) -> Result<Vec<City>> {
         // Both at once, so they join the same batch.
@@ -173,7 +183,7 @@ impl Partnership {
         super::timeline::timeline(ctx, &self.0, page).await
     }
     /// The sources this record cites.
-    async fn sources(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Source>> {
+    pub async fn sources(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Source>> {
         nested_page(
             ctx,
             self.0.id,

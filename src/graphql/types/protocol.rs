@@ -36,7 +36,7 @@ impl Protocol {
         self.0.kind.into()
     }
     /// Its title.
-    async fn title(&self) -> &str {
+    pub async fn title(&self) -> &str {
         &self.0.title
     }
     /// When it was signed, as precisely as known.
@@ -89,7 +89,7 @@ impl Protocol {
         .await
     }
     /// The sources this record cites.
-    async fn sources(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Source>> {
+    pub async fn sources(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Source>> {
         nested_page(
             ctx,
             self.0.id,

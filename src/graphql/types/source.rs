@@ -27,8 +27,13 @@ pub struct Source(pub source::Model);
 )]
 #[Object]
 impl Source {
+    /// A source cites no other sources: always empty (a field of
+    /// `SearchResult`).
+    pub async fn sources(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Source>> {
+        super::search::uncited(ctx, page)
+    }
     /// Its title, in its own language.
-    async fn title(&self) -> &str {
+    pub async fn title(&self) -> &str {
         &self.0.title
     }
     /// Where to read it.

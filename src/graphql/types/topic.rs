@@ -4,6 +4,7 @@ use super::event::Event;
 use super::filter_input::{ToFilter, any_of, combinators, matching};
 use super::partnership::{Partnership, PartnershipOrderBy};
 use super::protocol::{Protocol, ProtocolOrderBy};
+use super::source::Source;
 use super::visit::{Visit, VisitFilter, VisitOrderBy};
 use crate::error::Result;
 use crate::graphql::connection::{Connection, PageArgs, nested_page, root_page};
@@ -24,6 +25,15 @@ pub struct Topic(pub topic::Model);
 )]
 #[Object]
 impl Topic {
+    /// Its title in lists and search results: its name.
+    pub async fn title(&self) -> &str {
+        &self.0.name
+    }
+    /// Topics are vocabulary and cite no sources: always empty (a field of
+    /// `SearchResult`).
+    pub async fn sources(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Source>> {
+        super::search::uncited(ctx, page)
+    }
     /// Its name.
     async fn name(&self) -> &str {
         &self.0.name

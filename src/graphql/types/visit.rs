@@ -29,6 +29,19 @@ pub struct Visit(pub visit::Model);
 )]
 #[Object]
 impl Visit {
+    /// Its title in lists and search results: where from and to, and when,
+    /// such as "Harbin → Murmansk, 2016-05-23".
+    pub async fn title(&self, ctx: &Context<'_>) -> Result<String> {
+        let (from, to) = futures_util::future::try_join(
+            city(ctx, self.0.from_city_id),
+            city(ctx, self.0.to_city_id),
+        )
+        .await?;
+        Ok(format!(
+            "{} → {}, {}",
+            from.0.name, to.0.name, self.0.start_date
+        ))
+    }
     /// The city the delegation came from.
     #[allow(clippy::wrong_self_convention)] // a GraphQL field name, not a conversion
     async fn from_city(&self, ctx: &Context<'_>) -> Result<City> {
@@ -127,7 +140,7 @@ impl Visit {
         .await
     }
     /// The sources this record cites.
-    async fn sources(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Source>> {
+    pub async fn sources(&self, ctx: &Context<'_>, page: PageArgs) -> Result<Connection<Source>> {
         nested_page(
             ctx,
             self.0.id,
