@@ -56,3 +56,24 @@ fn limited(backend: DbBackend, select: &SelectStatement, limit: u64) -> Statemen
 fn built(error: sea_orm::sea_query::error::Error) -> sea_orm::DbErr {
     sea_orm::DbErr::Custom(format!("cannot build a statement: {error}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+
+    #[test]
+    fn a_limit_is_written_into_the_text_and_not_bound() {
+        let select = Query::select()
+            .column(Alias::new("id"))
+            .from(Alias::new("city"))
+            .and_where(Expr::col(Alias::new("key")).eq("murmansk"))
+            .to_owned();
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            let statement = limited(backend, &select, 101);
+            assert!(statement.sql.ends_with(" LIMIT 101"), "{}", statement.sql);
+            let values = statement.values.expect("the key is bound");
+            assert_eq!(values.0.len(), 1, "only the key is bound: {values:?}");
+        }
+    }
+}
