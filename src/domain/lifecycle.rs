@@ -1,5 +1,9 @@
 //! The partnership lifecycle: which status may follow which.
 
+// The derive that makes the status a GraphQL enum also lists its values;
+// walking that list keeps `reachable` in step with the enum.
+use async_graphql::resolver_utils::EnumType;
+
 use super::vocabulary::PartnershipStatus::{self, *};
 
 /// Whether the lifecycle allows moving from one status to another:
@@ -26,18 +30,10 @@ pub fn allowed(from: PartnershipStatus, to: PartnershipStatus) -> bool {
 /// Whether the lifecycle leads from one status to another in one or more
 /// allowed steps.
 pub fn reachable(from: PartnershipStatus, to: PartnershipStatus) -> bool {
-    const ALL: [PartnershipStatus; 6] = [
-        Proposed,
-        IntentSigned,
-        AgreementSigned,
-        Active,
-        Suspended,
-        Ended,
-    ];
     let mut seen = vec![from];
     let mut frontier = vec![from];
     while let Some(at) = frontier.pop() {
-        for next in ALL {
+        for next in PartnershipStatus::items().iter().map(|item| item.value) {
             if allowed(at, next) {
                 if next == to {
                     return true;
