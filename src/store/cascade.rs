@@ -18,6 +18,9 @@ enum Via {
     /// A link table pairs the dependent (its owner) with the record (its
     /// target).
     Link(&'static LinkSpec),
+    /// A link table pairs a step of a partnership's status history (its
+    /// owner) with the record: the dependent is the step's partnership.
+    StepLink(&'static LinkSpec),
 }
 
 /// What a cascade does to one kind of dependent.
@@ -130,7 +133,10 @@ static TOPIC: [Dependent; 5] = [
     linked("protocols", Kind::Protocol, &links::PROTOCOL_TOPICS),
 ];
 
-static SOURCE: [Dependent; 6] = [
+// Not only the sources a record lists: a step of a partnership's status
+// history cites sources too, and losing one silently would change the
+// partnership without a trace in its history.
+static SOURCE: [Dependent; 7] = [
     linked("cities", Kind::City, &links::CITY_SOURCES),
     linked(
         "organizations",
@@ -142,6 +148,14 @@ static SOURCE: [Dependent; 6] = [
         Kind::Partnership,
         &links::PARTNERSHIP_SOURCES,
     ),
+    Dependent {
+        via: Via::StepLink(&links::STATUS_CHANGE_SOURCES),
+        ..linked(
+            "partnerships' status steps",
+            Kind::Partnership,
+            &links::STATUS_CHANGE_SOURCES,
+        )
+    },
     linked("events", Kind::Event, &links::EVENT_SOURCES),
     linked("visits", Kind::Visit, &links::VISIT_SOURCES),
     linked("protocols", Kind::Protocol, &links::PROTOCOL_SOURCES),
@@ -202,11 +216,12 @@ fn select_dependents(dependent: &Dependent, id: i32) -> SelectStatement {
     let refers = match dependent.via {
         Via::Columns([single]) => column(single).eq(id),
         Via::Columns(any) => Expr::val(id).is_in(any.iter().map(|name| column(name))),
-        Via::Link(link) => column("id").in_subquery(
+        Via::Link(link) => column("id").in_subquery(owners(link, id)),
+        Via::StepLink(link) => column("id").in_subquery(
             Query::select()
-                .column(Alias::new(link.owner_column))
-                .from(Alias::new(link.table))
-                .and_where(Expr::col(Alias::new(link.target_column)).eq(id))
+                .column(Alias::new("partnership_id"))
+                .from(Alias::new("partnership_status_change"))
+                .and_where(Expr::col(Alias::new("id")).in_subquery(owners(link, id)))
                 .to_owned(),
         ),
     };
@@ -216,6 +231,15 @@ fn select_dependents(dependent: &Dependent, id: i32) -> SelectStatement {
         .from_as(Alias::new(dependent.kind.table()), x.clone())
         .and_where(refers)
         .order_by((x, Alias::new("key")), Order::Asc)
+        .to_owned()
+}
+
+/// `SELECT <owner> FROM <link table> WHERE <target> = id`.
+fn owners(link: &LinkSpec, id: i32) -> SelectStatement {
+    Query::select()
+        .column(Alias::new(link.owner_column))
+        .from(Alias::new(link.table))
+        .and_where(Expr::col(Alias::new(link.target_column)).eq(id))
         .to_owned()
 }
 
@@ -229,7 +253,7 @@ pub async fn detach_dependents(
     id: i32,
 ) -> Result<(), DbErr> {
     match (dependent.cascade, dependent.via) {
-        (Cascade::Unlink, Via::Link(link)) => {
+        (Cascade::Unlink, Via::Link(link) | Via::StepLink(link)) => {
             let unlink = Query::delete()
                 .from_table(Alias::new(link.table))
                 .and_where(Expr::col(Alias::new(link.target_column)).eq(id))

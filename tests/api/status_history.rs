@@ -341,3 +341,89 @@ async fn recorded_steps_stay_through_imports_without_a_history_and_travel_in_exp
     assert_eq!(steps(&other, "murmansk-vadso").await, history);
     assert_eq!(export_text(&other.test_db.connect().await).await, exported);
 }
+
+#[tokio::test]
+async fn a_source_cited_by_a_status_step_is_a_dependent_and_its_removal_is_recorded() {
+    let app = spawn_app().await;
+    let editor = app.key("editor", Role::Editor).await;
+    const DELETE: &str = "mutation ($input: DeleteInput!) { deleteSource(input: $input) {
+        deletedKey cascaded userErrors { code message } } }";
+
+    // Akureyri's suspension cites it: a plain delete is refused and says so.
+    let refused = app
+        .gql_as(
+            &editor,
+            DELETE,
+            json!({ "input": { "key": "dzen-2022-11" } }),
+        )
+        .await;
+    let error = &refused["data"]["deleteSource"]["userErrors"][0];
+    assert_eq!(error["code"], "HAS_DEPENDENTS", "{refused}");
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("partnerships' status steps (murmansk-akureyri)"),
+        "{message}"
+    );
+    assert_eq!(
+        steps(&app, "murmansk-akureyri").await[1]["sources"]["nodes"],
+        json!([{ "key": "dzen-2022-11" }])
+    );
+
+    // With the cascade the step loses it, and the partnership's change is
+    // in the history once, as it was before and after.
+    let deleted = app
+        .gql_as(
+            &editor,
+            DELETE,
+            json!({ "input": { "key": "dzen-2022-11", "cascade": true } }),
+        )
+        .await;
+    assert_eq!(
+        deleted["data"]["deleteSource"]["deletedKey"], "dzen-2022-11",
+        "{deleted}"
+    );
+    let history = steps(&app, "murmansk-akureyri").await;
+    assert_eq!(
+        brief(&history),
+        [
+            "ACTIVE 1994-10-14",
+            "SUSPENDED 2022-11-15",
+            "ENDED 2022-12-15"
+        ]
+    );
+    assert_eq!(history[1]["sources"]["nodes"], json!([]));
+
+    let admin = app.key("admin", Role::Admin).await;
+    let changes = app
+        .gql_as(
+            &admin,
+            r#"{ changes(first: 100, filter: { operations: ["deleteSource"] }) { nodes { recordType recordKey action before after } } }"#,
+            json!({}),
+        )
+        .await;
+    let nodes = changes["data"]["changes"]["nodes"]
+        .as_array()
+        .expect("changes")
+        .clone();
+    let partnership: Vec<&Value> = nodes
+        .iter()
+        .filter(|c| c["recordType"] == "Partnership")
+        .collect();
+    assert_eq!(partnership.len(), 1, "{changes:#}");
+    assert_eq!(partnership[0]["recordKey"], "murmansk-akureyri");
+    assert_eq!(partnership[0]["action"], "UPDATED");
+    assert_eq!(
+        partnership[0]["before"]["statusHistory"][1]["sources"],
+        json!(["dzen-2022-11"])
+    );
+    assert_eq!(
+        partnership[0]["after"]["statusHistory"][1]["status"],
+        "SUSPENDED"
+    );
+    assert_eq!(
+        partnership[0]["after"]["statusHistory"][1].get("sources"),
+        None,
+        "{:#}",
+        partnership[0]["after"]
+    );
+}

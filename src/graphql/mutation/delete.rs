@@ -120,6 +120,12 @@ async fn delete_in(
                         return Ok(Err(blocked));
                     }
                 }
+                // Touched once even when it refers to the record twice (a
+                // partnership citing a source itself and in a status step):
+                // its state before is the one before the first detach.
+                _ if touched
+                    .iter()
+                    .any(|(k, i, ..)| *k == dependent.kind && i == dependent_id) => {}
                 _ => {
                     let state = snapshot(txn, dependent.kind, dependent_key).await?;
                     touched.push((dependent.kind, *dependent_id, dependent_key.clone(), state));
@@ -308,7 +314,8 @@ impl DeleteMutation {
         delete(ctx, Kind::Organization, input).await
     }
     /// Deletes a source that no record cites; with `cascade`, removes it
-    /// from every record's `sources`.
+    /// from every record's `sources` and from the partnership status steps
+    /// that cite it.
     #[graphql(guard = "RoleGuard(Role::Editor)")]
     async fn delete_source(
         &self,
