@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""The plans of the statements Q1-Q3 run, on both databases, as Markdown.
+"""The plans of the statements the queries run, on both databases, as Markdown.
 
     bench/explain.py PG_DB SQLITE_FILE [PG_LOG] > plans.md
 
 Reads the statements one database's server ran from the PostgreSQL log (as
 bench/run's statement count leaves them: `log_min_duration_statement = 0`,
-the probe requests of Q1-Q3; run it as `PG_DB=name bench/run`, which keeps
+the probe requests of the queries; run it as `PG_DB=name bench/run`, which keeps
 the database), with their parameters written in, one of each shape (IN
 lists of any length are one shape), and prints for each
 `EXPLAIN (ANALYZE, BUFFERS)` on PostgreSQL and `EXPLAIN QUERY PLAN` on the
