@@ -1,11 +1,19 @@
 #!/usr/bin/env python3
 """Helpers for bench/run (standard library only).
 
-    bench.py body QUERY.graphql                 print the POST body (JSON)
+    bench.py body QUERY.graphql [VARIABLES.json]
+                                                print the POST body (JSON)
     bench.py check QUERY DATA.json ANSWER.json [BODY.json]
                                                 check an answer against the
                                                 generated data; exit 1 if wrong
+    bench.py check-peer QUERY DATA.json ANSWER.json [TWINNING.json]
+                                                check the peer's answer (PostGraphile
+                                                or the SQL limit, its naming) against
+                                                the data, and its counts against
+                                                Twinning's answer if given
     bench.py table RESULTS.tsv                  print the results table
+    bench.py ratios RESULTS.tsv                 print Twinning's ratios to the
+                                                peer and to the SQL limit
 
 Q6 (mutations; each request needs new variables, see bench/README.md):
 
@@ -30,10 +38,14 @@ import sys
 from collections import Counter, defaultdict
 
 
-def body(path):
+def body(path, variables_path=None):
     with open(path, encoding="utf-8") as f:
         query = f.read()
-    print(json.dumps({"query": query}))
+    request = {"query": query}
+    if variables_path:
+        with open(variables_path, encoding="utf-8") as f:
+            request["variables"] = json.load(f)
+    print(json.dumps(request))
 
 
 # --------------------------------------------------------------------------
@@ -261,6 +273,146 @@ def check(query, data_path, answer_path, body_path=None):
 
 
 # --------------------------------------------------------------------------
+# The peer's answers (PostGraphile's naming; the SQL limit builds the same
+# JSON). Its queries select no partnership keys, and it breaks ties of an
+# order by row id where Twinning breaks them by key, so what is compared is
+# what both must agree on: the records, their values and their counts.
+# --------------------------------------------------------------------------
+
+
+def twinning_counts(query, answer):
+    """What the peer's counts are compared with in Twinning's answer."""
+    data = answer["data"]
+    if query == "q1":
+        nodes = data["city"]["partnerships"]["nodes"]
+        return sorted(c["key"] for n in nodes for c in n["cities"] if c["key"] != "murmansk")
+    if query == "q2":
+        ps = [p for c in data["cities"]["nodes"] for p in c["partnerships"]["nodes"]]
+        vs = [v for p in ps for v in p["visits"]["nodes"]]
+        return (len(data["cities"]["nodes"]), len(ps), len(vs),
+                sum(len(v["topics"]["nodes"]) for v in vs))
+    return len(data["visits"]["nodes"])
+
+
+def peer_q1(data, answer):
+    city = answer["data"]["cityByKey"]
+    expect(city is not None, "cityByKey(key: murmansk) is null")
+    same(city["key"], "murmansk", "city key")
+    got = sorted([(n["cityByCityBId"]["key"], n["cityByCityBId"]["name"])
+                  for n in city["partnershipsByCityAId"]["nodes"]] +
+                 [(n["cityByCityAId"]["key"], n["cityByCityAId"]["name"])
+                  for n in city["partnershipsByCityBId"]["nodes"]])
+    names = {c["key"]: c["name"] for c in data["cities"]}
+    want = sorted((k, names[k]) for p in data["partnerships"] if "murmansk" in p["cities"]
+                  for k in p["cities"] if k != "murmansk")
+    same(got, want, "murmansk's partners (key, name)")
+    return [k for k, _ in got], f"murmansk, {len(got)} partners as generated"
+
+
+def peer_q2(data, answer):
+    nodes = answer["data"]["allCities"]["nodes"]
+    cities = sorted(data["cities"], key=lambda c: (c["name"], c["key"]))[:50]
+    same(sorted(n["key"] for n in nodes), sorted(c["key"] for c in cities), "first 50 cities by name")
+    names = {c["key"]: c["name"] for c in data["cities"]}
+    visits_of = defaultdict(list)
+    for v in data["visits"]:
+        if v.get("partnership"):
+            visits_of[v["partnership"]].append(v)
+    n_p = n_v = n_t = 0
+    for node in nodes:
+        key = node["key"]
+        same(node["name"], names[key], f"name of {key}")
+        got = []
+        for side, other in (("partnershipsByCityAId", "cityByCityBId"), ("partnershipsByCityBId", "cityByCityAId")):
+            for p in node[side]["nodes"]:
+                vs = p["visitsByPartnershipId"]["nodes"]
+                topics = sum(len(v["visitTopicsByVisitId"]["nodes"]) for v in vs)
+                got.append((p[other]["name"], p["status"], len(vs), topics))
+                n_v += len(vs)
+                n_t += topics
+        want = sorted((names[[k for k in p["cities"] if k != key][0]], p["status"],
+                       len(visits_of[p["key"]]), sum(len(v.get("topics", [])) for v in visits_of[p["key"]]))
+                      for p in data["partnerships"] if key in p["cities"] and len(set(p["cities"])) == 2)
+        same(sorted(got), want, f"{key}: partnerships (partner, status, visits, topics)")
+        n_p += len(got)
+    return ((len(nodes), n_p, n_v, n_t),
+            f"50 cities, {n_p} partnerships, {n_v} visits, {n_t} topics, all as generated")
+
+
+def peer_q3(data, answer):
+    nodes = answer["data"]["allVisits"]["nodes"]
+    wanted_topics = descendants(data, "rehabilitation")
+    names = {c["key"]: c["name"] for c in data["cities"]}
+    matching = {v["key"]: v for v in data["visits"]
+                if "2000" <= v["startDate"][:4] <= "2009" and wanted_topics & set(v.get("topics", []))}
+    same(len(nodes), min(100, len(matching)), "number of visits")
+    starts = [n["startDate"] for n in nodes]
+    same(starts, sorted(starts), "start dates in order")
+    for n in nodes:
+        expect(n["key"] in matching, f"{n['key']}: not a 2000-2009 rehabilitation visit")
+        v = matching[n["key"]]
+        same(n["cityByFromCityId"]["name"], names[v["fromCity"]], f"{n['key']}: from city")
+        same(n["cityByToCityId"]["name"], names[v["toCity"]], f"{n['key']}: to city")
+    return len(nodes), f"{len(nodes)} visits of {len(matching)} matching, in date order, as generated"
+
+
+PEER_CHECKS = {"q1": peer_q1, "q2": peer_q2, "q3": peer_q3}
+
+
+def check_peer(query, data_path, answer_path, twinning_path=None):
+    with open(data_path, encoding="utf-8") as f:
+        data = json.load(f)
+    try:
+        with open(answer_path, encoding="utf-8") as f:
+            answer = json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"FAIL {query}: unreadable answer: {e}")
+        return 1
+    if answer.get("errors"):
+        print(f"FAIL {query}: errors: {json.dumps(answer['errors'])[:400]}")
+        return 1
+    try:
+        counts, message = PEER_CHECKS[query](data, answer)
+        if twinning_path and os.path.exists(twinning_path):
+            with open(twinning_path, encoding="utf-8") as f:
+                same(counts, twinning_counts(query, json.load(f)), "the same as Twinning's answer")
+            message += ", the same as Twinning's"
+        print(f"ok   {query}: {message}")
+        return 0
+    except Wrong as e:
+        print(f"FAIL {query}: {e}")
+        return 1
+    except (KeyError, TypeError, IndexError, ValueError) as e:
+        print(f"FAIL {query}: unexpected shape ({type(e).__name__}: {e})")
+        return 1
+
+
+def ratios(path):
+    """Twinning's req/s over the peer's and the limit's, and p99 against the peer's."""
+    rows = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                r = line.rstrip("\n").split("\t")
+                try:
+                    rows[(r[0], r[1])] = (float(r[3]), float(r[5]))
+                except ValueError:
+                    pass
+    print("| query | database | × PostGraphile req/s (goal ≥ 2.0) | of the SQL limit (goal ≥ 75 %) | p99 vs PostGraphile's |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    for q in ("q1", "q2", "q3"):
+        peer, limit = rows.get((q, "PostGraphile")), rows.get((q, "SQL limit"))
+        for db in ("postgres", "sqlite"):
+            own = rows.get((q, db))
+            if not own or not (peer or limit):
+                continue
+            x = f"{own[0] / peer[0]:.2f}×" if peer and peer[0] else "–"
+            of = f"{100 * own[0] / limit[0]:.0f} %" if limit and limit[0] else "–"
+            p99 = f"{own[1]:.0f} / {peer[1]:.0f} ms" if peer else "–"
+            print(f"| {q.upper()} | {db} | {x} | {of} | {p99} |")
+
+
+# --------------------------------------------------------------------------
 # Q6: the mutation mix
 # --------------------------------------------------------------------------
 #
@@ -411,8 +563,13 @@ def table(path):
 
 
 def main(argv):
-    if len(argv) >= 2 and argv[1] == "body" and len(argv) == 3:
-        body(argv[2])
+    if len(argv) >= 2 and argv[1] == "body" and len(argv) in (3, 4):
+        body(*argv[2:])
+        return 0
+    if len(argv) >= 2 and argv[1] == "check-peer" and len(argv) in (5, 6):
+        return check_peer(*argv[2:])
+    if len(argv) >= 2 and argv[1] == "ratios" and len(argv) == 3:
+        ratios(argv[2])
         return 0
     if len(argv) >= 2 and argv[1] == "check" and len(argv) in (5, 6):
         return check(*argv[2:])

@@ -11,15 +11,67 @@
 //! change set once and broadcasts its changes through one bounded channel:
 //! a subscriber that falls `buffer` changes behind is told that it lagged,
 //! and its subscription ends rather than holding memory for it.
+//!
+//! The record a change names is read at most once per server, by whichever
+//! subscriber asks for it first ([`LiveChange::record`]), and shared with
+//! every other subscriber: a thousand subscribers selecting `record` cost
+//! one statement, not a thousand.
 
+use crate::domain::kinds::Kind;
 use crate::store::api_keys;
 use crate::store::changes::{self, ChangeRow};
 use crate::store::notify::{self, CHANNEL, Heard, ListenError, Listener, Signal};
+use crate::store::rows::{self, AnyRow};
 use sea_orm::{DatabaseConnection, DbErr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{OnceCell, broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
+
+/// A committed change as this server's subscribers receive it.
+pub struct LiveChange {
+    row: ChangeRow,
+    /// The record as it was first read after the commit (None: deleted).
+    record: OnceCell<Option<AnyRow>>,
+}
+
+impl LiveChange {
+    fn new(row: ChangeRow) -> Self {
+        Self {
+            row,
+            record: OnceCell::new(),
+        }
+    }
+
+    /// The change row.
+    pub fn row(&self) -> &ChangeRow {
+        &self.row
+    }
+
+    /// The record the change names, as it is after the commit; read once
+    /// for all subscribers (the others wait for that read, and a failed
+    /// read is tried again by the next one to ask).
+    pub async fn record(&self, db: &DatabaseConnection) -> Result<Option<&AnyRow>, DbErr> {
+        let record = self
+            .record
+            .get_or_try_init(|| async {
+                match Kind::from_type_name(&self.row.record_type) {
+                    Some(kind) => rows::find_any_by_key(db, kind, &self.row.record_key).await,
+                    None => Ok(None),
+                }
+            })
+            .await?;
+        Ok(record.as_ref())
+    }
+}
+
+impl std::ops::Deref for LiveChange {
+    type Target = ChangeRow;
+
+    fn deref(&self) -> &ChangeRow {
+        &self.row
+    }
+}
 
 /// How far a SQLite feed has read.
 struct Seen {
@@ -34,7 +86,7 @@ pub struct Live {
 }
 
 struct Inner {
-    changes: broadcast::Sender<Arc<ChangeRow>>,
+    changes: broadcast::Sender<Arc<LiveChange>>,
     revoked: broadcast::Sender<Arc<str>>,
     /// On SQLite, committed signals go straight to the feed.
     local: Option<mpsc::UnboundedSender<Signal>>,
@@ -85,7 +137,7 @@ impl Live {
     }
 
     /// Every change committed from now on.
-    pub fn changes(&self) -> broadcast::Receiver<Arc<ChangeRow>> {
+    pub fn changes(&self) -> broadcast::Receiver<Arc<LiveChange>> {
         self.inner.changes.subscribe()
     }
 
@@ -245,7 +297,7 @@ impl Live {
             let full = rows.len() == PAGE;
             for row in rows {
                 // No receivers left is not an error: nobody is listening.
-                let _ = self.inner.changes.send(Arc::new(row));
+                let _ = self.inner.changes.send(Arc::new(LiveChange::new(row)));
             }
             if !full {
                 return Ok(());

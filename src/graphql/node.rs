@@ -14,6 +14,7 @@ use super::{by_id, by_key};
 use crate::domain::kinds::Kind;
 use crate::error::{AppError, Result};
 use crate::store::Record;
+use crate::store::rows::AnyRow;
 use async_graphql::{Context, ID, Interface, Object};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -37,6 +38,21 @@ pub enum Node {
     Topic(Topic),
     Organization(Organization),
     Source(Source),
+}
+
+impl From<AnyRow> for Node {
+    fn from(row: AnyRow) -> Self {
+        match row {
+            AnyRow::City(m) => Node::City(City(m)),
+            AnyRow::Partnership(m) => Node::Partnership(Partnership(m)),
+            AnyRow::Visit(m) => Node::Visit(Visit(m)),
+            AnyRow::Protocol(m) => Node::Protocol(Protocol(m)),
+            AnyRow::Event(m) => Node::Event(Event(m)),
+            AnyRow::Topic(m) => Node::Topic(Topic(m)),
+            AnyRow::Organization(m) => Node::Organization(Organization(m)),
+            AnyRow::Source(m) => Node::Source(Source(m)),
+        }
+    }
 }
 
 /// The global id of a record of GraphQL type `type_name` with `key`.

@@ -3,23 +3,24 @@
 //! [`Live`](crate::live::Live) feed; one that falls too far behind gets a
 //! `SUBSCRIBER_LAGGED` error and ends, so it can re-read and subscribe again.
 
-use super::node::{Node, global_id, load};
+use super::db;
+use super::node::Node;
 use super::types::change::Change;
 use super::types::partnership::{Partnership, StatusChange};
 use super::types::protocol::Protocol;
 use super::types::timeline::TimelineItem;
 use super::types::visit::Visit;
-use super::{by_key, db};
 use crate::domain::access::Role;
 use crate::domain::changes::Action;
 use crate::domain::kinds::Kind;
 use crate::error::{AppError, Result};
 use crate::graphql::guards::RoleGuard;
-use crate::live::Live;
+use crate::live::{Live, LiveChange};
 use crate::store::changes::ChangeRow;
-use crate::store::{lookup, rows, status_changes};
+use crate::store::rows::AnyRow;
+use crate::store::{lookup, status_changes};
 use async_graphql::{Context, Enum, Object, Subscription};
-use entity::{partnership, partnership_status_change as step, protocol, visit};
+use entity::partnership_status_change as step;
 use futures_util::Stream;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -64,7 +65,7 @@ fn changed(row: &ChangeRow, field: &str) -> bool {
 fn changes<T, F, Fut>(ctx: &Context<'_>, keep: F) -> impl Stream<Item = Result<T>> + use<T, F, Fut>
 where
     T: Send + 'static,
-    F: Fn(Arc<ChangeRow>) -> Fut + Send + Sync + 'static,
+    F: Fn(Arc<LiveChange>) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<Option<T>>> + Send,
 {
     let receiver = ctx.data_unchecked::<Live>().changes();
@@ -87,7 +88,7 @@ where
     })
 }
 
-pub struct RecordChanged(Arc<ChangeRow>);
+pub struct RecordChanged(Arc<LiveChange>);
 
 /// A record created, updated or deleted.
 #[Object]
@@ -106,18 +107,18 @@ impl RecordChanged {
     }
     /// The record as it is now; null once deleted.
     async fn record(&self, ctx: &Context<'_>) -> Result<Option<Node>> {
-        load(ctx, &global_id(&self.0.record_type, &self.0.record_key)).await
+        Ok(self.0.record(db(ctx)).await?.cloned().map(Node::from))
     }
     /// The change itself, with the fields before and after (editors and
     /// admins, as `history`).
     #[graphql(guard = "RoleGuard(Role::Editor)")]
     async fn change(&self) -> Change {
-        Change(ChangeRow::clone(&self.0))
+        Change(self.0.row().clone())
     }
 }
 
 pub struct PartnershipChanged {
-    row: Arc<ChangeRow>,
+    row: Arc<LiveChange>,
     step: Option<step::Model>,
 }
 
@@ -135,11 +136,10 @@ impl PartnershipChanged {
     }
     /// The partnership as it is now; null once deleted.
     async fn partnership(&self, ctx: &Context<'_>) -> Result<Option<Partnership>> {
-        Ok(
-            by_key::<partnership::Model>(ctx, self.row.record_key.clone())
-                .await?
-                .map(Partnership),
-        )
+        Ok(match self.row.record(db(ctx)).await? {
+            Some(AnyRow::Partnership(p)) => Some(Partnership(p.clone())),
+            _ => None,
+        })
     }
     /// The lifecycle step this change recorded, if its status moved.
     async fn status_change(&self) -> Option<StatusChange> {
@@ -148,7 +148,7 @@ impl PartnershipChanged {
     /// The change itself (editors and admins).
     #[graphql(guard = "RoleGuard(Role::Editor)")]
     async fn change(&self) -> Change {
-        Change(ChangeRow::clone(&self.row))
+        Change(self.row.row().clone())
     }
 }
 
@@ -209,7 +209,10 @@ impl Subscription {
                 if row.record_type != "Partnership" {
                     return Ok(None);
                 }
-                let stored = rows::find_by_key::<partnership::Entity>(&db, &row.record_key).await?;
+                let stored = match row.record(&db).await? {
+                    Some(AnyRow::Partnership(p)) => Some(p.clone()),
+                    _ => None,
+                };
                 let involved = match (city_id, &stored, &city) {
                     (None, _, _) => true,
                     (Some(id), Some(p), _) => p.city_a_id == id || p.city_b_id == id,
@@ -251,16 +254,15 @@ impl Subscription {
             async move {
                 let joined = row.action() == Some(Action::Created) || changed(&row, "partnership");
                 Ok(match row.record_type.as_str() {
-                    "Visit" if joined => rows::find_by_key::<visit::Entity>(&db, &row.record_key)
-                        .await?
-                        .filter(|v| v.partnership_id == Some(id))
-                        .map(|v| TimelineItem::Visit(Visit(v))),
-                    "Protocol" if joined => {
-                        rows::find_by_key::<protocol::Entity>(&db, &row.record_key)
-                            .await?
-                            .filter(|p| p.partnership_id == Some(id))
-                            .map(|p| TimelineItem::Protocol(Protocol(p)))
-                    }
+                    "Visit" | "Protocol" if joined => match row.record(&db).await? {
+                        Some(AnyRow::Visit(v)) if v.partnership_id == Some(id) => {
+                            Some(TimelineItem::Visit(Visit(v.clone())))
+                        }
+                        Some(AnyRow::Protocol(p)) if p.partnership_id == Some(id) => {
+                            Some(TimelineItem::Protocol(Protocol(p.clone())))
+                        }
+                        _ => None,
+                    },
                     "Partnership" if row.record_key == partnership && changed(&row, "status") => {
                         status_changes::find_newest_recorded(&db, id)
                             .await?

@@ -2,6 +2,8 @@
 //! What import compares a document with and export writes.
 
 use super::CHUNK;
+use crate::domain::kinds::Kind;
+use entity::{city, event, organization, partnership, protocol, source, topic, visit};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use std::str::FromStr;
@@ -46,4 +48,51 @@ pub async fn find_all<E: EntityTrait>(db: &impl ConnectionTrait) -> Result<Vec<E
         .order_by_asc(Expr::col(Alias::new("id")))
         .all(db)
         .await
+}
+
+/// A record of any kind, as its entity model.
+#[derive(Clone, Debug)]
+pub enum AnyRow {
+    City(city::Model),
+    Partnership(partnership::Model),
+    Visit(visit::Model),
+    Protocol(protocol::Model),
+    Event(event::Model),
+    Topic(topic::Model),
+    Organization(organization::Model),
+    Source(source::Model),
+}
+
+/// The record of `kind` with `key`.
+pub async fn find_any_by_key(
+    db: &impl ConnectionTrait,
+    kind: Kind,
+    key: &str,
+) -> Result<Option<AnyRow>, DbErr> {
+    Ok(match kind {
+        Kind::City => find_by_key::<city::Entity>(db, key)
+            .await?
+            .map(AnyRow::City),
+        Kind::Partnership => find_by_key::<partnership::Entity>(db, key)
+            .await?
+            .map(AnyRow::Partnership),
+        Kind::Visit => find_by_key::<visit::Entity>(db, key)
+            .await?
+            .map(AnyRow::Visit),
+        Kind::Protocol => find_by_key::<protocol::Entity>(db, key)
+            .await?
+            .map(AnyRow::Protocol),
+        Kind::Event => find_by_key::<event::Entity>(db, key)
+            .await?
+            .map(AnyRow::Event),
+        Kind::Topic => find_by_key::<topic::Entity>(db, key)
+            .await?
+            .map(AnyRow::Topic),
+        Kind::Organization => find_by_key::<organization::Entity>(db, key)
+            .await?
+            .map(AnyRow::Organization),
+        Kind::Source => find_by_key::<source::Entity>(db, key)
+            .await?
+            .map(AnyRow::Source),
+    })
 }
