@@ -33,8 +33,8 @@ const STYLE: &[u8] = include_bytes!("../../assets/explorer/explorer.css");
 const TRUSTED_DOCUMENTS: &str = include_str!("../../assets/explorer/trusted-documents.json");
 
 /// The texts of the page's GraphQL documents, to be trusted by the server.
-pub fn trusted_documents() -> Result<Vec<&'static str>, String> {
-    let parsed: std::collections::BTreeMap<&'static str, &'static str> =
+pub fn trusted_documents() -> Result<Vec<String>, String> {
+    let parsed: std::collections::BTreeMap<String, String> =
         serde_json::from_str(TRUSTED_DOCUMENTS)
             .map_err(|e| format!("assets/explorer/trusted-documents.json: {e}"))?;
     Ok(parsed.into_values().collect())

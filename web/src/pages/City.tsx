@@ -118,10 +118,10 @@ export function CityPage({ cityKey, showEnded, asOf }: { cityKey: string; showEn
                   />{" "}
                   Show ended partnerships
                 </label>
-                <label class="year">
-                  <span>
+                <div class="year">
+                  <label for="as-of">
                     As of: <output for="as-of">{asOf ?? "today"}</output>
-                  </span>
+                  </label>
                   <input
                     id="as-of"
                     type="range"
@@ -135,7 +135,7 @@ export function CityPage({ cityKey, showEnded, asOf }: { cityKey: string; showEn
                       navigate(href(city.key, showEnded, year >= THIS_YEAR ? null : year), true);
                     }}
                   />
-                </label>
+                </div>
               </form>
               <p id="partner-count" role="status">
                 {sisters.length} sister {sisters.length === 1 ? "city" : "cities"} {when}
