@@ -186,7 +186,22 @@ describe("the explorer in a real browser", { timeout: 5 * TEST_TIMEOUT_MS }, () 
     await page.goto(`${base}/`);
     await checkAccessibility("home");
     await photograph("home");
-    await page.getByLabel("Search cities, partnerships, visits, topics").pressSequentially("Мурманск", { delay: 30 });
+    const box = page.getByLabel("Search cities, partnerships, visits, topics");
+    // Other scripts and languages: the page lists, by kind, what the API finds.
+    for (const words of ["哈尔滨", "cerebral palsy"]) {
+      await box.fill(words);
+      const expected = (await api("query($q: String!) { search(query: $q, first: 30) { nodes { __typename title } } }", { q: words })).search.nodes;
+      assert.ok(expected.length > 0, `the example has results for ${words}`);
+      await page.getByRole("heading", { level: 1, name: `Search: “${words}”` }).waitFor();
+      await page.locator(".results li").nth(expected.length - 1).waitFor();
+      const shown = await page.locator(".results").evaluateAll((lists) =>
+        lists.flatMap((ul) => [...ul.querySelectorAll(":scope > li > :first-child")].map((a) => ({ __typename: ul.dataset.kind, title: a.textContent }))),
+      );
+      const byKind = (xs) => [...xs].sort((a, b) => a.__typename.localeCompare(b.__typename) || a.title.localeCompare(b.title));
+      assert.deepEqual(byKind(shown), byKind(expected), `results for ${words}`);
+    }
+    await box.fill("");
+    await box.pressSequentially("Мурманск", { delay: 30 });
     const cities = page.locator("section.result-group", { has: page.getByRole("heading", { name: "Cities" }) });
     await cities.getByRole("link", { name: "Murmansk" }).waitFor();
     assert.match(page.url(), /\/search\?q=%D0%9C/);
