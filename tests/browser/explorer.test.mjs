@@ -193,7 +193,8 @@ describe("the explorer in a real browser", { timeout: 5 * TEST_TIMEOUT_MS }, () 
       const expected = (await api("query($q: String!) { search(query: $q, first: 30) { nodes { __typename title } } }", { q: words })).search.nodes;
       assert.ok(expected.length > 0, `the example has results for ${words}`);
       await page.getByRole("heading", { level: 1, name: `Search: “${words}”` }).waitFor();
-      await page.locator(".results li").nth(expected.length - 1).waitFor();
+      // The previous answer stays shown, busy, until this one arrives.
+      await page.locator('.search-results[aria-busy="false"]').waitFor();
       const shown = await page.locator(".results").evaluateAll((lists) =>
         lists.flatMap((ul) => [...ul.querySelectorAll(":scope > li > :first-child")].map((a) => ({ __typename: ul.dataset.kind, title: a.textContent }))),
       );
@@ -291,6 +292,7 @@ describe("the explorer in a real browser", { timeout: 5 * TEST_TIMEOUT_MS }, () 
   step("a visit recorded through the API appears on the open timeline without a reload", async (t) => {
     await page.goto(`${base}/partnership/murmansk-harbin`);
     await page.locator(".timeline-list > li").first().waitFor();
+    await page.locator('[data-live="live"]').waitFor(); // graphql-ws connected
     const navigations = await page.evaluate(() => performance.getEntriesByType("navigation").length);
     const record = async (key, startDate, purpose) => {
       const data = await api(

@@ -48,12 +48,26 @@ export async function query<T>(name: DocumentName, variables: object = {}, signa
 }
 
 let client: Client | undefined;
+const connectedListeners = new Set<() => void>();
+// A subscriber that comes while the socket is open is live at once.
+let connected = false;
 
 function wsClient(): Client {
   if (!client) {
     const url = new URL("/graphql", location.href);
     url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
-    client = createClient({ url: url.href, lazy: true, retryAttempts: 5 });
+    client = createClient({
+      url: url.href,
+      lazy: true,
+      retryAttempts: 5,
+      on: {
+        connected: () => {
+          connected = true;
+          connectedListeners.forEach((l) => l());
+        },
+        closed: () => (connected = false),
+      },
+    });
   }
   return client;
 }
@@ -64,8 +78,11 @@ export function subscribe<T>(
   variables: Record<string, unknown>,
   onData: (data: T) => void,
   onError: (message: string) => void,
+  onConnected: () => void = () => {},
 ): () => void {
-  return wsClient().subscribe<T>(
+  connectedListeners.add(onConnected);
+  if (connected) queueMicrotask(onConnected);
+  const stop = wsClient().subscribe<T>(
     { query: documents[name].text, operationName: name, variables },
     {
       next: (result) => {
@@ -76,4 +93,8 @@ export function subscribe<T>(
       complete: () => {},
     },
   );
+  return () => {
+    connectedListeners.delete(onConnected);
+    stop();
+  };
 }

@@ -30,8 +30,8 @@ export function PartnershipPage({ partnershipKey }: { partnershipKey: string }) 
         setAnnouncement(`Added to the timeline: ${itemTitle(data.timelineItemAdded)}`);
       },
       (message) => setLive({ state: "error", message }),
+      () => setLive({ state: "live" }),
     );
-    setLive({ state: "live" });
     return stop;
   }, [partnershipKey]);
   const title = result.state === "done" ? result.data.partnership?.title ?? "" : "";
@@ -102,7 +102,11 @@ export function PartnershipPage({ partnershipKey }: { partnershipKey: string }) 
               <p class="muted">
                 {items.length} items: visits, protocols, events and status changes, each drawn over the time its date covers.{" "}
                 <span class={`live live-${live.state}`} data-live={live.state}>
-                  {live.state === "error" ? `Live updates stopped: ${live.message}` : "Live: new items appear as they are recorded."}
+                  {live.state === "error"
+                    ? `Live updates stopped: ${live.message}`
+                    : live.state === "live"
+                      ? "Live: new items appear as they are recorded."
+                      : "Connecting for live updates…"}
                 </span>
               </p>
               <div class="timeline-wrap">

@@ -83,8 +83,9 @@ export function SearchPage({ query }: { query: string }) {
             groups.set(kind, [...(groups.get(kind) ?? []), edge]);
           }
           const shown = data.search.edges.length;
+          const stale = result.state === "done" && result.stale;
           return (
-            <>
+            <div class="search-results" aria-busy={stale ? "true" : "false"}>
               <p role="status" class="muted">
                 {data.search.totalCount === 0
                   ? "Nothing found."
@@ -108,7 +109,7 @@ export function SearchPage({ query }: { query: string }) {
                   </ul>
                 </section>
               ))}
-            </>
+            </div>
           );
         }}
       </Await>
