@@ -85,6 +85,15 @@ impl Application {
             }
             None => graphql::TrustedDocuments::default(),
         };
+        // The explorer's own documents are always trusted: the page the
+        // server serves at `/` works whoever is held to trusted documents.
+        let mut trusted_documents = trusted_documents;
+        trusted_documents
+            .add(
+                "the explorer",
+                http::explorer::trusted_documents().map_err(StartError::TrustedDocuments)?,
+            )
+            .map_err(StartError::TrustedDocuments)?;
         let live = crate::live::Live::start(db.clone(), config.live.subscription_buffer);
         let options = graphql::ApiOptions {
             public_reads: config.public_reads,

@@ -1,6 +1,6 @@
 //! The HTTP surface: `/graphql` (POST and GET queries, subscriptions over
-//! WebSocket, GraphiQL in a browser), `/health`, `/ready`, and the GraphiQL
-//! assets.
+//! WebSocket, GraphiQL in a browser), `/health`, `/ready`, the GraphiQL
+//! assets, and the explorer at `/`.
 
 use crate::graphql::Api;
 use axum::extract::{ConnectInfo, FromRef, Request, State};
@@ -10,6 +10,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use std::net::{IpAddr, SocketAddr};
 
+pub mod explorer;
 pub mod graphiql;
 mod graphql;
 pub mod ws;
@@ -46,6 +47,7 @@ fn routes(state: AppState) -> Router {
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))
         .merge(graphiql::routes())
+        .merge(explorer::routes())
         .with_state(state)
 }
 

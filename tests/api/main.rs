@@ -8,6 +8,7 @@ mod cli;
 mod connection;
 mod contract;
 mod cost;
+mod explorer;
 mod faults;
 mod fidelity;
 mod graphql;

@@ -60,6 +60,22 @@ impl TrustedDocuments {
         Ok(Self { documents })
     }
 
+    /// Adds documents given as text (the explorer's, built into the
+    /// binary); `origin` names them in the error if one does not parse.
+    pub fn add(
+        &mut self,
+        origin: &str,
+        texts: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Result<(), String> {
+        for text in texts {
+            let text = text.as_ref();
+            let document = async_graphql::parser::parse_query(text)
+                .map_err(|e| format!("a document of {origin} is not a GraphQL document: {e}"))?;
+            self.documents.insert(document_hash(text), document);
+        }
+        Ok(())
+    }
+
     /// How many there are.
     pub fn len(&self) -> usize {
         self.documents.len()
