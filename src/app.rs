@@ -17,6 +17,10 @@ use tokio::net::TcpListener;
 pub enum StartError {
     #[error("cannot open or migrate the database: {0}")]
     Database(#[from] sea_orm::DbErr),
+    #[error(
+        "cannot connect to the database over TLS: {0} (sslmode=verify-ca and verify-full check the server's certificate against the CA file in sslrootcert, or the public web roots without it)"
+    )]
+    DatabaseTls(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -43,7 +47,11 @@ impl Application {
     /// empty one if asked, and binds the listener (port 0 picks a free port).
     pub async fn build(config: &Config) -> Result<Self, StartError> {
         let pool = config.pool;
-        let mut db = db::connect_with(&config.database_url, pool).await?;
+        let mut db = db::connect_with(&config.database_url, pool)
+            .await
+            .map_err(|e| {
+                db::tls_failure(&e).map_or(StartError::Database(e), StartError::DatabaseTls)
+            })?;
         // Counts every SQL statement the server runs (tests and benchmarks
         // read it to check that a query's statements do not grow with rows).
         let statements = Arc::new(AtomicU64::new(0));
