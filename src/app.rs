@@ -30,6 +30,8 @@ pub enum StartError {
     ExampleData(#[from] ImportError),
     #[error("cannot load the trusted documents: {0}")]
     TrustedDocuments(String),
+    #[error("--redis-url is not a Redis URL: {0}")]
+    Redis(String),
 }
 
 /// A server bound to its address, ready to run.
@@ -93,6 +95,12 @@ impl Application {
             }
             None => graphql::TrustedDocuments::default(),
         };
+        let shared = match &config.redis_url {
+            Some(url) => Some(Arc::new(
+                crate::shared::Shared::new(url).map_err(StartError::Redis)?,
+            )),
+            None => None,
+        };
         let live = crate::live::Live::start(db.clone(), config.live.subscription_buffer);
         let options = graphql::ApiOptions {
             public_reads: config.public_reads,
@@ -104,6 +112,7 @@ impl Application {
             concurrent_points: config.limits.concurrent_points,
             trusted_documents: Arc::new(trusted_documents),
             trust_policy: config.trust_policy,
+            shared,
         };
         let api = graphql::Api::new(db.clone(), live.clone(), options);
         let ws = http::ws::Settings::new(

@@ -205,6 +205,12 @@ pub struct RateLimitArgs {
     /// address.
     #[arg(long, env = "FORWARDED_HOPS", default_value_t = 0)]
     pub forwarded_hops: usize,
+    /// Redis (`redis://host:6379/0`) where every server keeps the
+    /// rate-limit budgets and the persisted queries clients registered, so
+    /// that servers behind one load balancer share them. Without it each
+    /// server keeps its own; while Redis does not answer, too.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
 }
 
 /// What one request may ask of the server.
@@ -326,6 +332,7 @@ impl ServeArgs {
             },
             forwarded_hops: rates.forwarded_hops,
         };
+        config.redis_url.clone_from(&rates.redis_url);
         let live = &self.live;
         config.live = crate::config::LiveConfig {
             ws_max_connections: live.ws_max_connections,

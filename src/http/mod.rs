@@ -163,6 +163,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
         subscriptions: state.api.live().subscribers() as u64,
         executing_points,
         waiting,
+        redis_fallbacks: state.api.shared_fallbacks(),
     });
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
     ([(header::CONTENT_TYPE, content_type)], text).into_response()

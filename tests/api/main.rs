@@ -23,6 +23,7 @@ mod readme;
 mod schema;
 mod search;
 mod services;
+mod shared_state;
 mod status_history;
 mod subscriptions;
 mod upload;

@@ -7,6 +7,7 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 /// The path of an installed program, or `None` after telling why the test
 /// is skipped.
@@ -208,5 +209,67 @@ impl Drop for PrivatePostgres {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
+    }
+}
+/// A Redis server of the test's own on a free port, without persistence;
+/// it can be stopped and started again on the same port.
+pub struct PrivateRedis {
+    pub port: u16,
+    binary: PathBuf,
+    child: Option<std::process::Child>,
+}
+
+impl PrivateRedis {
+    /// Starts one, or `None` (skipping `test`) when `redis-server` is not
+    /// installed.
+    pub async fn start(test: &str) -> Option<Self> {
+        let binary = installed("redis-server", test)?;
+        let mut redis = Self {
+            port: free_port(),
+            binary,
+            child: None,
+        };
+        redis.resume().await;
+        Some(redis)
+    }
+
+    /// `redis://` URL of it.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts it again on its port, and waits until it accepts connections.
+    pub async fn resume(&mut self) {
+        let child = Command::new(&self.binary)
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        self.child = Some(child);
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("redis-server did not start on port {}", self.port);
+    }
+
+    /// Stops it (its data is gone).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
