@@ -124,6 +124,7 @@ impl Application {
             api,
             ws,
             max_batch: config.limits.max_batch,
+            cache_max_age: config.cache_max_age,
             metrics: Arc::new(crate::metrics::Metrics::new()),
             forwarded_hops: config.rate_limits.forwarded_hops,
         };

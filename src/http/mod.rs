@@ -26,6 +26,8 @@ pub struct AppState {
     pub ws: ws::Settings,
     /// The most operations one batch may hold (`--max-batch`).
     pub max_batch: usize,
+    /// `max-age` of anonymous GET answers; 0: not cacheable.
+    pub cache_max_age: u64,
     /// What `/metrics` reports.
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
     /// Trusted proxies in front of the server (`--forwarded-hops`).

@@ -12,6 +12,7 @@ mod faults;
 mod fidelity;
 mod graphql;
 mod hardening;
+mod http_cache;
 mod http_spec;
 mod import_errors;
 mod interchange;

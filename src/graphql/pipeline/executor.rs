@@ -185,6 +185,19 @@ impl Api {
         self.shared.as_ref().map_or(0, |s| s.fallbacks())
     }
 
+    /// The state of the data, which changes with every write (see
+    /// [`crate::store::changes::data_version`]): what an HTTP cache's
+    /// entity tag is made of.
+    pub async fn data_version(&self) -> Option<(i64, i64)> {
+        match crate::store::changes::data_version(&self.db).await {
+            Ok(version) => Some(version),
+            Err(error) => {
+                tracing::warn!(%error, "reading the data version");
+                None
+            }
+        }
+    }
+
     /// The database.
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
