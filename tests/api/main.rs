@@ -16,6 +16,7 @@ mod http_cache;
 mod http_spec;
 mod import_errors;
 mod interchange;
+mod load_balancer;
 mod migrations;
 mod persisted;
 mod postgres_tls;
