@@ -15,6 +15,14 @@ pub fn installed(program: &str, test: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .chain(["/usr/local/bin", "/usr/sbin", "/usr/bin"].map(PathBuf::from))
+            // Debian keeps the PostgreSQL server's programs by version.
+            .chain(
+                std::fs::read_dir("/usr/lib/postgresql")
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .map(|version| version.path().join("bin")),
+            )
             .map(|dir| dir.join(program))
             .find(|path| path.is_file())
     });
