@@ -17,6 +17,10 @@ use tokio::net::TcpListener;
 pub enum StartError {
     #[error("cannot open or migrate the database: {0}")]
     Database(#[from] sea_orm::DbErr),
+    #[error(
+        "cannot connect to the database over TLS: {0} (sslmode=verify-ca and verify-full check the server's certificate against the CA file in sslrootcert, or the public web roots without it)"
+    )]
+    DatabaseTls(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -26,6 +30,8 @@ pub enum StartError {
     ExampleData(#[from] ImportError),
     #[error("cannot load the trusted documents: {0}")]
     TrustedDocuments(String),
+    #[error("--redis-url is not a Redis URL: {0}")]
+    Redis(String),
 }
 
 /// A server bound to its address, ready to run.
@@ -43,7 +49,11 @@ impl Application {
     /// empty one if asked, and binds the listener (port 0 picks a free port).
     pub async fn build(config: &Config) -> Result<Self, StartError> {
         let pool = config.pool;
-        let mut db = db::connect_with(&config.database_url, pool).await?;
+        let mut db = db::connect_with(&config.database_url, pool)
+            .await
+            .map_err(|e| {
+                db::tls_failure(&e).map_or(StartError::Database(e), StartError::DatabaseTls)
+            })?;
         // Counts every SQL statement the server runs (tests and benchmarks
         // read it to check that a query's statements do not grow with rows).
         let statements = Arc::new(AtomicU64::new(0));
@@ -94,6 +104,12 @@ impl Application {
                 http::explorer::trusted_documents().map_err(StartError::TrustedDocuments)?,
             )
             .map_err(StartError::TrustedDocuments)?;
+        let shared = match &config.redis_url {
+            Some(url) => Some(Arc::new(
+                crate::shared::Shared::new(url).map_err(StartError::Redis)?,
+            )),
+            None => None,
+        };
         let live = crate::live::Live::start(db.clone(), config.live.subscription_buffer);
         let options = graphql::ApiOptions {
             public_reads: config.public_reads,
@@ -105,6 +121,7 @@ impl Application {
             concurrent_points: config.limits.concurrent_points,
             trusted_documents: Arc::new(trusted_documents),
             trust_policy: config.trust_policy,
+            shared,
         };
         let api = graphql::Api::new(db.clone(), live.clone(), options);
         let ws = http::ws::Settings::new(
@@ -116,6 +133,7 @@ impl Application {
             api,
             ws,
             max_batch: config.limits.max_batch,
+            cache_max_age: config.cache_max_age,
             metrics: Arc::new(crate::metrics::Metrics::new()),
             forwarded_hops: config.rate_limits.forwarded_hops,
         };

@@ -33,6 +33,7 @@ pub mod defaults {
     pub const WS_PING_INTERVAL_SECS: u64 = 15;
     pub const WS_IDLE_TIMEOUT_SECS: u64 = 60;
     pub const SUBSCRIPTION_BUFFER: usize = 1024;
+    pub const CACHE_MAX_AGE: u64 = 60;
 }
 
 /// Everything `twinning serve` needs to know.
@@ -64,6 +65,10 @@ pub struct Config {
     pub rate_limits: RateLimitConfig,
     /// WebSocket connections and subscriptions.
     pub live: LiveConfig,
+    /// Redis, where servers share budgets and persisted queries.
+    pub redis_url: Option<String>,
+    /// `max-age` of anonymous GET answers, in seconds; 0: not cacheable.
+    pub cache_max_age: u64,
 }
 
 /// What one request may ask of the server.
@@ -155,6 +160,8 @@ impl Config {
                 ws_idle_timeout: Duration::from_secs(WS_IDLE_TIMEOUT_SECS),
                 subscription_buffer: SUBSCRIPTION_BUFFER,
             },
+            redis_url: None,
+            cache_max_age: CACHE_MAX_AGE,
         }
     }
 

@@ -15,5 +15,6 @@ pub mod http; // routes: /graphql (HTTP and WebSocket), /health, /ready, /metric
 pub mod interchange; // the JSON import/export format
 pub mod live; // live updates: change sets to subscribers, across servers
 pub mod metrics; // Prometheus metrics and per-request statement counts
+pub mod shared; // budgets and persisted queries shared by servers, in Redis
 pub mod store; // the data layer: every SQL statement
 pub mod telemetry; // logging

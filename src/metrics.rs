@@ -102,6 +102,7 @@ pub struct Metrics {
     subscriptions: Gauge,
     executing_points: Gauge,
     waiting: Gauge,
+    redis_fallbacks: Counter,
     operations: Mutex<HashSet<String>>,
 }
 
@@ -124,6 +125,8 @@ pub struct Gauges {
     pub executing_points: u64,
     /// Operations waiting for their turn to execute.
     pub waiting: u64,
+    /// Requests that went on without Redis, since the start.
+    pub redis_fallbacks: u64,
 }
 
 impl Default for Metrics {
@@ -193,8 +196,15 @@ impl Metrics {
             "GraphQL operations waiting for their turn to execute",
             waiting.clone(),
         );
+        let redis_fallbacks = Counter::default();
+        registry.register(
+            "redis_fallbacks",
+            "Requests that used this server's own budgets or persisted queries because Redis did not answer",
+            redis_fallbacks.clone(),
+        );
         Self {
             registry,
+            redis_fallbacks,
             requests,
             duration,
             statements,
@@ -259,6 +269,12 @@ impl Metrics {
         self.subscriptions.set(gauge(gauges.subscriptions));
         self.executing_points.set(gauge(gauges.executing_points));
         self.waiting.set(gauge(gauges.waiting));
+        // Counted where Redis is called; brought up to date here.
+        self.redis_fallbacks.inc_by(
+            gauges
+                .redis_fallbacks
+                .saturating_sub(self.redis_fallbacks.get()),
+        );
         let mut text = String::new();
         if let Err(error) = prometheus_client::encoding::text::encode(&mut text, &self.registry) {
             tracing::error!(%error, "encoding the metrics");

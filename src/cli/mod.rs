@@ -205,6 +205,17 @@ pub struct RateLimitArgs {
     /// address.
     #[arg(long, env = "FORWARDED_HOPS", default_value_t = 0)]
     pub forwarded_hops: usize,
+    /// Redis (`redis://host:6379/0`) where every server keeps the
+    /// rate-limit budgets and the persisted queries clients registered, so
+    /// that servers behind one load balancer share them. Without it each
+    /// server keeps its own; while Redis does not answer, too.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// Seconds a cache (a CDN, a proxy, a browser) may keep the answer to
+    /// an anonymous query sent with GET (`Cache-Control: public,
+    /// max-age=N`, with an entity tag); 0: never.
+    #[arg(long, env = "CACHE_MAX_AGE", default_value_t = defaults::CACHE_MAX_AGE)]
+    pub cache_max_age: u64,
 }
 
 /// What one request may ask of the server.
@@ -326,6 +337,8 @@ impl ServeArgs {
             },
             forwarded_hops: rates.forwarded_hops,
         };
+        config.redis_url.clone_from(&rates.redis_url);
+        config.cache_max_age = rates.cache_max_age;
         let live = &self.live;
         config.live = crate::config::LiveConfig {
             ws_max_connections: live.ws_max_connections,

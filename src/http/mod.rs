@@ -27,6 +27,8 @@ pub struct AppState {
     pub ws: ws::Settings,
     /// The most operations one batch may hold (`--max-batch`).
     pub max_batch: usize,
+    /// `max-age` of anonymous GET answers; 0: not cacheable.
+    pub cache_max_age: u64,
     /// What `/metrics` reports.
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
     /// Trusted proxies in front of the server (`--forwarded-hops`).
@@ -165,6 +167,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
         subscriptions: state.api.live().subscribers() as u64,
         executing_points,
         waiting,
+        redis_fallbacks: state.api.shared_fallbacks(),
     });
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
     ([(header::CONTENT_TYPE, content_type)], text).into_response()

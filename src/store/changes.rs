@@ -81,6 +81,29 @@ async fn insert_change_set(
     }
 }
 
+/// What identifies the data's state: how many change sets were committed,
+/// and the last one's id. Every write commits one, and none is ever
+/// deleted, so a commit always changes the count, even one whose id is
+/// lower than an earlier commit's (PostgreSQL hands out ids before
+/// commit). One statement over the primary key.
+pub async fn data_version(db: &impl ConnectionTrait) -> Result<(i64, i64), DbErr> {
+    use sea_orm::sea_query::Func;
+    let select = Query::select()
+        .expr(Func::count(Expr::col(change_set::Column::Id)))
+        .expr(Func::max(Expr::col(change_set::Column::Id)))
+        .from(change_set::Entity)
+        .to_owned();
+    let row = db
+        .query_one(&select)
+        .await?
+        .ok_or_else(|| DbErr::Custom("no row from an aggregate".into()))?;
+    let last: Option<i64> = match db.get_database_backend() {
+        DbBackend::Postgres => row.try_get_by_index::<Option<i32>>(1)?.map(i64::from),
+        _ => row.try_get_by_index(1)?,
+    };
+    Ok((row.try_get_by_index(0)?, last.unwrap_or(0)))
+}
+
 /// The ids of the change sets committed after change set `after`, in order.
 pub async fn find_change_set_ids_after(
     db: &impl ConnectionTrait,

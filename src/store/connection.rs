@@ -167,6 +167,20 @@ pub fn failure(error: &DbErr) -> Failure {
     }
 }
 
+/// The reason a connection could not be secured with TLS (a certificate
+/// that does not verify, a server without TLS under `sslmode=require`), or
+/// `None` for any other failure.
+pub fn tls_failure(error: &DbErr) -> Option<String> {
+    use sea_orm::{RuntimeErr, sqlx::Error};
+    let DbErr::Conn(RuntimeErr::SqlxError(sqlx)) = error else {
+        return None;
+    };
+    match &**sqlx {
+        Error::Tls(reason) => Some(reason.to_string()),
+        _ => None,
+    }
+}
+
 /// Whether the database answers and every migration is applied: what a
 /// server needs to take traffic. The reason when not.
 pub async fn readiness(db: &DatabaseConnection) -> Result<(), String> {

@@ -133,10 +133,23 @@ pub async fn spawn_app_batching(example_data: bool, batch_delay_ms: u64) -> Test
 /// A server with the example data and the default options, after
 /// `configure` has changed them.
 pub async fn spawn_app_configured(configure: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_on(TestDb::new().await, configure).await
+}
+
+/// Another server over the database of `app` (which removes it).
+pub async fn spawn_beside(app: &TestApp, configure: impl FnOnce(&mut Config)) -> TestApp {
+    let test_db = TestDb {
+        url: app.test_db.url.clone(),
+        _dir: None,
+        postgres: None,
+    };
+    spawn_on(test_db, configure).await
+}
+
+async fn spawn_on(test_db: TestDb, configure: impl FnOnce(&mut Config)) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         twinning::telemetry::init(false);
     }
-    let test_db = TestDb::new().await;
     let mut config = Config::new(test_db.url.clone());
     config.listen = "127.0.0.1:0".parse().expect("address");
     config.pool.max_connections = 4;
@@ -237,6 +250,23 @@ impl TestApp {
     /// How many SQL statements the server has run so far.
     pub fn statements(&self) -> u64 {
         self.statements.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// GraphQL requests the server answered, by its `/metrics`.
+    pub async fn requests(&self) -> f64 {
+        let text = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        text.lines()
+            .filter(|line| line.starts_with("twinning_graphql_requests_total{"))
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
     }
 
     /// Stops the server gracefully and waits for it.

@@ -260,7 +260,7 @@ impl Admission {
     /// Charges `cost` to the caller (for a dry run, only looks at the
     /// budget): the budget after, and the error refusing the request when
     /// its budget cannot pay.
-    pub fn charge(
+    pub async fn charge(
         &self,
         principal: &Principal,
         address: Option<IpAddr>,
@@ -272,9 +272,11 @@ impl Admission {
         };
         let subject = Subject::of(principal, address);
         let verdict = if dry_run {
-            limiter.peek(&subject, principal.role())
+            limiter.peek(&subject, principal.role()).await
         } else {
-            limiter.charge(&subject, principal.role(), cost.points())
+            limiter
+                .charge(&subject, principal.role(), cost.points())
+                .await
         };
         match verdict {
             Verdict::Unlimited => (None, None),
@@ -320,7 +322,7 @@ impl Admission {
     ) -> Response {
         let cost = operation.map(|o| o.cost).unwrap_or_default();
         let dry_run = operation.is_some_and(|o| o.dry_run);
-        let (budget, refused) = self.charge(principal, address, cost, dry_run);
+        let (budget, refused) = self.charge(principal, address, cost, dry_run).await;
         ledger.record(Some(CostReport {
             operation: operation_name.map(str::to_owned),
             requested: cost,
@@ -337,11 +339,13 @@ impl Admission {
         };
         if did_not_run(&response) {
             if let (Some(limiter), false) = (&self.limiter, dry_run) {
-                limiter.refund(
-                    &Subject::of(principal, address),
-                    principal.role(),
-                    cost.points(),
-                );
+                limiter
+                    .refund(
+                        &Subject::of(principal, address),
+                        principal.role(),
+                        cost.points(),
+                    )
+                    .await;
             }
             ledger.record(None);
             response.errors = std::mem::take(&mut response.errors)
@@ -445,9 +449,10 @@ impl Extension for AdmissionOfOne {
         if errors.is_empty() && operation.ty == OperationType::Subscription {
             // A subscription pays once, as it starts.
             let (principal, address) = caller(ctx);
-            if let (_, Some(refused)) =
-                self.admission
-                    .charge(&principal, address, operation.cost, false)
+            if let (_, Some(refused)) = self
+                .admission
+                .charge(&principal, address, operation.cost, false)
+                .await
             {
                 errors.push(refused);
             }

@@ -4,13 +4,16 @@
 //! query costs (a dry run, `extensions.cost`, the `X-RateLimit-*` headers)
 //! is exactly what it pays.
 //!
-//! Budgets live in this process: servers behind one load balancer each keep
-//! their own, so a client may spend up to one budget per server.
+//! Budgets live in this process, unless the servers share them in Redis
+//! (`--redis-url`, [`crate::shared`]); without it servers behind one load
+//! balancer each keep their own, so a client may spend up to one budget per
+//! server. When Redis does not answer, the process's own budgets stand in.
 
 use crate::domain::access::{Principal, Role};
+use crate::shared::{BudgetAction, Shared};
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Points per window for each kind of client; `0` means unlimited.
@@ -50,6 +53,15 @@ pub enum Subject {
 }
 
 impl Subject {
+    /// Its name in Redis.
+    fn shared_key(&self) -> String {
+        match self {
+            Subject::Key(name) => format!("key:{name}"),
+            Subject::Address(address) => format!("address:{address}"),
+            Subject::Unknown => "unknown".to_owned(),
+        }
+    }
+
     /// The subject of a principal calling from `address`.
     pub fn of(principal: &Principal, address: Option<IpAddr>) -> Self {
         match (principal, address) {
@@ -105,6 +117,8 @@ pub struct RateLimiter {
     budgets: Budgets,
     window: Duration,
     windows: Mutex<Windows>,
+    /// Budgets every server shares, when there is a Redis.
+    shared: Option<Arc<Shared>>,
 }
 
 #[derive(Default)]
@@ -123,19 +137,33 @@ impl RateLimiter {
             budgets,
             window: window.max(Duration::from_secs(1)),
             windows: Mutex::default(),
+            shared: None,
         }
     }
 
+    /// Budgets kept in Redis, and in this process while Redis does not
+    /// answer.
+    pub fn shared(mut self, shared: Option<Arc<Shared>>) -> Self {
+        self.shared = shared;
+        self
+    }
+
     /// Charges `points` to `subject` if its budget has them.
-    pub fn charge(&self, subject: &Subject, role: Option<Role>, points: u64) -> Verdict {
-        let verdict = self.with_window(subject, role, |window, limit| {
-            if window.used.saturating_add(points) > limit {
-                false
-            } else {
-                window.used += points;
-                true
-            }
-        });
+    pub async fn charge(&self, subject: &Subject, role: Option<Role>, points: u64) -> Verdict {
+        let verdict = match self
+            .in_redis(subject, role, points, BudgetAction::Charge)
+            .await
+        {
+            Some(verdict) => verdict,
+            None => self.with_window(subject, role, |window, limit| {
+                if window.used.saturating_add(points) > limit {
+                    false
+                } else {
+                    window.used += points;
+                    true
+                }
+            }),
+        };
         match verdict {
             Verdict::Refused { budget, .. } if points > budget.limit => Verdict::TooCostly(budget),
             verdict => verdict,
@@ -144,7 +172,14 @@ impl RateLimiter {
 
     /// Gives back `points` charged to `subject` for a request that then did
     /// not run.
-    pub fn refund(&self, subject: &Subject, role: Option<Role>, points: u64) {
+    pub async fn refund(&self, subject: &Subject, role: Option<Role>, points: u64) {
+        if self
+            .in_redis(subject, role, points, BudgetAction::Refund)
+            .await
+            .is_some()
+        {
+            return;
+        }
         self.with_window(subject, role, |window, _| {
             window.used = window.used.saturating_sub(points);
             true
@@ -152,8 +187,47 @@ impl RateLimiter {
     }
 
     /// The budget of `subject`, charging nothing (a dry run).
-    pub fn peek(&self, subject: &Subject, role: Option<Role>) -> Verdict {
-        self.with_window(subject, role, |_, _| true)
+    pub async fn peek(&self, subject: &Subject, role: Option<Role>) -> Verdict {
+        match self.in_redis(subject, role, 0, BudgetAction::Peek).await {
+            Some(verdict) => verdict,
+            None => self.with_window(subject, role, |_, _| true),
+        }
+    }
+
+    /// The action done on the shared budget, or `None` when there is no
+    /// Redis or it does not answer.
+    async fn in_redis(
+        &self,
+        subject: &Subject,
+        role: Option<Role>,
+        points: u64,
+        action: BudgetAction,
+    ) -> Option<Verdict> {
+        let shared = self.shared.as_ref()?;
+        let limit = self.budgets.of(role);
+        if limit == 0 {
+            return Some(Verdict::Unlimited);
+        }
+        let after = shared
+            .budget(&subject.shared_key(), limit, points, self.window, action)
+            .await?;
+        let reset_at = (SystemTime::now() + after.left)
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() + u64::from(d.subsec_nanos() > 0));
+        let budget = Budget {
+            limit,
+            used: after.used,
+            remaining: limit.saturating_sub(after.used),
+            reset_at,
+        };
+        Some(if after.accepted {
+            Verdict::Charged(budget)
+        } else {
+            Verdict::Refused {
+                budget,
+                retry_after: after.left,
+            }
+        })
     }
 
     fn with_window(
@@ -224,8 +298,8 @@ impl RateLimiter {
 mod tests {
     use super::*;
 
-    #[test]
-    fn charges_until_the_budget_is_spent_then_refuses_without_charging() {
+    #[tokio::test]
+    async fn charges_until_the_budget_is_spent_then_refuses_without_charging() {
         let budgets = Budgets {
             anonymous: 10,
             reader: 0,
@@ -234,15 +308,17 @@ mod tests {
         };
         let limiter = RateLimiter::new(budgets, Duration::from_secs(60));
         let who = Subject::Address([127, 0, 0, 1].into());
-        let Verdict::Charged(b) = limiter.charge(&who, None, 4) else {
+        let Verdict::Charged(b) = limiter.charge(&who, None, 4).await else {
             panic!("the first charge fits")
         };
         assert_eq!((b.limit, b.used, b.remaining), (10, 4, 6));
-        assert!(matches!(limiter.charge(&who, None, 6), Verdict::Charged(b) if b.remaining == 0));
+        assert!(
+            matches!(limiter.charge(&who, None, 6).await, Verdict::Charged(b) if b.remaining == 0)
+        );
         let Verdict::Refused {
             budget,
             retry_after,
-        } = limiter.charge(&who, None, 1)
+        } = limiter.charge(&who, None, 1).await
         else {
             panic!("an empty budget refuses")
         };
@@ -251,11 +327,13 @@ mod tests {
         // Another client, and an unlimited role, are not affected.
         let other = Subject::Address([10, 0, 0, 1].into());
         assert!(matches!(
-            limiter.charge(&other, None, 1),
+            limiter.charge(&other, None, 1).await,
             Verdict::Charged(_)
         ));
         assert_eq!(
-            limiter.charge(&Subject::Key("k".into()), Some(Role::Reader), 1_000),
+            limiter
+                .charge(&Subject::Key("k".into()), Some(Role::Reader), 1_000)
+                .await,
             Verdict::Unlimited
         );
     }

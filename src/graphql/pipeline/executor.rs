@@ -29,6 +29,7 @@ pub struct Api {
     trust: std::sync::Arc<persisted::Trust>,
     public_reads: bool,
     batch_delay: std::time::Duration,
+    shared: Option<std::sync::Arc<crate::shared::Shared>>,
 }
 
 /// How the API behaves.
@@ -56,6 +57,8 @@ pub struct ApiOptions {
     /// Cost points of HTTP operations executing at once (see
     /// [`concurrency`]).
     pub concurrent_points: u32,
+    /// Redis, where servers share budgets and registered documents.
+    pub shared: Option<std::sync::Arc<crate::shared::Shared>>,
 }
 
 /// Rate-limit budgets and their window.
@@ -112,9 +115,11 @@ impl Api {
             limits: options.limits,
             index: std::sync::Arc::new(index),
             ints: std::sync::Arc::new(ints),
-            limiter: options
-                .rate_limits
-                .map(|r| std::sync::Arc::new(budgets::RateLimiter::new(r.budgets, r.window))),
+            limiter: options.rate_limits.map(|r| {
+                std::sync::Arc::new(
+                    budgets::RateLimiter::new(r.budgets, r.window).shared(options.shared.clone()),
+                )
+            }),
         };
         // In this order: the trust check sees the hash a client sent, APQ
         // turns a hash into a document, admission costs the document.
@@ -123,6 +128,10 @@ impl Api {
             policy: options.trust_policy,
         });
         let store = persisted::DocumentStore::new(options.trusted_documents.clone());
+        let registered = persisted::Registered {
+            local: store.clone(),
+            shared: options.shared.clone(),
+        };
         let plain = builder()
             .data(db.clone())
             .data(live.clone())
@@ -132,7 +141,7 @@ impl Api {
             .data(db.clone())
             .data(live.clone())
             .data(options.page_limits)
-            .extension(persisted::TrustExtension(trust.clone()))
+            .extension(persisted::TrustExtension(trust.clone(), registered))
             .extension(
                 async_graphql::extensions::apollo_persisted_queries::ApolloPersistedQueries::new(
                     store,
@@ -157,6 +166,7 @@ impl Api {
             trust,
             public_reads: options.public_reads,
             batch_delay: options.batch_delay,
+            shared: options.shared,
         }
     }
 
@@ -168,6 +178,24 @@ impl Api {
     /// Cost points executing now, and operations waiting their turn.
     pub fn concurrency(&self) -> (u64, u64) {
         (self.concurrency.running(), self.concurrency.waiting())
+    }
+
+    /// Requests that went on without Redis (0 without one).
+    pub fn shared_fallbacks(&self) -> u64 {
+        self.shared.as_ref().map_or(0, |s| s.fallbacks())
+    }
+
+    /// The state of the data, which changes with every write (see
+    /// [`crate::store::changes::data_version`]): what an HTTP cache's
+    /// entity tag is made of.
+    pub async fn data_version(&self) -> Option<(i64, i64)> {
+        match crate::store::changes::data_version(&self.db).await {
+            Ok(version) => Some(version),
+            Err(error) => {
+                tracing::warn!(%error, "reading the data version");
+                None
+            }
+        }
     }
 
     /// The database.

@@ -3,7 +3,9 @@
 //! - **Automatic persisted queries** (Apollo's APQ protocol): a client sends
 //!   `extensions.persistedQuery.sha256Hash` alone, and the query text only
 //!   when the server answers `PERSISTED_QUERY_NOT_FOUND`. async-graphql's
-//!   extension does the protocol over [`DocumentStore`].
+//!   extension does the protocol over [`DocumentStore`]. With a Redis
+//!   (`--redis-url`), a document registered on one server is found by the
+//!   others ([`Registered`]).
 //! - **Trusted documents**: the `.graphql` files of a directory
 //!   (`twinning serve --trusted-documents DIR`), each known by the SHA-256
 //!   of its text. Keys created with `trustedDocumentsOnly`, and anonymous
@@ -156,10 +158,9 @@ pub struct Trust {
     pub policy: TrustPolicy,
 }
 
-/// The hash of the document a request runs: the one it sends (APQ), or
-/// that of its text.
-fn request_hash(request: &Request) -> String {
-    let sent = request
+/// The hash a request sends in `extensions.persistedQuery` (APQ).
+fn sent_hash(request: &Request) -> Option<String> {
+    request
         .extensions
         .get("persistedQuery")
         .and_then(|p| match p {
@@ -169,8 +170,39 @@ fn request_hash(request: &Request) -> String {
         .and_then(|h| match h {
             async_graphql::Value::String(hash) => Some(hash.clone()),
             _ => None,
-        });
-    sent.unwrap_or_else(|| document_hash(&request.query))
+        })
+}
+
+/// The hash of the document a request runs: the one it sends (APQ), or
+/// that of its text.
+fn request_hash(request: &Request) -> String {
+    sent_hash(request).unwrap_or_else(|| document_hash(&request.query))
+}
+
+/// The documents clients registered: this server's, and with a Redis those
+/// of every server. async-graphql's APQ caches parsed documents, which do
+/// not serialize, so Redis holds the texts: a hash this server does not
+/// know is looked up there and its text put into the request, where APQ
+/// checks it against the hash as if the client had sent it.
+#[derive(Clone)]
+pub struct Registered {
+    pub local: DocumentStore,
+    pub shared: Option<Arc<crate::shared::Shared>>,
+}
+
+impl Registered {
+    /// `request` with the text of the document it names, when only Redis
+    /// knows it.
+    async fn fill(&self, request: &mut Request, hash: &str) {
+        let Some(shared) = &self.shared else { return };
+        if request.query.is_empty()
+            && !self.local.trusted.contains(hash)
+            && self.local.get(hash.to_owned()).await.is_none()
+            && let Some(text) = shared.document(hash).await
+        {
+            request.query = text;
+        }
+    }
 }
 
 impl Trust {
@@ -192,11 +224,11 @@ impl Trust {
 /// holds WebSocket clients to the trusted documents, keeps clients from
 /// registering large documents, and gives APQ's errors the codes clients
 /// look for.
-pub struct TrustExtension(pub Arc<Trust>);
+pub struct TrustExtension(pub Arc<Trust>, pub Registered);
 
 impl ExtensionFactory for TrustExtension {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(TrustExtension(self.0.clone()))
+        Arc::new(TrustExtension(self.0.clone(), self.1.clone()))
     }
 }
 
@@ -222,7 +254,7 @@ impl Extension for TrustExtension {
     async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
-        request: Request,
+        mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
         // Only a connection's data is visible this early: over HTTP the
@@ -239,6 +271,21 @@ impl Extension for TrustExtension {
                 ),
             ));
         }
-        next.run(ctx, request).await.map_err(coded)
+        let Some(hash) = sent_hash(&request) else {
+            return next.run(ctx, request).await.map_err(coded);
+        };
+        if request.query.is_empty() {
+            self.1.fill(&mut request, &hash).await;
+            return next.run(ctx, request).await.map_err(coded);
+        }
+        // A registration: APQ checks the text against the hash first.
+        let text = request.query.clone();
+        let prepared = next.run(ctx, request).await.map_err(coded)?;
+        if let Some(shared) = &self.1.shared
+            && !self.0.documents.contains(&hash)
+        {
+            shared.register(&hash, &text).await;
+        }
+        Ok(prepared)
     }
 }

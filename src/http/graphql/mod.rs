@@ -15,6 +15,7 @@
 //!   `-Reset` when the caller has a budget (a batch's operations report
 //!   theirs in their `extensions.cost`).
 
+mod caching;
 mod media;
 mod request;
 mod response;
@@ -57,7 +58,7 @@ pub async fn post(State(state): State<AppState>, request: Request) -> Response {
     let Some(media) = MediaType::negotiate(&parts.headers) else {
         return media::not_acceptable();
     };
-    match from_post(&parts.headers, body, state.max_batch).await {
+    let mut response = match from_post(&parts.headers, body, state.max_batch).await {
         Ok(batch) => {
             respond(
                 &state,
@@ -70,7 +71,9 @@ pub async fn post(State(state): State<AppState>, request: Request) -> Response {
             .await
         }
         Err(unread) => unread.into_response(media),
-    }
+    };
+    caching::never(&mut response);
+    response
 }
 
 /// `GET /graphql`: a GET that asks to upgrade is a WebSocket for
@@ -102,13 +105,31 @@ pub async fn get(
     let Some(media) = MediaType::negotiate(headers) else {
         return media::not_acceptable();
     };
-    match request::from_query_string(query.as_deref().unwrap_or_default()) {
+    let query = query.unwrap_or_default();
+    let authorized = headers.contains_key(header::AUTHORIZATION);
+    let tag = match authorized {
+        true => None,
+        false => caching::entity_tag(&state, &query, media).await,
+    };
+    if let Some(tag) = &tag
+        && caching::matches(headers, tag)
+    {
+        return caching::not_modified(tag, state.cache_max_age);
+    }
+    let mut response = match request::from_query_string(&query) {
         Ok(request) => {
             let batch = Batch::Single(Box::new(request));
             respond(&state, batch, media, headers, address, Transport::Get).await
         }
         Err(bad) => bad.into_response(media),
-    }
+    };
+    caching::label(
+        &mut response,
+        authorized,
+        tag.as_deref(),
+        state.cache_max_age,
+    );
+    response
 }
 
 /// Runs `batch` for a client and answers it as `media`; each operation is
@@ -134,7 +155,16 @@ async fn respond(
         executed
     };
     match batch {
-        Batch::Single(request) => response::single(run(*request).await, media),
+        Batch::Single(request) => {
+            let executed = run(*request).await;
+            let clean = executed.response.errors.is_empty()
+                && executed.cost.as_ref().is_some_and(|c| !c.dry_run);
+            let mut answer = response::single(executed, media);
+            if clean {
+                answer.extensions_mut().insert(caching::Cacheable);
+            }
+            answer
+        }
         Batch::Many(requests) => {
             let executed = futures_util::future::join_all(requests.into_iter().map(run)).await;
             response::many(&executed, media)
