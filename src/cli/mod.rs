@@ -108,6 +108,10 @@ pub enum KeysAction {
         /// (`serve --trusted-documents DIR`).
         #[arg(long)]
         trusted_documents_only: bool,
+        /// Hold an editor key to these cities' records (city keys,
+        /// comma-separated, such as `murmansk,kirkenes`).
+        #[arg(long, value_parser = crate::domain::access::Scope::parse)]
+        scope: Option<crate::domain::access::Scope>,
     },
     /// List keys (names, roles, state; never the keys themselves).
     List,

@@ -5,6 +5,7 @@
 //! time. Clients send `Authorization: Bearer <key>` (over WebSocket: the
 //! same in the `connection_init` payload).
 
+pub use super::scope::Scope;
 use sha2::{Digest, Sha256};
 
 /// What a key may do; each role includes the ones before it.
@@ -47,6 +48,8 @@ pub enum Principal {
         role: Role,
         /// It may run only the server's trusted documents.
         trusted_documents_only: bool,
+        /// The cities it may change records of; `None`: every record.
+        scope: Option<Scope>,
     },
 }
 
@@ -57,6 +60,20 @@ impl Principal {
             Principal::Anonymous => "anonymous",
             Principal::Key { name, .. } => name,
         }
+    }
+
+    /// The cities the principal may change records of; `None` when it is
+    /// not held to any (its role still decides whether it may write).
+    pub fn scope(&self) -> Option<&Scope> {
+        match self {
+            Principal::Anonymous => None,
+            Principal::Key { scope, .. } => scope.as_ref(),
+        }
+    }
+
+    /// How messages name the principal's scope: "this key's".
+    pub fn whose(&self) -> &'static str {
+        "this key's"
     }
 
     /// The role, if any.

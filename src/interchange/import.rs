@@ -8,6 +8,7 @@ use super::records::{self, Related, Stored};
 use super::status_changes;
 use super::{resolve, validate};
 use crate::domain::changes::RecordChange;
+use crate::domain::scope::Scope;
 use crate::store::city_names::{self, CityNames};
 use crate::store::{links, rows, search_index, write};
 use sea_orm::{
@@ -23,6 +24,10 @@ pub enum ImportError {
     /// The document has problems; each names its place.
     #[error("{0}")]
     Invalid(Problems),
+    /// A scoped editor's document changes a record outside its scope; the
+    /// message names the record. Nothing was written.
+    #[error("{0}")]
+    OutOfScope(String),
     /// The database failed; the transaction was rolled back.
     #[error("database error during import: {0}")]
     Database(#[from] DbErr),
@@ -86,6 +91,9 @@ impl fmt::Display for ImportReport {
 pub struct ImportOptions<'a> {
     /// The API key's name, or `cli`.
     pub actor: &'a str,
+    /// The cities a scoped editor may change, and how messages name it
+    /// ("this key's"); `None` for an unscoped one.
+    pub scope: Option<(&'a Scope, &'a str)>,
     /// The command or mutation, such as `importDocument`.
     pub operation: &'a str,
     /// Check and apply everything, then roll back: the report says what
@@ -102,6 +110,7 @@ pub async fn import(
 ) -> Result<ImportReport, ImportError> {
     let options = ImportOptions {
         actor: "cli",
+        scope: None,
         operation: "import",
         dry_run: false,
     };
@@ -117,6 +126,11 @@ pub async fn import_with(
     options: &ImportOptions<'_>,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<ImportReport, ImportError> {
+    if let Some((scope, whose)) = options.scope
+        && let Some(reason) = super::scope::document_out_of_scope(scope, whose, document)
+    {
+        return Err(ImportError::OutOfScope(reason));
+    }
     let txn = crate::store::connection::begin_write(db).await?;
     let (report, changes) = match import_in(&txn, document, progress).await {
         Ok(done) => done,
@@ -125,8 +139,18 @@ pub async fn import_with(
             return Err(error);
         }
     };
-    let change_set =
-        crate::store::changes::record(&txn, options.actor, options.operation, &changes).await?;
+    if let Some((scope, whose)) = options.scope
+        && let Some(reason) = super::scope::out_of_scope(&txn, scope, whose, &changes).await?
+    {
+        txn.rollback().await?;
+        return Err(ImportError::OutOfScope(reason));
+    }
+    let author = crate::store::changes::Author {
+        actor: options.actor,
+        scope: options.scope.map(|(scope, _)| scope),
+        operation: options.operation,
+    };
+    let change_set = crate::store::changes::record(&txn, author, &changes).await?;
     if options.dry_run {
         txn.rollback().await?;
         Ok(report)

@@ -11,6 +11,7 @@ mod parse;
 mod problems;
 pub(crate) mod records;
 mod resolve;
+pub mod scope;
 mod status_changes;
 mod validate;
 

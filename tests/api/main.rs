@@ -20,6 +20,7 @@ mod persisted;
 mod read_api;
 mod readme;
 mod schema;
+mod scopes;
 mod search;
 mod status_history;
 mod subscriptions;
