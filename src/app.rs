@@ -26,6 +26,8 @@ pub enum StartError {
     ExampleData(#[from] ImportError),
     #[error("cannot load the trusted documents: {0}")]
     TrustedDocuments(String),
+    #[error("cannot load the identity provider's signing keys: {0}")]
+    Jwks(#[from] crate::jwt::JwksError),
 }
 
 /// A server bound to its address, ready to run.
@@ -85,6 +87,10 @@ impl Application {
             }
             None => graphql::TrustedDocuments::default(),
         };
+        let jwt = match &config.jwt {
+            Some(settings) => Some(Arc::new(crate::jwt::Verifier::new(settings.clone()).await?)),
+            None => None,
+        };
         let live = crate::live::Live::start(db.clone(), config.live.subscription_buffer);
         let options = graphql::ApiOptions {
             public_reads: config.public_reads,
@@ -96,6 +102,7 @@ impl Application {
             concurrent_points: config.limits.concurrent_points,
             trusted_documents: Arc::new(trusted_documents),
             trust_policy: config.trust_policy,
+            jwt,
         };
         let api = graphql::Api::new(db.clone(), live.clone(), options);
         let ws = http::ws::Settings::new(

@@ -64,6 +64,8 @@ pub struct Config {
     pub rate_limits: RateLimitConfig,
     /// WebSocket connections and subscriptions.
     pub live: LiveConfig,
+    /// Sign-in with an identity provider's tokens; `None`: API keys only.
+    pub jwt: Option<crate::jwt::JwtSettings>,
 }
 
 /// What one request may ask of the server.
@@ -155,6 +157,7 @@ impl Config {
                 ws_idle_timeout: Duration::from_secs(WS_IDLE_TIMEOUT_SECS),
                 subscription_buffer: SUBSCRIPTION_BUFFER,
             },
+            jwt: None,
         }
     }
 

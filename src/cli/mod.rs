@@ -2,6 +2,7 @@
 //! Every option can also be set through the environment variable shown in
 //! `--help`.
 
+pub mod jwt;
 pub mod run;
 
 use crate::config::{Config, defaults};
@@ -177,6 +178,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub rate_limits: RateLimitArgs,
     #[command(flatten)]
+    pub jwt: jwt::JwtArgs,
+    #[command(flatten)]
     pub database: DatabaseArgs,
 }
 
@@ -337,6 +340,7 @@ impl ServeArgs {
             ws_idle_timeout: Duration::from_secs(live.ws_idle_timeout_secs.max(1)),
             subscription_buffer: live.subscription_buffer,
         };
+        config.jwt = self.jwt.settings();
         config
     }
 }

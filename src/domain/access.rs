@@ -51,6 +51,14 @@ pub enum Principal {
         /// The cities it may change records of; `None`: every record.
         scope: Option<Scope>,
     },
+    /// A valid token from the identity provider.
+    Token {
+        /// `token:` and its `sub` claim: the actor in the history.
+        subject: String,
+        role: Role,
+        /// From its scope claim; `None`: every record.
+        scope: Option<Scope>,
+    },
 }
 
 impl Principal {
@@ -59,6 +67,7 @@ impl Principal {
         match self {
             Principal::Anonymous => "anonymous",
             Principal::Key { name, .. } => name,
+            Principal::Token { subject, .. } => subject,
         }
     }
 
@@ -67,20 +76,23 @@ impl Principal {
     pub fn scope(&self) -> Option<&Scope> {
         match self {
             Principal::Anonymous => None,
-            Principal::Key { scope, .. } => scope.as_ref(),
+            Principal::Key { scope, .. } | Principal::Token { scope, .. } => scope.as_ref(),
         }
     }
 
     /// How messages name the principal's scope: "this key's".
     pub fn whose(&self) -> &'static str {
-        "this key's"
+        match self {
+            Principal::Token { .. } => "this token's",
+            _ => "this key's",
+        }
     }
 
     /// The role, if any.
     pub fn role(&self) -> Option<Role> {
         match self {
             Principal::Anonymous => None,
-            Principal::Key { role, .. } => Some(*role),
+            Principal::Key { role, .. } | Principal::Token { role, .. } => Some(*role),
         }
     }
 }

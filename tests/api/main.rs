@@ -15,6 +15,7 @@ mod hardening;
 mod http_spec;
 mod import_errors;
 mod interchange;
+mod jwt;
 mod migrations;
 mod persisted;
 mod read_api;

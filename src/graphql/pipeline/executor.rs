@@ -29,6 +29,8 @@ pub struct Api {
     trust: std::sync::Arc<persisted::Trust>,
     public_reads: bool,
     batch_delay: std::time::Duration,
+    /// Sign-in with the identity provider's tokens, when configured.
+    jwt: Option<std::sync::Arc<crate::jwt::Verifier>>,
 }
 
 /// How the API behaves.
@@ -56,6 +58,8 @@ pub struct ApiOptions {
     /// Cost points of HTTP operations executing at once (see
     /// [`concurrency`]).
     pub concurrent_points: u32,
+    /// Sign-in with the identity provider's tokens, when configured.
+    pub jwt: Option<std::sync::Arc<crate::jwt::Verifier>>,
 }
 
 /// Rate-limit budgets and their window.
@@ -88,12 +92,12 @@ pub struct Executed {
 }
 
 /// Why a request is refused before it runs: a code and a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     /// What the client branches on.
     pub code: ErrorCode,
     /// What it reads.
-    pub message: &'static str,
+    pub message: std::borrow::Cow<'static, str>,
 }
 
 /// A response that is one error with a code, for failures before execution.
@@ -157,6 +161,7 @@ impl Api {
             trust,
             public_reads: options.public_reads,
             batch_delay: options.batch_delay,
+            jwt: options.jwt,
         }
     }
 
@@ -186,27 +191,59 @@ impl Api {
         &self,
         authorization: Option<&str>,
     ) -> Result<crate::domain::access::Principal, Refusal> {
+        Ok(self.caller(authorization).await?.0)
+    }
+
+    /// Who sends `authorization`, and when their token expires (Unix
+    /// seconds; `None` for API keys and anonymous clients). A bearer that
+    /// is not an API key is a JWT when sign-in is configured: an invalid
+    /// one is refused, never taken for anonymous.
+    pub async fn caller(
+        &self,
+        authorization: Option<&str>,
+    ) -> Result<(crate::domain::access::Principal, Option<u64>), Refusal> {
+        let unauthenticated = |message: String| Refusal {
+            code: ErrorCode::Unauthenticated,
+            message: message.into(),
+        };
+        let bearer = authorization.map(|value| {
+            let value = value.trim();
+            value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+                .unwrap_or(value)
+                .trim()
+        });
+        if let (Some(jwt), Some(token)) = (&self.jwt, bearer)
+            && !token.is_empty()
+            && !token.starts_with("tw_")
+        {
+            return match jwt.verify(token).await {
+                Ok(verified) => Ok((verified.principal, Some(verified.expires_at))),
+                Err(error) => Err(unauthenticated(error.to_string())),
+            };
+        }
         let principal = match crate::store::api_keys::authenticate(&self.db, authorization).await {
             Ok(principal) => principal,
             Err(crate::store::api_keys::AuthError::InvalidKey) => {
-                return Err(Refusal {
-                    code: ErrorCode::Unauthenticated,
-                    message: "the API key is not valid",
-                });
+                return Err(unauthenticated("the API key is not valid".into()));
             }
             Err(crate::store::api_keys::AuthError::Database(error)) => {
                 tracing::warn!(%error, "checking an API key");
                 let (code, message) = crate::error::database_failure(&error);
-                return Err(Refusal { code, message });
+                return Err(Refusal {
+                    code,
+                    message: message.into(),
+                });
             }
         };
         if principal == crate::domain::access::Principal::Anonymous && !self.public_reads {
-            return Err(Refusal {
-                code: ErrorCode::Unauthenticated,
-                message: "this server needs an API key for every request (Authorization: Bearer <key>)",
-            });
+            return Err(unauthenticated(
+                "this server needs an API key for every request (Authorization: Bearer <key>)"
+                    .into(),
+            ));
         }
-        Ok(principal)
+        Ok((principal, None))
     }
 
     /// What every operation of a principal's WebSocket connection needs:
@@ -377,7 +414,7 @@ async fn isolated(
             tracing::error!(%error, "a request failed unexpectedly");
             error_response(Refusal {
                 code: ErrorCode::Internal,
-                message: "internal error",
+                message: "internal error".into(),
             })
         }
     }
