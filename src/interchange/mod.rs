@@ -10,6 +10,7 @@ pub mod keys;
 mod parse;
 mod problems;
 pub(crate) mod records;
+mod report;
 mod resolve;
 pub mod scope;
 mod status_changes;

@@ -9,6 +9,7 @@
 
 use super::document::Document;
 use super::export::one_as_json;
+use super::import::ImportError;
 use super::records::Stored;
 use crate::domain::changes::{Action, RecordChange};
 use crate::domain::kinds::Kind;
@@ -95,4 +96,33 @@ pub fn document_out_of_scope(scope: &Scope, whose: &str, document: &Document) ->
         .or_else(|| first(&document.events, &check))
         .or_else(|| first(&document.visits, &check))
         .or_else(|| first(&document.protocols, &check))
+}
+
+/// An import's scope and how messages name it, if it has one.
+type ImportScope<'a> = Option<(&'a Scope, &'a str)>;
+
+/// [`document_out_of_scope`] for an import.
+pub(super) fn check_document(
+    scope: ImportScope<'_>,
+    document: &Document,
+) -> Result<(), ImportError> {
+    match scope.and_then(|(scope, whose)| document_out_of_scope(scope, whose, document)) {
+        Some(reason) => Err(ImportError::OutOfScope(reason)),
+        None => Ok(()),
+    }
+}
+
+/// [`out_of_scope`] for an import.
+pub(super) async fn check_changes(
+    db: &impl ConnectionTrait,
+    scope: ImportScope<'_>,
+    changes: &[RecordChange],
+) -> Result<(), ImportError> {
+    let Some((scope, whose)) = scope else {
+        return Ok(());
+    };
+    match out_of_scope(db, scope, whose, changes).await? {
+        Some(reason) => Err(ImportError::OutOfScope(reason)),
+        None => Ok(()),
+    }
 }

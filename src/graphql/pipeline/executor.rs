@@ -5,7 +5,7 @@ use super::request_data::{Batching, request_data};
 use super::{
     Client, CostLedger, CostReport, QueryLimits, Transport, TrustPolicy, TrustedDocuments,
 };
-use super::{admission, batches, budgets, concurrency, cost, int_range, persisted};
+use super::{admission, batches, budgets, callers, concurrency, cost, int_range, persisted};
 use crate::error::{ErrorCode, Result};
 use crate::graphql::connection::PageLimits;
 use crate::graphql::schema::{AppSchema, builder, sdl};
@@ -194,56 +194,18 @@ impl Api {
         Ok(self.caller(authorization).await?.0)
     }
 
-    /// Who sends `authorization`, and when their token expires (Unix
-    /// seconds; `None` for API keys and anonymous clients). A bearer that
-    /// is not an API key is a JWT when sign-in is configured: an invalid
-    /// one is refused, never taken for anonymous.
+    /// Who sends `authorization`, and when their token expires (see
+    /// [`callers::caller`]).
     pub async fn caller(
         &self,
         authorization: Option<&str>,
     ) -> Result<(crate::domain::access::Principal, Option<u64>), Refusal> {
-        let unauthenticated = |message: String| Refusal {
-            code: ErrorCode::Unauthenticated,
-            message: message.into(),
+        let sign_in = callers::SignIn {
+            db: &self.db,
+            jwt: self.jwt.as_deref(),
+            public_reads: self.public_reads,
         };
-        let bearer = authorization.map(|value| {
-            let value = value.trim();
-            value
-                .strip_prefix("Bearer ")
-                .or_else(|| value.strip_prefix("bearer "))
-                .unwrap_or(value)
-                .trim()
-        });
-        if let (Some(jwt), Some(token)) = (&self.jwt, bearer)
-            && !token.is_empty()
-            && !token.starts_with("tw_")
-        {
-            return match jwt.verify(token).await {
-                Ok(verified) => Ok((verified.principal, Some(verified.expires_at))),
-                Err(error) => Err(unauthenticated(error.to_string())),
-            };
-        }
-        let principal = match crate::store::api_keys::authenticate(&self.db, authorization).await {
-            Ok(principal) => principal,
-            Err(crate::store::api_keys::AuthError::InvalidKey) => {
-                return Err(unauthenticated("the API key is not valid".into()));
-            }
-            Err(crate::store::api_keys::AuthError::Database(error)) => {
-                tracing::warn!(%error, "checking an API key");
-                let (code, message) = crate::error::database_failure(&error);
-                return Err(Refusal {
-                    code,
-                    message: message.into(),
-                });
-            }
-        };
-        if principal == crate::domain::access::Principal::Anonymous && !self.public_reads {
-            return Err(unauthenticated(
-                "this server needs an API key for every request (Authorization: Bearer <key>)"
-                    .into(),
-            ));
-        }
-        Ok((principal, None))
+        sign_in.caller(authorization).await
     }
 
     /// What every operation of a principal's WebSocket connection needs:
