@@ -374,3 +374,41 @@ async fn a_subscription_ends_when_its_token_expires() {
         }
     );
 }
+
+/// The JWKS may be a file; a server whose JWKS cannot be read does not
+/// start, and says which option is at fault.
+#[tokio::test]
+async fn the_jwks_may_be_a_file_and_an_unreadable_one_stops_the_start() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let ec = ec_pair(dir.path(), "ec-1");
+    let path = dir.path().join("jwks.json");
+    std::fs::write(&path, json!({ "keys": [ec.jwk] }).to_string()).expect("write the JWKS");
+    let settings = |jwks: &std::path::Path| twinning::jwt::JwtSettings {
+        issuer: ISSUER.into(),
+        audience: AUDIENCE.into(),
+        jwks: twinning::jwt::JwksSource::parse(&jwks.display().to_string()),
+        role_claim: "twinning_role".into(),
+        scope_claim: "twinning_cities".into(),
+        leeway: Duration::from_secs(2),
+        refresh_interval: REFRESH,
+    };
+    let from_file = settings(&path);
+    let app = spawn_app_configured(move |config| config.jwt = Some(from_file)).await;
+    let token = sign(&ec, Algorithm::ES256, "ec-1", &claims("reader"));
+    let body = app.gql_as(&token, READ, json!({})).await;
+    assert_eq!(body["data"]["city"]["key"], "harbin", "{body}");
+
+    let db = crate::helpers::TestDb::new().await;
+    let mut config = twinning::config::Config::new(db.url.clone());
+    config.listen = "127.0.0.1:0".parse().expect("address");
+    config.jwt = Some(settings(&dir.path().join("missing.json")));
+    let Err(error) = twinning::app::Application::build(&config).await else {
+        panic!("a server without its signing keys started");
+    };
+    let message = error.to_string();
+    assert!(
+        message.starts_with("cannot load the identity provider's signing keys: --jwt-jwks ")
+            && message.contains("missing.json"),
+        "{message}"
+    );
+}
