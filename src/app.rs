@@ -32,6 +32,8 @@ pub enum StartError {
     TrustedDocuments(String),
     #[error("--redis-url is not a Redis URL: {0}")]
     Redis(String),
+    #[error("cannot load the identity provider's signing keys: {0}")]
+    Jwks(#[from] crate::jwt::JwksError),
 }
 
 /// A server bound to its address, ready to run.
@@ -110,6 +112,10 @@ impl Application {
             )),
             None => None,
         };
+        let jwt = match &config.jwt {
+            Some(settings) => Some(Arc::new(crate::jwt::Verifier::new(settings.clone()).await?)),
+            None => None,
+        };
         let live = crate::live::Live::start(db.clone(), config.live.subscription_buffer);
         let options = graphql::ApiOptions {
             public_reads: config.public_reads,
@@ -122,6 +128,7 @@ impl Application {
             trusted_documents: Arc::new(trusted_documents),
             trust_policy: config.trust_policy,
             shared,
+            jwt,
         };
         let api = graphql::Api::new(db.clone(), live.clone(), options);
         let ws = http::ws::Settings::new(

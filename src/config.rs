@@ -69,6 +69,8 @@ pub struct Config {
     pub redis_url: Option<String>,
     /// `max-age` of anonymous GET answers, in seconds; 0: not cacheable.
     pub cache_max_age: u64,
+    /// Sign-in with an identity provider's tokens; `None`: API keys only.
+    pub jwt: Option<crate::jwt::JwtSettings>,
 }
 
 /// What one request may ask of the server.
@@ -162,6 +164,7 @@ impl Config {
             },
             redis_url: None,
             cache_max_age: CACHE_MAX_AGE,
+            jwt: None,
         }
     }
 

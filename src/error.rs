@@ -50,7 +50,8 @@ error_codes! {
     /// A missing, unknown or revoked API key where one is needed (a write,
     /// or any request when public reads are off).
     Unauthenticated => "UNAUTHENTICATED",
-    /// The key's role is too low for the operation.
+    /// The key's role is too low for the operation, or the write reaches a
+    /// record outside a scoped editor's cities (the message names it).
     Forbidden => "FORBIDDEN",
     /// A client held to the trusted documents sent another one.
     UntrustedDocument => "UNTRUSTED_DOCUMENT",
@@ -155,6 +156,10 @@ pub enum AppError {
     /// [`ErrorCode::Forbidden`]: the key's role is too low for the operation.
     #[error("this operation needs the {0:?} role")]
     Forbidden(crate::domain::access::Role),
+    /// [`ErrorCode::Forbidden`]: a scoped editor's write reaches a record
+    /// of no city in its scope; the message names the record and why.
+    #[error("{0}")]
+    OutOfScope(String),
     /// [`ErrorCode::SubscriberLagged`]: a subscriber fell so far behind that
     /// changes were dropped for it; its subscription ends.
     #[error(
@@ -204,7 +209,7 @@ impl AppError {
         match self {
             AppError::BadUserInput(_) => ErrorCode::BadUserInput,
             AppError::Unauthenticated => ErrorCode::Unauthenticated,
-            AppError::Forbidden(_) => ErrorCode::Forbidden,
+            AppError::Forbidden(_) | AppError::OutOfScope(_) => ErrorCode::Forbidden,
             AppError::Lagged(_) => ErrorCode::SubscriberLagged,
             AppError::Database(cause) => database_failure(cause).0,
         }

@@ -13,6 +13,7 @@ pub mod error; // resolver errors and what clients see of them
 pub mod graphql; // the GraphQL schema and the request pipeline
 pub mod http; // routes: /graphql (HTTP and WebSocket), /health, /ready, /metrics
 pub mod interchange; // the JSON import/export format
+pub mod jwt; // sign-in with an identity provider's tokens (JWT, JWKS)
 pub mod live; // live updates: change sets to subscribers, across servers
 pub mod metrics; // Prometheus metrics and per-request statement counts
 pub mod shared; // budgets and persisted queries shared by servers, in Redis

@@ -18,6 +18,9 @@ pub struct Model {
     pub hash: String,
     /// The key may run only the server's trusted documents.
     pub trusted_documents_only: bool,
+    /// The city keys a scoped editor may change, comma-separated; null for
+    /// a key that may change every record its role allows.
+    pub scope: Option<String>,
     pub revoked_at: Option<DateTimeUtc>,
     pub last_used_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,

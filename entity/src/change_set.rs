@@ -12,6 +12,9 @@ pub struct Model {
     /// The mutation or command, such as `importDocument`.
     pub operation: String,
     pub created_at: DateTimeUtc,
+    /// The city keys of the scope the write was made under, comma-separated;
+    /// null when unscoped.
+    pub scope: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

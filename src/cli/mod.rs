@@ -2,6 +2,7 @@
 //! Every option can also be set through the environment variable shown in
 //! `--help`.
 
+pub mod jwt;
 pub mod run;
 
 use crate::config::{Config, defaults};
@@ -108,6 +109,10 @@ pub enum KeysAction {
         /// (`serve --trusted-documents DIR`).
         #[arg(long)]
         trusted_documents_only: bool,
+        /// Hold an editor key to these cities' records (city keys,
+        /// comma-separated, such as `murmansk,kirkenes`).
+        #[arg(long, value_parser = crate::domain::access::Scope::parse)]
+        scope: Option<crate::domain::access::Scope>,
     },
     /// List keys (names, roles, state; never the keys themselves).
     List,
@@ -172,6 +177,8 @@ pub struct ServeArgs {
     pub limits: LimitArgs,
     #[command(flatten)]
     pub rate_limits: RateLimitArgs,
+    #[command(flatten)]
+    pub jwt: jwt::JwtArgs,
     #[command(flatten)]
     pub database: DatabaseArgs,
 }
@@ -346,6 +353,7 @@ impl ServeArgs {
             ws_idle_timeout: Duration::from_secs(live.ws_idle_timeout_secs.max(1)),
             subscription_buffer: live.subscription_buffer,
         };
+        config.jwt = self.jwt.settings();
         config
     }
 }

@@ -159,11 +159,19 @@ async fn keys(action: KeysAction, database: &DatabaseArgs) -> CommandResult {
             name,
             role,
             trusted_documents_only,
+            scope,
         } => {
+            if scope.is_some() && role != crate::domain::access::Role::Editor {
+                return Err(format!(
+                    "--scope: only editor keys take a scope, not {} keys",
+                    role.as_str()
+                ));
+            }
             let new = crate::store::api_keys::NewKey {
                 name: &name,
                 role,
                 trusted_documents_only,
+                scope: scope.as_ref(),
             };
             let key = crate::store::api_keys::create_key(&db, new).await?;
             eprintln!("created key {name:?} with role {role:?}; it is shown this once:");
@@ -178,8 +186,12 @@ async fn keys(action: KeysAction, database: &DatabaseArgs) -> CommandResult {
                     Some(at) => format!("revoked {}", at.format("%Y-%m-%d %H:%M")),
                     None => "active".to_owned(),
                 };
+                let scope = key
+                    .scope
+                    .map(|cities| format!("  scope {cities}"))
+                    .unwrap_or_default();
                 println!(
-                    "{:<30} {:<8} tw_{}_…  {state}",
+                    "{:<30} {:<8} tw_{}_…  {state}{scope}",
                     key.name, key.role, key.prefix
                 );
             }

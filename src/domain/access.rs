@@ -5,6 +5,7 @@
 //! time. Clients send `Authorization: Bearer <key>` (over WebSocket: the
 //! same in the `connection_init` payload).
 
+pub use super::scope::Scope;
 use sha2::{Digest, Sha256};
 
 /// What a key may do; each role includes the ones before it.
@@ -47,6 +48,16 @@ pub enum Principal {
         role: Role,
         /// It may run only the server's trusted documents.
         trusted_documents_only: bool,
+        /// The cities it may change records of; `None`: every record.
+        scope: Option<Scope>,
+    },
+    /// A valid token from the identity provider.
+    Token {
+        /// `token:` and its `sub` claim: the actor in the history.
+        subject: String,
+        role: Role,
+        /// From its scope claim; `None`: every record.
+        scope: Option<Scope>,
     },
 }
 
@@ -56,6 +67,24 @@ impl Principal {
         match self {
             Principal::Anonymous => "anonymous",
             Principal::Key { name, .. } => name,
+            Principal::Token { subject, .. } => subject,
+        }
+    }
+
+    /// The cities the principal may change records of; `None` when it is
+    /// not held to any (its role still decides whether it may write).
+    pub fn scope(&self) -> Option<&Scope> {
+        match self {
+            Principal::Anonymous => None,
+            Principal::Key { scope, .. } | Principal::Token { scope, .. } => scope.as_ref(),
+        }
+    }
+
+    /// How messages name the principal's scope: "this key's".
+    pub fn whose(&self) -> &'static str {
+        match self {
+            Principal::Token { .. } => "this token's",
+            _ => "this key's",
         }
     }
 
@@ -63,7 +92,7 @@ impl Principal {
     pub fn role(&self) -> Option<Role> {
         match self {
             Principal::Anonymous => None,
-            Principal::Key { role, .. } => Some(*role),
+            Principal::Key { role, .. } | Principal::Token { role, .. } => Some(*role),
         }
     }
 }

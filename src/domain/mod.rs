@@ -8,5 +8,6 @@ pub mod geo;
 pub mod kinds;
 pub mod lifecycle;
 pub mod partial_date;
+pub mod scope;
 pub mod search_text;
 pub mod vocabulary;

@@ -27,6 +27,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast::error::RecvError, 
 
 /// Close codes of `graphql-transport-ws` and RFC 6455.
 const FORBIDDEN: u16 = 4403;
+/// Its token expired: the client signs in again and reconnects.
+const UNAUTHORIZED: u16 = 4401;
 const INIT_TIMEOUT: u16 = 4408;
 const GOING_AWAY: u16 = 1001;
 /// The close code async-graphql's keepalive timer closes with.
@@ -147,8 +149,14 @@ struct Handshake {
     /// The key the connection authenticated with: its revocation closes
     /// the connection.
     key: OnceLock<String>,
+    /// When the token the connection signed in with expires (Unix
+    /// seconds): the connection is closed then.
+    expires_at: OnceLock<u64>,
     /// `connection_init` was refused.
     refused: AtomicBool,
+    /// Wakes the connection's loop once `connection_init` is accepted, to
+    /// start the token's expiry timer.
+    signed_in: tokio::sync::Notify,
 }
 
 impl Handshake {
@@ -161,11 +169,15 @@ impl Handshake {
         payload: serde_json::Value,
     ) -> async_graphql::Result<async_graphql::Data> {
         self.started.store(true, Ordering::Release);
-        match api.principal(authorization(&payload)).await {
-            Ok(principal) => {
+        match api.caller(authorization(&payload)).await {
+            Ok((principal, expires_at)) => {
                 if let Principal::Key { name, .. } = &principal {
                     let _ = self.key.set(name.clone());
                 }
+                if let Some(at) = expires_at {
+                    let _ = self.expires_at.set(at);
+                }
+                self.signed_in.notify_one();
                 let client = Client {
                     address,
                     transport: Transport::WebSocket,
@@ -174,7 +186,7 @@ impl Handshake {
             }
             Err(refusal) => {
                 self.refused.store(true, Ordering::Release);
-                Err(async_graphql::Error::new(refusal.message))
+                Err(async_graphql::Error::new(refusal.message.into_owned()))
             }
         }
     }
@@ -265,8 +277,24 @@ impl Connection {
         // A client has one idle timeout to say `connection_init`.
         let init_deadline = tokio::time::sleep(self.settings.idle_timeout);
         let mut init_deadline = std::pin::pin!(init_deadline);
+        // Until a token's sign-in, no expiry: a far deadline stands in.
+        let expiry = tokio::time::sleep(Duration::from_secs(365 * 24 * 3600));
+        let mut expiry = std::pin::pin!(expiry);
         let close: Option<(u16, &str)> = loop {
             tokio::select! {
+                () = handshake.signed_in.notified() => {
+                    if let Some(at) = handshake.expires_at.get() {
+                        let now = std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .unwrap_or_default()
+                            .as_secs();
+                        let left = Duration::from_secs(at.saturating_sub(now));
+                        expiry.as_mut().reset(tokio::time::Instant::now() + left);
+                    }
+                }
+                () = &mut expiry => {
+                    break Some((UNAUTHORIZED, "the token expired; sign in again"));
+                }
                 () = &mut init_deadline, if !handshake.started.load(Ordering::Acquire) => {
                     break Some((INIT_TIMEOUT, INIT_TIMEOUT_REASON));
                 }

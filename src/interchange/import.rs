@@ -5,9 +5,11 @@ use super::document::{City, Document};
 use super::keys::{Keys, Kind};
 use super::problems::Problems;
 use super::records::{self, Related, Stored};
+pub use super::report::{Counts, ImportReport};
 use super::status_changes;
 use super::{resolve, validate};
 use crate::domain::changes::RecordChange;
+use crate::domain::scope::Scope;
 use crate::store::city_names::{self, CityNames};
 use crate::store::{links, rows, search_index, write};
 use sea_orm::{
@@ -15,7 +17,6 @@ use sea_orm::{
     prelude::DateTimeUtc,
 };
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 
 /// Why an import wrote nothing.
 #[derive(Debug, thiserror::Error)]
@@ -23,69 +24,22 @@ pub enum ImportError {
     /// The document has problems; each names its place.
     #[error("{0}")]
     Invalid(Problems),
+    /// A scoped editor's document changes a record outside its scope; the
+    /// message names the record. Nothing was written.
+    #[error("{0}")]
+    OutOfScope(String),
     /// The database failed; the transaction was rolled back.
     #[error("database error during import: {0}")]
     Database(#[from] DbErr),
-}
-
-/// What an import did to one kind of record.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Counts {
-    pub created: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-}
-
-/// What an import did, per kind of record in document order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ImportReport {
-    pub counts: Vec<(Kind, Counts)>,
-    /// The change set that records the import; none for a dry run or an
-    /// import that changed nothing.
-    pub change_set: Option<i32>,
-}
-
-impl ImportReport {
-    /// The counts of one kind.
-    pub fn of(&self, kind: Kind) -> Counts {
-        self.counts
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .map(|(_, c)| *c)
-            .unwrap_or_default()
-    }
-
-    /// Whether the import changed anything at all.
-    pub fn changed_anything(&self) -> bool {
-        self.counts.iter().any(|(_, c)| c.created + c.updated > 0)
-    }
-}
-
-impl fmt::Display for ImportReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "{:<14} {:>9} {:>9} {:>9}",
-            "", "created", "updated", "unchanged"
-        )?;
-        for (kind, c) in &self.counts {
-            writeln!(
-                f,
-                "{:<14} {:>9} {:>9} {:>9}",
-                kind.plural(),
-                c.created,
-                c.updated,
-                c.unchanged
-            )?;
-        }
-        Ok(())
-    }
 }
 
 /// Who imports, for the change history, and whether to keep the result.
 pub struct ImportOptions<'a> {
     /// The API key's name, or `cli`.
     pub actor: &'a str,
+    /// The cities a scoped editor may change, and how messages name it
+    /// ("this key's"); `None` for an unscoped one.
+    pub scope: Option<(&'a Scope, &'a str)>,
     /// The command or mutation, such as `importDocument`.
     pub operation: &'a str,
     /// Check and apply everything, then roll back: the report says what
@@ -102,6 +56,7 @@ pub async fn import(
 ) -> Result<ImportReport, ImportError> {
     let options = ImportOptions {
         actor: "cli",
+        scope: None,
         operation: "import",
         dry_run: false,
     };
@@ -117,16 +72,27 @@ pub async fn import_with(
     options: &ImportOptions<'_>,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<ImportReport, ImportError> {
+    super::scope::check_document(options.scope, document)?;
     let txn = crate::store::connection::begin_write(db).await?;
-    let (report, changes) = match import_in(&txn, document, progress).await {
+    let checked = match import_in(&txn, document, progress).await {
+        Ok((report, changes)) => super::scope::check_changes(&txn, options.scope, &changes)
+            .await
+            .map(|()| (report, changes)),
+        Err(error) => Err(error),
+    };
+    let (report, changes) = match checked {
         Ok(done) => done,
         Err(error) => {
             txn.rollback().await?;
             return Err(error);
         }
     };
-    let change_set =
-        crate::store::changes::record(&txn, options.actor, options.operation, &changes).await?;
+    let author = crate::store::changes::Author {
+        actor: options.actor,
+        scope: options.scope.map(|(scope, _)| scope),
+        operation: options.operation,
+    };
+    let change_set = crate::store::changes::record(&txn, author, &changes).await?;
     if options.dry_run {
         txn.rollback().await?;
         Ok(report)

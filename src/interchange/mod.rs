@@ -10,7 +10,9 @@ pub mod keys;
 mod parse;
 mod problems;
 pub(crate) mod records;
+mod report;
 mod resolve;
+pub mod scope;
 mod status_changes;
 mod validate;
 

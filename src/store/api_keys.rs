@@ -2,7 +2,7 @@
 //! presented key stands for. Only a SHA-256 hash of each key is stored,
 //! compared in constant time.
 
-use crate::domain::access::{Principal, Role, new_key, sha256_hex};
+use crate::domain::access::{Principal, Role, Scope, new_key, sha256_hex};
 use chrono::{DateTime, Utc};
 use entity::api_key;
 use sea_orm::ActiveValue::Set;
@@ -29,6 +29,8 @@ pub struct NewKey<'a> {
     pub role: Role,
     /// The key may run only the server's trusted documents.
     pub trusted_documents_only: bool,
+    /// The cities it may change records of; `None`: every record.
+    pub scope: Option<&'a Scope>,
 }
 
 /// Creates a key; returns the key itself, which is shown this once only.
@@ -37,6 +39,7 @@ pub async fn create_key(db: &DatabaseConnection, new: NewKey<'_>) -> Result<Stri
         name,
         role,
         trusted_documents_only,
+        scope,
     } = new;
     let (key, prefix, hash) = new_key().map_err(|e| format!("no randomness available: {e}"))?;
     let now = chrono::Utc::now();
@@ -44,6 +47,7 @@ pub async fn create_key(db: &DatabaseConnection, new: NewKey<'_>) -> Result<Stri
         name: Set(name.to_owned()),
         role: Set(role.as_str().to_owned()),
         trusted_documents_only: Set(trusted_documents_only),
+        scope: Set(scope.map(Scope::to_string)),
         prefix: Set(prefix),
         hash: Set(hash),
         created_at: Set(now),
@@ -136,11 +140,15 @@ pub async fn authenticate(
     };
     let presented = sha256_hex(key);
     let matches: bool = presented.as_bytes().ct_eq(stored.hash.as_bytes()).into();
-    match (matches, stored.revoked_at, Role::parse(&stored.role)) {
-        (true, None, Some(role)) => Ok(Principal::Key {
+    // A stored scope that no longer reads (edited by hand) refuses the key
+    // rather than widening it to every city.
+    let scope = stored.scope.as_deref().map(Scope::parse).transpose();
+    match (matches, stored.revoked_at, Role::parse(&stored.role), scope) {
+        (true, None, Some(role), Ok(scope)) => Ok(Principal::Key {
             name: stored.name,
             role,
             trusted_documents_only: stored.trusted_documents_only,
+            scope,
         }),
         _ => Err(AuthError::InvalidKey),
     }

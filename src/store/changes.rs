@@ -3,6 +3,7 @@
 //! touched, and the reads live updates make of it.
 
 use crate::domain::changes::{Action, RecordChange};
+use crate::domain::scope::Scope;
 use crate::store::Record;
 use crate::store::record::T;
 use entity::{change, change_set};
@@ -10,19 +11,27 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectS
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult};
 use serde_json::Value;
 
+/// Who made a change set and how: the key's name (or `cli`), the scope it
+/// was held to, the mutation or command.
+#[derive(Clone, Copy, Debug)]
+pub struct Author<'a> {
+    pub actor: &'a str,
+    pub scope: Option<&'a Scope>,
+    pub operation: &'a str,
+}
+
 /// Writes one change set with its changes and announces it to live
 /// subscribers (at commit); returns its id. Nothing is written for an empty
 /// list.
 pub async fn record(
     db: &impl ConnectionTrait,
-    actor: &str,
-    operation: &str,
+    author: Author<'_>,
     changes: &[RecordChange],
 ) -> Result<Option<i32>, DbErr> {
     if changes.is_empty() {
         return Ok(None);
     }
-    let id = insert_change_set(db, actor, operation).await?;
+    let id = insert_change_set(db, author).await?;
     for chunk in changes.chunks(500) {
         let mut insert = Query::insert();
         insert.into_table(change::Entity).columns([
@@ -51,20 +60,23 @@ pub async fn record(
     Ok(Some(id))
 }
 
-/// Writes a change set (who, which operation, now); returns its id.
-async fn insert_change_set(
-    db: &impl ConnectionTrait,
-    actor: &str,
-    operation: &str,
-) -> Result<i32, DbErr> {
+/// Writes a change set (who, under which scope, which operation, now);
+/// returns its id.
+async fn insert_change_set(db: &impl ConnectionTrait, author: Author<'_>) -> Result<i32, DbErr> {
     let insert = Query::insert()
         .into_table(change_set::Entity)
         .columns([
             change_set::Column::Actor,
+            change_set::Column::Scope,
             change_set::Column::Operation,
             change_set::Column::CreatedAt,
         ])
-        .values([actor.into(), operation.into(), chrono::Utc::now().into()])
+        .values([
+            author.actor.into(),
+            author.scope.map(Scope::to_string).into(),
+            author.operation.into(),
+            chrono::Utc::now().into(),
+        ])
         .map_err(super::built)?
         .returning_col(change_set::Column::Id)
         .to_owned();
@@ -150,6 +162,8 @@ pub struct ChangeRow {
     pub before: Option<String>,
     pub after: Option<String>,
     pub actor: String,
+    /// The scope's city keys, comma-separated; `None` when unscoped.
+    pub scope: Option<String>,
     pub operation: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
@@ -170,6 +184,7 @@ impl ChangeRow {
             ])
             .columns([
                 (s.clone(), change_set::Column::Actor),
+                (s.clone(), change_set::Column::Scope),
                 (s.clone(), change_set::Column::Operation),
                 (s.clone(), change_set::Column::CreatedAt),
             ])

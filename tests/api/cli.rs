@@ -84,3 +84,53 @@ fn schema_prints_the_committed_sdl() {
         twinning::graphql::sdl()
     );
 }
+
+#[tokio::test]
+async fn keys_create_takes_a_scope_for_editors_and_list_shows_it() {
+    let db = TestDb::new().await;
+    let create = [
+        "keys",
+        "create",
+        "--name",
+        "murmansk-office",
+        "--role",
+        "editor",
+    ];
+    let (ok, stdout, stderr) = twinning(
+        &db,
+        &[&create[..], &["--scope", "murmansk,kirkenes"]].concat(),
+        None,
+    );
+    assert!(ok, "{stderr}");
+    assert!(stdout.trim().starts_with("tw_"), "{stdout}");
+    let (ok, stdout, _) = twinning(&db, &["keys", "list"], None);
+    assert!(ok);
+    assert!(
+        stdout.contains("murmansk-office") && stdout.contains("scope kirkenes,murmansk"),
+        "{stdout}"
+    );
+    let (ok, _, stderr) = twinning(
+        &db,
+        &[
+            "keys", "create", "--name", "a", "--role", "admin", "--scope", "murmansk",
+        ],
+        None,
+    );
+    assert!(!ok);
+    assert!(
+        stderr.contains("--scope: only editor keys take a scope, not admin keys"),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = twinning(
+        &db,
+        &[
+            "keys", "create", "--name", "b", "--role", "editor", "--scope", "Murmansk",
+        ],
+        None,
+    );
+    assert!(!ok);
+    assert!(
+        stderr.contains("\"Murmansk\" is not a city key"),
+        "{stderr}"
+    );
+}

@@ -218,6 +218,7 @@ impl TestApp {
             name,
             role,
             trusted_documents_only: false,
+            scope: None,
         };
         twinning::store::api_keys::create_key(&db, new)
             .await
@@ -227,6 +228,14 @@ impl TestApp {
     /// POSTs a GraphQL query that must succeed, and returns its `data`.
     pub async fn data(&self, query: &str, variables: Value) -> Value {
         let body = self.gql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// POSTs a GraphQL query with a key that must succeed, and returns its
+    /// `data`.
+    pub async fn data_as(&self, key: &str, query: &str, variables: Value) -> Value {
+        let body = self.gql_as(key, query, variables).await;
         assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
         body["data"].clone()
     }

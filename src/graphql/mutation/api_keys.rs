@@ -2,7 +2,7 @@
 //! `twinning keys create|list|revoke`.
 
 use super::UserError;
-use crate::domain::access::Role;
+use crate::domain::access::{Role, Scope};
 use crate::error::Result;
 use crate::graphql::db;
 use crate::graphql::guards::RoleGuard;
@@ -21,6 +21,9 @@ pub struct ApiKey {
     pub prefix: String,
     /// It may run only the server's trusted documents.
     pub trusted_documents_only: bool,
+    /// The city keys whose records it may change; null when it may change
+    /// every record.
+    pub scope: Option<Vec<String>>,
     /// When it was created.
     pub created_at: chrono::DateTime<chrono::Utc>,
     /// When it was revoked, if it was.
@@ -37,6 +40,7 @@ impl From<entity::api_key::Model> for ApiKey {
             role,
             prefix: key.prefix,
             trusted_documents_only: key.trusted_documents_only,
+            scope: key.scope.map(|s| s.split(',').map(str::to_owned).collect()),
             created_at: key.created_at,
             revoked_at: key.revoked_at,
         }
@@ -54,6 +58,11 @@ pub struct CreateApiKeyInput {
     /// files of `twinning serve --trusted-documents DIR`).
     #[graphql(default)]
     pub trusted_documents_only: bool,
+    /// The city keys whose records an editor key may change (the cities
+    /// themselves, their organizations, the partnerships, visits and
+    /// protocols they are a party to, the events they host); left out, it
+    /// may change every record. Only editor keys take a scope.
+    pub scope: Option<Vec<String>>,
 }
 
 /// A key to revoke.
@@ -99,6 +108,28 @@ impl KeyQuery {
     }
 }
 
+/// The scope a new key asks for, if it may have one: only editors do (a
+/// scoped admin could make itself an unscoped key).
+fn checked_scope(
+    role: Role,
+    scope: Option<&[String]>,
+) -> std::result::Result<Option<Scope>, UserError> {
+    let Some(cities) = scope else {
+        return Ok(None);
+    };
+    let invalid =
+        |message: String| UserError::new(&["input", "scope"], ProblemCode::InvalidValue, message);
+    if role != Role::Editor {
+        return Err(invalid(format!(
+            "only editor keys take a scope, not {} keys",
+            role.as_str()
+        )));
+    }
+    Scope::new(cities)
+        .map(Some)
+        .map_err(|e| invalid(e.to_string()))
+}
+
 #[derive(Default)]
 pub struct KeyMutation;
 
@@ -123,10 +154,21 @@ impl KeyMutation {
                 user_errors: vec![error],
             });
         }
+        let scope = match checked_scope(input.role, input.scope.as_deref()) {
+            Ok(scope) => scope,
+            Err(error) => {
+                return Ok(CreateApiKeyPayload {
+                    key: None,
+                    api_key: None,
+                    user_errors: vec![error],
+                });
+            }
+        };
         let new = auth::NewKey {
             name: &input.name,
             role: input.role,
             trusted_documents_only: input.trusted_documents_only,
+            scope: scope.as_ref(),
         };
         match auth::create_key(db(ctx), new).await {
             Ok(key) => {

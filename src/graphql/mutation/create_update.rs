@@ -102,6 +102,7 @@ pub(super) async fn import_in(
             .map(|p| user_error(root, p))
             .collect())),
         Err(ImportError::Database(error)) => Err(error.into()),
+        Err(ImportError::OutOfScope(reason)) => Err(crate::error::AppError::OutOfScope(reason)),
     }
 }
 
@@ -115,6 +116,15 @@ async fn write(
     operation: &str,
     root: &[&str],
 ) -> Result<Vec<UserError>> {
+    let principal = super::principal(ctx);
+    if let Some(scope) = principal.scope() {
+        let whose = principal.whose();
+        if let Some(reason) =
+            crate::interchange::scope::document_out_of_scope(scope, whose, &document)
+        {
+            return Err(crate::error::AppError::OutOfScope(reason));
+        }
+    }
     let txn = crate::store::connection::begin_write(db(ctx)).await?;
     if let Some(error) = check_and_lock(&txn, kind, key, &write, root).await? {
         txn.rollback().await?;

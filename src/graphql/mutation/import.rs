@@ -1,6 +1,6 @@
 //! `importDocument`: the CLI's import over HTTP, for partner systems.
 
-use super::{UserError, actor};
+use super::{UserError, principal};
 use crate::domain::access::Role;
 use crate::error::{AppError, Result};
 use crate::graphql::db;
@@ -93,9 +93,10 @@ impl ImportMutation {
         let text = document_text(ctx, document, file)?;
         let problems = match interchange::parse(&text) {
             Ok(parsed) => {
-                let actor = actor(ctx);
+                let principal = principal(ctx);
                 let options = ImportOptions {
-                    actor: &actor,
+                    actor: principal.actor(),
+                    scope: principal.scope().map(|scope| (scope, principal.whose())),
                     operation: "importDocument",
                     dry_run,
                 };
@@ -123,6 +124,9 @@ impl ImportMutation {
                     }
                     Err(ImportError::Invalid(problems)) => problems,
                     Err(ImportError::Database(error)) => return Err(error.into()),
+                    Err(ImportError::OutOfScope(reason)) => {
+                        return Err(AppError::OutOfScope(reason));
+                    }
                 }
             }
             Err(problems) => problems,

@@ -82,14 +82,31 @@ impl UserError {
 }
 
 /// Records `changes` as one change set, commits, and tells this server's
-/// live subscribers (other servers hear of it from the database).
+/// live subscribers (other servers hear of it from the database). A scoped
+/// editor's changes are checked against its scope first: a change outside
+/// it is refused with `FORBIDDEN` and the whole write rolled back.
 async fn commit(
     ctx: &async_graphql::Context<'_>,
     txn: sea_orm::DatabaseTransaction,
     operation: &str,
     changes: &[crate::domain::changes::RecordChange],
 ) -> crate::error::Result<()> {
-    let change_set = crate::store::changes::record(&txn, &actor(ctx), operation, changes).await?;
+    let principal = principal(ctx);
+    if let Some(scope) = principal.scope() {
+        let whose = principal.whose();
+        if let Some(reason) =
+            crate::interchange::scope::out_of_scope(&txn, scope, whose, changes).await?
+        {
+            txn.rollback().await?;
+            return Err(crate::error::AppError::OutOfScope(reason));
+        }
+    }
+    let author = crate::store::changes::Author {
+        actor: principal.actor(),
+        scope: principal.scope(),
+        operation,
+    };
+    let change_set = crate::store::changes::record(&txn, author, changes).await?;
     txn.commit().await?;
     if let Some(id) = change_set {
         ctx.data_unchecked::<crate::live::Live>()
@@ -99,7 +116,8 @@ async fn commit(
 }
 
 /// The principal of a request (the guard has already let it through).
-fn actor(ctx: &async_graphql::Context<'_>) -> String {
+fn principal(ctx: &async_graphql::Context<'_>) -> crate::domain::access::Principal {
     ctx.data_opt::<crate::domain::access::Principal>()
-        .map_or_else(|| "anonymous".to_owned(), |p| p.actor().to_owned())
+        .cloned()
+        .unwrap_or(crate::domain::access::Principal::Anonymous)
 }

@@ -66,6 +66,7 @@ impl Subject {
     pub fn of(principal: &Principal, address: Option<IpAddr>) -> Self {
         match (principal, address) {
             (Principal::Key { name, .. }, _) => Subject::Key(name.clone()),
+            (Principal::Token { subject, .. }, _) => Subject::Key(subject.clone()),
             (Principal::Anonymous, Some(IpAddr::V6(v6))) => {
                 let network = u128::from(v6) & !((1u128 << 64) - 1);
                 Subject::Address(IpAddr::V6(network.into()))

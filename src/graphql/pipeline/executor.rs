@@ -5,7 +5,7 @@ use super::request_data::{Batching, request_data};
 use super::{
     Client, CostLedger, CostReport, QueryLimits, Transport, TrustPolicy, TrustedDocuments,
 };
-use super::{admission, batches, budgets, concurrency, cost, int_range, persisted};
+use super::{admission, batches, budgets, callers, concurrency, cost, int_range, persisted};
 use crate::error::{ErrorCode, Result};
 use crate::graphql::connection::PageLimits;
 use crate::graphql::schema::{AppSchema, builder, sdl};
@@ -30,6 +30,8 @@ pub struct Api {
     public_reads: bool,
     batch_delay: std::time::Duration,
     shared: Option<std::sync::Arc<crate::shared::Shared>>,
+    /// Sign-in with the identity provider's tokens, when configured.
+    jwt: Option<std::sync::Arc<crate::jwt::Verifier>>,
 }
 
 /// How the API behaves.
@@ -59,6 +61,8 @@ pub struct ApiOptions {
     pub concurrent_points: u32,
     /// Redis, where servers share budgets and registered documents.
     pub shared: Option<std::sync::Arc<crate::shared::Shared>>,
+    /// Sign-in with the identity provider's tokens, when configured.
+    pub jwt: Option<std::sync::Arc<crate::jwt::Verifier>>,
 }
 
 /// Rate-limit budgets and their window.
@@ -91,12 +95,12 @@ pub struct Executed {
 }
 
 /// Why a request is refused before it runs: a code and a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     /// What the client branches on.
     pub code: ErrorCode,
     /// What it reads.
-    pub message: &'static str,
+    pub message: std::borrow::Cow<'static, str>,
 }
 
 /// A response that is one error with a code, for failures before execution.
@@ -167,6 +171,7 @@ impl Api {
             public_reads: options.public_reads,
             batch_delay: options.batch_delay,
             shared: options.shared,
+            jwt: options.jwt,
         }
     }
 
@@ -214,27 +219,21 @@ impl Api {
         &self,
         authorization: Option<&str>,
     ) -> Result<crate::domain::access::Principal, Refusal> {
-        let principal = match crate::store::api_keys::authenticate(&self.db, authorization).await {
-            Ok(principal) => principal,
-            Err(crate::store::api_keys::AuthError::InvalidKey) => {
-                return Err(Refusal {
-                    code: ErrorCode::Unauthenticated,
-                    message: "the API key is not valid",
-                });
-            }
-            Err(crate::store::api_keys::AuthError::Database(error)) => {
-                tracing::warn!(%error, "checking an API key");
-                let (code, message) = crate::error::database_failure(&error);
-                return Err(Refusal { code, message });
-            }
+        Ok(self.caller(authorization).await?.0)
+    }
+
+    /// Who sends `authorization`, and when their token expires (see
+    /// [`callers::caller`]).
+    pub async fn caller(
+        &self,
+        authorization: Option<&str>,
+    ) -> Result<(crate::domain::access::Principal, Option<u64>), Refusal> {
+        let sign_in = callers::SignIn {
+            db: &self.db,
+            jwt: self.jwt.as_deref(),
+            public_reads: self.public_reads,
         };
-        if principal == crate::domain::access::Principal::Anonymous && !self.public_reads {
-            return Err(Refusal {
-                code: ErrorCode::Unauthenticated,
-                message: "this server needs an API key for every request (Authorization: Bearer <key>)",
-            });
-        }
-        Ok(principal)
+        sign_in.caller(authorization).await
     }
 
     /// What every operation of a principal's WebSocket connection needs:
@@ -405,7 +404,7 @@ async fn isolated(
             tracing::error!(%error, "a request failed unexpectedly");
             error_response(Refusal {
                 code: ErrorCode::Internal,
-                message: "internal error",
+                message: "internal error".into(),
             })
         }
     }

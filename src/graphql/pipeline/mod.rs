@@ -6,6 +6,7 @@
 pub mod admission;
 pub mod batches;
 pub mod budgets;
+mod callers;
 mod concurrency;
 pub mod cost;
 mod executor;

@@ -147,7 +147,9 @@ impl TrustPolicy {
                 ..
             } => true,
             Principal::Anonymous => self != TrustPolicy::Keys,
-            Principal::Key { role, .. } => self == TrustPolicy::Everyone && *role != Role::Admin,
+            Principal::Key { role, .. } | Principal::Token { role, .. } => {
+                self == TrustPolicy::Everyone && *role != Role::Admin
+            }
         }
     }
 }

@@ -50,6 +50,11 @@ impl Change {
     async fn actor(&self) -> &str {
         &self.0.actor
     }
+    /// The city keys the key (or token) was scoped to when it made the
+    /// change; null when it was unscoped.
+    async fn scope(&self) -> Option<Vec<&str>> {
+        self.0.scope.as_deref().map(|s| s.split(',').collect())
+    }
     /// The mutation or command, such as `importDocument` (an import is one change set).
     async fn operation(&self) -> &str {
         &self.0.operation
