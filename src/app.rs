@@ -26,6 +26,8 @@ pub enum StartError {
     ExampleData(#[from] ImportError),
     #[error("cannot load the trusted documents: {0}")]
     TrustedDocuments(String),
+    #[error("cannot start the webhook worker: {0}")]
+    Webhooks(#[from] reqwest::Error),
 }
 
 /// A server bound to its address, ready to run.
@@ -34,6 +36,7 @@ pub struct Application {
     router: Router,
     db: sea_orm::DatabaseConnection,
     live: crate::live::Live,
+    webhooks: crate::webhooks::Worker,
     statements: Arc<AtomicU64>,
     shutdown_grace: Duration,
 }
@@ -96,6 +99,10 @@ impl Application {
             concurrent_points: config.limits.concurrent_points,
             trusted_documents: Arc::new(trusted_documents),
             trust_policy: config.trust_policy,
+            webhook_policy: crate::webhooks::target::Policy {
+                allow_http: config.webhooks.allow_http,
+                allow_private: config.webhooks.allow_private,
+            },
         };
         let api = graphql::Api::new(db.clone(), live.clone(), options);
         let ws = http::ws::Settings::new(
@@ -103,11 +110,17 @@ impl Application {
             config.live.ws_ping_interval,
             config.live.ws_idle_timeout,
         );
+        let metrics = Arc::new(crate::metrics::Metrics::new());
+        let webhooks = crate::webhooks::Worker::start(
+            db.clone(),
+            config.webhooks.clone(),
+            metrics.webhooks(),
+        )?;
         let state = http::AppState {
             api,
             ws,
             max_batch: config.limits.max_batch,
-            metrics: Arc::new(crate::metrics::Metrics::new()),
+            metrics,
             forwarded_hops: config.rate_limits.forwarded_hops,
         };
         let router = http::router(state, &config.limits);
@@ -116,6 +129,7 @@ impl Application {
             router,
             db,
             live,
+            webhooks,
             statements,
             shutdown_grace: config.shutdown_grace,
         })
@@ -170,6 +184,7 @@ impl Application {
             }
         }
         self.live.shutdown();
+        self.webhooks.stop();
         if let Err(error) = self.db.close().await {
             tracing::warn!(%error, "closing the database pool");
         }

@@ -17,3 +17,4 @@ pub mod live; // live updates: change sets to subscribers, across servers
 pub mod metrics; // Prometheus metrics and per-request statement counts
 pub mod store; // the data layer: every SQL statement
 pub mod telemetry; // logging
+pub mod webhooks; // signed change sets to partner endpoints, from the outbox

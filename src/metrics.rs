@@ -102,7 +102,21 @@ pub struct Metrics {
     subscriptions: Gauge,
     executing_points: Gauge,
     waiting: Gauge,
+    webhooks: WebhookCounters,
+    outbox_depth: Gauge,
+    outbox_oldest: Gauge,
     operations: Mutex<HashSet<String>>,
+}
+
+/// What the webhook worker counts.
+#[derive(Clone, Default)]
+pub struct WebhookCounters {
+    /// Deliveries their endpoint acknowledged.
+    pub sent: Counter,
+    /// Deliveries given up on after the retry window.
+    pub failed: Counter,
+    /// Attempts that failed and were scheduled again.
+    pub retried: Counter,
 }
 
 /// What a request did, for the metrics.
@@ -124,6 +138,10 @@ pub struct Gauges {
     pub executing_points: u64,
     /// Operations waiting for their turn to execute.
     pub waiting: u64,
+    /// Webhook deliveries waiting to be sent.
+    pub outbox_depth: u64,
+    /// Seconds the oldest of them has waited.
+    pub outbox_oldest_seconds: u64,
 }
 
 impl Default for Metrics {
@@ -193,8 +211,39 @@ impl Metrics {
             "GraphQL operations waiting for their turn to execute",
             waiting.clone(),
         );
+        let webhooks = WebhookCounters::default();
+        registry.register(
+            "webhook_deliveries_sent",
+            "Webhook deliveries their endpoint acknowledged",
+            webhooks.sent.clone(),
+        );
+        registry.register(
+            "webhook_deliveries_failed",
+            "Webhook deliveries given up on after the retry window",
+            webhooks.failed.clone(),
+        );
+        registry.register(
+            "webhook_attempts_retried",
+            "Webhook attempts that failed and were scheduled again",
+            webhooks.retried.clone(),
+        );
+        let outbox_depth = Gauge::default();
+        registry.register(
+            "webhook_outbox_depth",
+            "Webhook deliveries waiting to be sent",
+            outbox_depth.clone(),
+        );
+        let outbox_oldest = Gauge::default();
+        registry.register(
+            "webhook_outbox_oldest_pending_seconds",
+            "Seconds the oldest waiting webhook delivery has waited",
+            outbox_oldest.clone(),
+        );
         Self {
             registry,
+            webhooks,
+            outbox_depth,
+            outbox_oldest,
             requests,
             duration,
             statements,
@@ -207,6 +256,11 @@ impl Metrics {
             waiting,
             operations: Mutex::default(),
         }
+    }
+
+    /// The webhook worker's counters.
+    pub fn webhooks(&self) -> WebhookCounters {
+        self.webhooks.clone()
     }
 
     /// The label for an operation name.
@@ -259,6 +313,8 @@ impl Metrics {
         self.subscriptions.set(gauge(gauges.subscriptions));
         self.executing_points.set(gauge(gauges.executing_points));
         self.waiting.set(gauge(gauges.waiting));
+        self.outbox_depth.set(gauge(gauges.outbox_depth));
+        self.outbox_oldest.set(gauge(gauges.outbox_oldest_seconds));
         let mut text = String::new();
         if let Err(error) = prometheus_client::encoding::text::encode(&mut text, &self.registry) {
             tracing::error!(%error, "encoding the metrics");

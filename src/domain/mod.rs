@@ -10,3 +10,4 @@ pub mod lifecycle;
 pub mod partial_date;
 pub mod search_text;
 pub mod vocabulary;
+pub mod webhooks;

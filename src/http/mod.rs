@@ -156,6 +156,16 @@ async fn ready(State(api): State<Api>) -> Response {
 async fn metrics(State(state): State<AppState>) -> Response {
     let (pool_idle, pool_in_use) = crate::store::connection::pool_usage(state.api.db());
     let (executing_points, waiting) = state.api.concurrency();
+    let (outbox_depth, oldest) = match crate::store::outbox::depth(state.api.db()).await {
+        Ok(depth) => depth,
+        Err(error) => {
+            tracing::warn!(%error, "reading the webhook outbox's depth");
+            (0, None)
+        }
+    };
+    let outbox_oldest_seconds = oldest.map_or(0, |at| {
+        u64::try_from((chrono::Utc::now() - at).num_seconds()).unwrap_or(0)
+    });
     let text = state.metrics.render(crate::metrics::Gauges {
         pool_idle,
         pool_in_use,
@@ -163,6 +173,8 @@ async fn metrics(State(state): State<AppState>) -> Response {
         subscriptions: state.api.live().subscribers() as u64,
         executing_points,
         waiting,
+        outbox_depth: u64::try_from(outbox_depth).unwrap_or(0),
+        outbox_oldest_seconds,
     });
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
     ([(header::CONTENT_TYPE, content_type)], text).into_response()

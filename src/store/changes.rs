@@ -10,8 +10,8 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query, SelectS
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult};
 use serde_json::Value;
 
-/// Writes one change set with its changes and announces it to live
-/// subscribers (at commit); returns its id. Nothing is written for an empty
+/// Writes one change set with its changes, queues its webhook deliveries
+/// and announces it to live subscribers (at commit); returns its id. Nothing is written for an empty
 /// list.
 pub async fn record(
     db: &impl ConnectionTrait,
@@ -47,6 +47,7 @@ pub async fn record(
         }
         db.execute(&insert).await?;
     }
+    super::outbox::enqueue(db, id, changes).await?;
     super::notify::announce(db, &super::notify::Signal::ChangeSet(id)).await?;
     Ok(Some(id))
 }

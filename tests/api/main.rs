@@ -24,6 +24,7 @@ mod search;
 mod status_history;
 mod subscriptions;
 mod upload;
+mod webhooks;
 mod websocket;
 mod write_actions;
 mod write_api;

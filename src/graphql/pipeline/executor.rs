@@ -56,6 +56,8 @@ pub struct ApiOptions {
     /// Cost points of HTTP operations executing at once (see
     /// [`concurrency`]).
     pub concurrent_points: u32,
+    /// Where webhooks may be registered to.
+    pub webhook_policy: crate::webhooks::target::Policy,
 }
 
 /// Rate-limit budgets and their window.
@@ -127,11 +129,13 @@ impl Api {
             .data(db.clone())
             .data(live.clone())
             .data(options.page_limits)
+            .data(options.webhook_policy)
             .finish();
         let mut schema = builder()
             .data(db.clone())
             .data(live.clone())
             .data(options.page_limits)
+            .data(options.webhook_policy)
             .extension(persisted::TrustExtension(trust.clone()))
             .extension(
                 async_graphql::extensions::apollo_persisted_queries::ApolloPersistedQueries::new(
