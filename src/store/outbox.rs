@@ -67,7 +67,6 @@ pub async fn claim(
     lease_until: DateTime<Utc>,
     limit: u64,
 ) -> Result<Vec<Webhook>, DbErr> {
-    let txn = super::connection::begin_write(db).await?;
     let pending = |due: bool| {
         let mut select = Query::select();
         select
@@ -102,6 +101,11 @@ pub async fn claim(
         .and_where(Expr::exists(pending(true)))
         .and_where(Expr::exists(pending(false)).not())
         .limit(limit);
+    // Most polls find nothing due: they read, and take no write lock.
+    if db.query_one(&select).await?.is_none() {
+        return Ok(Vec::new());
+    }
+    let txn = super::connection::begin_write(db).await?;
     if txn.get_database_backend() == DbBackend::Postgres {
         select.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
