@@ -103,8 +103,6 @@ pub struct Metrics {
     executing_points: Gauge,
     waiting: Gauge,
     webhooks: WebhookCounters,
-    outbox_depth: Gauge,
-    outbox_oldest: Gauge,
     operations: Mutex<HashSet<String>>,
 }
 
@@ -117,6 +115,11 @@ pub struct WebhookCounters {
     pub failed: Counter,
     /// Attempts that failed and were scheduled again.
     pub retried: Counter,
+    /// Deliveries waiting, as the worker last read it (so that a scrape
+    /// needs no database connection).
+    pub outbox_depth: Gauge,
+    /// Seconds the oldest waiting delivery has waited, likewise.
+    pub outbox_oldest_seconds: Gauge,
 }
 
 /// What a request did, for the metrics.
@@ -138,10 +141,6 @@ pub struct Gauges {
     pub executing_points: u64,
     /// Operations waiting for their turn to execute.
     pub waiting: u64,
-    /// Webhook deliveries waiting to be sent.
-    pub outbox_depth: u64,
-    /// Seconds the oldest of them has waited.
-    pub outbox_oldest_seconds: u64,
 }
 
 impl Default for Metrics {
@@ -227,23 +226,19 @@ impl Metrics {
             "Webhook attempts that failed and were scheduled again",
             webhooks.retried.clone(),
         );
-        let outbox_depth = Gauge::default();
         registry.register(
             "webhook_outbox_depth",
             "Webhook deliveries waiting to be sent",
-            outbox_depth.clone(),
+            webhooks.outbox_depth.clone(),
         );
-        let outbox_oldest = Gauge::default();
         registry.register(
             "webhook_outbox_oldest_pending_seconds",
             "Seconds the oldest waiting webhook delivery has waited",
-            outbox_oldest.clone(),
+            webhooks.outbox_oldest_seconds.clone(),
         );
         Self {
             registry,
             webhooks,
-            outbox_depth,
-            outbox_oldest,
             requests,
             duration,
             statements,
@@ -313,8 +308,6 @@ impl Metrics {
         self.subscriptions.set(gauge(gauges.subscriptions));
         self.executing_points.set(gauge(gauges.executing_points));
         self.waiting.set(gauge(gauges.waiting));
-        self.outbox_depth.set(gauge(gauges.outbox_depth));
-        self.outbox_oldest.set(gauge(gauges.outbox_oldest_seconds));
         let mut text = String::new();
         if let Err(error) = prometheus_client::encoding::text::encode(&mut text, &self.registry) {
             tracing::error!(%error, "encoding the metrics");

@@ -10,6 +10,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use std::net::{IpAddr, SocketAddr};
 
+mod export;
 pub mod graphiql;
 mod graphql;
 pub mod ws;
@@ -45,6 +46,7 @@ fn routes(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))
+        .route("/export", get(export::export))
         .merge(graphiql::routes())
         .with_state(state)
 }
@@ -156,16 +158,6 @@ async fn ready(State(api): State<Api>) -> Response {
 async fn metrics(State(state): State<AppState>) -> Response {
     let (pool_idle, pool_in_use) = crate::store::connection::pool_usage(state.api.db());
     let (executing_points, waiting) = state.api.concurrency();
-    let (outbox_depth, oldest) = match crate::store::outbox::depth(state.api.db()).await {
-        Ok(depth) => depth,
-        Err(error) => {
-            tracing::warn!(%error, "reading the webhook outbox's depth");
-            (0, None)
-        }
-    };
-    let outbox_oldest_seconds = oldest.map_or(0, |at| {
-        u64::try_from((chrono::Utc::now() - at).num_seconds()).unwrap_or(0)
-    });
     let text = state.metrics.render(crate::metrics::Gauges {
         pool_idle,
         pool_in_use,
@@ -173,8 +165,6 @@ async fn metrics(State(state): State<AppState>) -> Response {
         subscriptions: state.api.live().subscribers() as u64,
         executing_points,
         waiting,
-        outbox_depth: u64::try_from(outbox_depth).unwrap_or(0),
-        outbox_oldest_seconds,
     });
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
     ([(header::CONTENT_TYPE, content_type)], text).into_response()

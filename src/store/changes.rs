@@ -82,6 +82,19 @@ async fn insert_change_set(
     }
 }
 
+/// The id of the latest change set (0 when there is none): what an export
+/// taken now reflects.
+pub async fn latest_change_set_id(db: &impl ConnectionTrait) -> Result<i32, DbErr> {
+    let select = Query::select()
+        .expr(Expr::col(change_set::Column::Id).max())
+        .from(change_set::Entity)
+        .to_owned();
+    Ok(match db.query_one(&select).await? {
+        Some(row) => row.try_get_by_index::<Option<i32>>(0)?.unwrap_or(0),
+        None => 0,
+    })
+}
+
 /// The ids of the change sets committed after change set `after`, in order.
 pub async fn find_change_set_ids_after(
     db: &impl ConnectionTrait,

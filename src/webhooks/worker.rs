@@ -78,7 +78,12 @@ impl Worker {
 }
 
 async fn run(context: Arc<Context>, mut stopped: watch::Receiver<bool>) {
+    let mut measured = Instant::now() - DEPTH_EVERY;
     loop {
+        if measured.elapsed() >= DEPTH_EVERY {
+            measured = Instant::now();
+            measure_depth(&context).await;
+        }
         let busy = match claim_and_send(&context).await {
             Ok(busy) => busy,
             Err(error) => {
@@ -92,6 +97,21 @@ async fn run(context: Arc<Context>, mut stopped: watch::Receiver<bool>) {
                 _ = stopped.changed() => return,
             }
         }
+    }
+}
+
+/// How often the worker reads the outbox's depth for `/metrics`.
+const DEPTH_EVERY: Duration = Duration::from_secs(1);
+
+/// Reads how many deliveries wait, and since when, into the gauges.
+async fn measure_depth(context: &Context) {
+    match outbox::depth(&context.db).await {
+        Ok((depth, oldest)) => {
+            let waited = oldest.map_or(0, |at| (Utc::now() - at).num_seconds().max(0));
+            context.counters.outbox_depth.set(depth);
+            context.counters.outbox_oldest_seconds.set(waited);
+        }
+        Err(error) => tracing::warn!(%error, "webhook worker: reading the outbox's depth"),
     }
 }
 

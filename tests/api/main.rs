@@ -8,6 +8,7 @@ mod cli;
 mod connection;
 mod contract;
 mod cost;
+mod export_http;
 mod faults;
 mod fidelity;
 mod graphql;
