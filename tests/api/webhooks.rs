@@ -501,3 +501,76 @@ async fn deliveries_committed_before_a_crash_arrive_after_the_restart() {
         ]
     );
 }
+
+#[tokio::test]
+async fn two_servers_over_one_postgresql_share_the_outbox() {
+    let test_db = TestDb::new().await;
+    if !test_db.url.starts_with("postgres") {
+        eprintln!("skipped: needs PostgreSQL (TEST_DATABASE_URL)");
+        return;
+    }
+    let db = test_db.connect().await;
+    twinning::store::connection::migrate(&db)
+        .await
+        .expect("migrate");
+    let key = twinning::store::api_keys::NewKey {
+        name: "admin",
+        role: Role::Admin,
+        trusted_documents_only: false,
+    };
+    let admin = twinning::store::api_keys::create_key(&db, key)
+        .await
+        .expect("a key");
+    let mut receiver = Receiver::start(&[]).await;
+    let secret = twinning::webhooks::sign::new_secret().expect("a secret");
+    receiver.set_secret(&secret);
+    let filter = twinning::domain::webhooks::EventFilter::default();
+    twinning::store::webhooks::create(&db, &receiver.url(), "", &filter, &secret)
+        .await
+        .expect("an endpoint");
+    let ports = [free_port(), free_port()];
+    let _servers = [
+        serve(&test_db, ports[0]).await,
+        serve(&test_db, ports[1]).await,
+    ];
+
+    let create =
+        "mutation ($input: CityInput!) { createCity(input: $input) { userErrors { message } } }";
+    let client = reqwest::Client::new();
+    let writes = 20;
+    for n in 0..writes {
+        let key = format!("city-{n}");
+        let port = ports[n % 2];
+        let body: Value = client
+            .post(format!("http://127.0.0.1:{port}/graphql"))
+            .bearer_auth(&admin)
+            .json(&json!({ "query": create, "variables": { "input": { "key": key, "name": key, "countryCode": "NO" } } }))
+            .send()
+            .await
+            .expect("the server answers")
+            .json()
+            .await
+            .expect("JSON");
+        assert_eq!(
+            body["data"]["createCity"]["userErrors"],
+            json!([]),
+            "{body}"
+        );
+    }
+    let mut received = Vec::new();
+    while received.len() < writes {
+        let delivery = receiver.next().await;
+        assert_eq!(delivery["verified"], true, "{delivery}");
+        assert_eq!(delivery["concurrent"], 1, "never two at once: {delivery}");
+        let key = delivery["payload"]["data"]["changes"][0]["recordKey"]
+            .as_str()
+            .expect("a key")
+            .to_owned();
+        // At least once: a repeat of the last one is allowed, nothing else.
+        if received.last() != Some(&key) {
+            received.push(key);
+        }
+    }
+    let expected: Vec<String> = (0..writes).map(|n| format!("city-{n}")).collect();
+    assert_eq!(received, expected, "every change set, in order");
+}

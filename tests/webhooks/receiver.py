@@ -11,6 +11,8 @@ the scripted statuses it answers 200.
 
 import json
 import sys
+import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -29,8 +31,20 @@ if "--port" in args:
 secret_file, statuses = args[0], [int(s) for s in args[1:]]
 
 
+in_flight = 0
+lock = threading.Lock()
+
+
 class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
+        global in_flight
+        with lock:
+            in_flight += 1
+            concurrent = in_flight
+        # Long enough for a second sender, if there were one, to overlap.
+        time.sleep(0.02)
+        with lock:
+            in_flight -= 1
         body = self.rfile.read(int(self.headers.get("content-length", 0)))
         with open(secret_file) as f:
             secret = f.read().strip()
@@ -48,6 +62,7 @@ class Handler(BaseHTTPRequestHandler):
                     "id": self.headers.get("webhook-id"),
                     "verified": verified,
                     "answered": status,
+                    "concurrent": concurrent,
                     "payload": payload,
                 }
             ),
