@@ -10,6 +10,7 @@ mod create_update;
 mod delete;
 mod import;
 mod link;
+mod webhook_types;
 mod webhooks;
 
 pub use api_keys::KeyQuery;
