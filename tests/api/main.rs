@@ -25,6 +25,7 @@ mod search;
 mod status_history;
 mod subscriptions;
 mod upload;
+mod webhook_servers;
 mod webhooks;
 mod websocket;
 mod write_actions;
