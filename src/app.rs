@@ -34,6 +34,8 @@ pub enum StartError {
     Redis(String),
     #[error("cannot load the identity provider's signing keys: {0}")]
     Jwks(#[from] crate::jwt::JwksError),
+    #[error("cannot start the webhook worker: {0}")]
+    Webhooks(#[from] reqwest::Error),
 }
 
 /// A server bound to its address, ready to run.
@@ -42,6 +44,7 @@ pub struct Application {
     router: Router,
     db: sea_orm::DatabaseConnection,
     live: crate::live::Live,
+    webhooks: crate::webhooks::Worker,
     statements: Arc<AtomicU64>,
     shutdown_grace: Duration,
 }
@@ -129,6 +132,10 @@ impl Application {
             trust_policy: config.trust_policy,
             shared,
             jwt,
+            webhook_policy: crate::webhooks::target::Policy {
+                allow_http: config.webhooks.allow_http,
+                allow_private: config.webhooks.allow_private,
+            },
         };
         let api = graphql::Api::new(db.clone(), live.clone(), options);
         let ws = http::ws::Settings::new(
@@ -136,12 +143,18 @@ impl Application {
             config.live.ws_ping_interval,
             config.live.ws_idle_timeout,
         );
+        let metrics = Arc::new(crate::metrics::Metrics::new());
+        let webhooks = crate::webhooks::Worker::start(
+            db.clone(),
+            config.webhooks.clone(),
+            metrics.webhooks(),
+        )?;
         let state = http::AppState {
             api,
             ws,
             max_batch: config.limits.max_batch,
             cache_max_age: config.cache_max_age,
-            metrics: Arc::new(crate::metrics::Metrics::new()),
+            metrics,
             forwarded_hops: config.rate_limits.forwarded_hops,
         };
         let router = http::router(state, &config.limits);
@@ -150,6 +163,7 @@ impl Application {
             router,
             db,
             live,
+            webhooks,
             statements,
             shutdown_grace: config.shutdown_grace,
         })
@@ -204,6 +218,7 @@ impl Application {
             }
         }
         self.live.shutdown();
+        self.webhooks.stop();
         if let Err(error) = self.db.close().await {
             tracing::warn!(%error, "closing the database pool");
         }

@@ -34,6 +34,10 @@ pub mod defaults {
     pub const WS_IDLE_TIMEOUT_SECS: u64 = 60;
     pub const SUBSCRIPTION_BUFFER: usize = 1024;
     pub const CACHE_MAX_AGE: u64 = 60;
+    pub const WEBHOOK_RETRY_BASE_MS: u64 = 5_000;
+    pub const WEBHOOK_RETRY_HOURS: u64 = 25;
+    pub const WEBHOOK_DISABLE_AFTER_HOURS: u64 = 72;
+    pub const WEBHOOK_TIMEOUT_SECS: u64 = 10;
 }
 
 /// Everything `twinning serve` needs to know.
@@ -71,6 +75,8 @@ pub struct Config {
     pub cache_max_age: u64,
     /// Sign-in with an identity provider's tokens; `None`: API keys only.
     pub jwt: Option<crate::jwt::JwtSettings>,
+    /// Where and how webhooks are sent.
+    pub webhooks: WebhookConfig,
 }
 
 /// What one request may ask of the server.
@@ -98,6 +104,24 @@ pub struct RateLimitConfig {
     pub budgets: Budgets,
     /// Trusted proxies in front of the server.
     pub forwarded_hops: usize,
+}
+
+/// Where and how webhooks are sent.
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    /// Endpoints may be `http://`, not only `https://`.
+    pub allow_http: bool,
+    /// Endpoints may resolve to loopback, private, link-local or metadata
+    /// addresses.
+    pub allow_private: bool,
+    /// The first retry's delay; each next one doubles, with jitter.
+    pub retry_base: Duration,
+    /// How long a delivery is retried before it is marked failed.
+    pub retry_window: Duration,
+    /// How long an endpoint may fail before it is disabled.
+    pub disable_after: Duration,
+    /// How long one request may take, connecting included.
+    pub timeout: Duration,
 }
 
 /// WebSocket connections and subscriptions.
@@ -165,6 +189,14 @@ impl Config {
             redis_url: None,
             cache_max_age: CACHE_MAX_AGE,
             jwt: None,
+            webhooks: WebhookConfig {
+                allow_http: false,
+                allow_private: false,
+                retry_base: Duration::from_millis(WEBHOOK_RETRY_BASE_MS),
+                retry_window: Duration::from_secs(WEBHOOK_RETRY_HOURS * 3600),
+                disable_after: Duration::from_secs(WEBHOOK_DISABLE_AFTER_HOURS * 3600),
+                timeout: Duration::from_secs(WEBHOOK_TIMEOUT_SECS),
+            },
         }
     }
 

@@ -19,3 +19,4 @@ pub mod metrics; // Prometheus metrics and per-request statement counts
 pub mod shared; // budgets and persisted queries shared by servers, in Redis
 pub mod store; // the data layer: every SQL statement
 pub mod telemetry; // logging
+pub mod webhooks; // signed change sets to partner endpoints, from the outbox

@@ -103,7 +103,24 @@ pub struct Metrics {
     executing_points: Gauge,
     waiting: Gauge,
     redis_fallbacks: Counter,
+    webhooks: WebhookCounters,
     operations: Mutex<HashSet<String>>,
+}
+
+/// What the webhook worker counts.
+#[derive(Clone, Default)]
+pub struct WebhookCounters {
+    /// Deliveries their endpoint acknowledged.
+    pub sent: Counter,
+    /// Deliveries given up on after the retry window.
+    pub failed: Counter,
+    /// Attempts that failed and were scheduled again.
+    pub retried: Counter,
+    /// Deliveries waiting, as the worker last read it (so that a scrape
+    /// needs no database connection).
+    pub outbox_depth: Gauge,
+    /// Seconds the oldest waiting delivery has waited, likewise.
+    pub outbox_oldest_seconds: Gauge,
 }
 
 /// What a request did, for the metrics.
@@ -202,9 +219,36 @@ impl Metrics {
             "Requests that used this server's own budgets or persisted queries because Redis did not answer",
             redis_fallbacks.clone(),
         );
+        let webhooks = WebhookCounters::default();
+        registry.register(
+            "webhook_deliveries_sent",
+            "Webhook deliveries their endpoint acknowledged",
+            webhooks.sent.clone(),
+        );
+        registry.register(
+            "webhook_deliveries_failed",
+            "Webhook deliveries given up on after the retry window",
+            webhooks.failed.clone(),
+        );
+        registry.register(
+            "webhook_attempts_retried",
+            "Webhook attempts that failed and were scheduled again",
+            webhooks.retried.clone(),
+        );
+        registry.register(
+            "webhook_outbox_depth",
+            "Webhook deliveries waiting to be sent",
+            webhooks.outbox_depth.clone(),
+        );
+        registry.register(
+            "webhook_outbox_oldest_pending_seconds",
+            "Seconds the oldest waiting webhook delivery has waited",
+            webhooks.outbox_oldest_seconds.clone(),
+        );
         Self {
             registry,
             redis_fallbacks,
+            webhooks,
             requests,
             duration,
             statements,
@@ -217,6 +261,11 @@ impl Metrics {
             waiting,
             operations: Mutex::default(),
         }
+    }
+
+    /// The webhook worker's counters.
+    pub fn webhooks(&self) -> WebhookCounters {
+        self.webhooks.clone()
     }
 
     /// The label for an operation name.

@@ -23,3 +23,6 @@ pub mod protocol_party;
 pub mod source;
 pub mod topic;
 pub mod visit;
+pub mod webhook;
+pub mod webhook_attempt;
+pub mod webhook_delivery;

@@ -24,6 +24,7 @@ mod m20261129_000014_create_change_history;
 mod m20261129_000015_api_key_trusted_documents_only;
 mod m20261207_000001_status_history_of_record;
 mod m20261207_000016_search_terms;
+mod m20261207_000021_create_webhooks;
 mod m20261207_000030_editor_scopes;
 
 /// Every migration, oldest first.
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000015_api_key_trusted_documents_only::Migration),
             Box::new(m20261207_000001_status_history_of_record::Migration),
             Box::new(m20261207_000016_search_terms::Migration),
+            Box::new(m20261207_000021_create_webhooks::Migration),
             Box::new(m20261207_000030_editor_scopes::Migration),
         ]
     }

@@ -174,6 +174,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub live: LiveArgs,
     #[command(flatten)]
+    pub webhooks: WebhookArgs,
+    #[command(flatten)]
     pub limits: LimitArgs,
     #[command(flatten)]
     pub rate_limits: RateLimitArgs,
@@ -286,6 +288,31 @@ pub struct LiveArgs {
     pub subscription_buffer: usize,
 }
 
+/// Where and how webhooks are sent.
+#[derive(Debug, Clone, Args)]
+pub struct WebhookArgs {
+    /// Let webhook endpoints be `http://` (by default only `https://`).
+    #[arg(long, env = "WEBHOOK_ALLOW_HTTP", default_value_t = false)]
+    pub webhook_allow_http: bool,
+    /// Let webhook endpoints resolve to loopback, private, link-local or
+    /// cloud metadata addresses.
+    #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE", default_value_t = false)]
+    pub webhook_allow_private: bool,
+    /// Milliseconds before a failed delivery's first retry; each next
+    /// retry waits twice as long, with jitter.
+    #[arg(long, env = "WEBHOOK_RETRY_BASE_MS", default_value_t = defaults::WEBHOOK_RETRY_BASE_MS)]
+    pub webhook_retry_base_ms: u64,
+    /// Hours a delivery is retried before it is marked failed.
+    #[arg(long, env = "WEBHOOK_RETRY_HOURS", default_value_t = defaults::WEBHOOK_RETRY_HOURS)]
+    pub webhook_retry_hours: u64,
+    /// Hours an endpoint may keep failing before it is disabled.
+    #[arg(long, env = "WEBHOOK_DISABLE_AFTER_HOURS", default_value_t = defaults::WEBHOOK_DISABLE_AFTER_HOURS)]
+    pub webhook_disable_after_hours: u64,
+    /// Seconds one delivery request may take, connecting included.
+    #[arg(long, env = "WEBHOOK_TIMEOUT_SECS", default_value_t = defaults::WEBHOOK_TIMEOUT_SECS)]
+    pub webhook_timeout_secs: u64,
+}
+
 #[derive(Debug, Clone, Copy, Subcommand)]
 pub enum MigrateAction {
     /// Apply every pending migration.
@@ -354,6 +381,15 @@ impl ServeArgs {
             subscription_buffer: live.subscription_buffer,
         };
         config.jwt = self.jwt.settings();
+        let hooks = &self.webhooks;
+        config.webhooks = crate::config::WebhookConfig {
+            allow_http: hooks.webhook_allow_http,
+            allow_private: hooks.webhook_allow_private,
+            retry_base: Duration::from_millis(hooks.webhook_retry_base_ms.max(1)),
+            retry_window: Duration::from_secs(hooks.webhook_retry_hours * 3600),
+            disable_after: Duration::from_secs(hooks.webhook_disable_after_hours * 3600),
+            timeout: Duration::from_secs(hooks.webhook_timeout_secs.max(1)),
+        };
         config
     }
 }

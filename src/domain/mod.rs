@@ -11,3 +11,4 @@ pub mod partial_date;
 pub mod scope;
 pub mod search_text;
 pub mod vocabulary;
+pub mod webhooks;

@@ -1,6 +1,6 @@
 //! The query root: every query segment merged into one `Query` type.
 
-use super::mutation::KeyQuery;
+use super::mutation::{KeyQuery, WebhookQuery};
 use super::node::NodeQuery;
 use super::pipeline::rate_limit::RateLimitQuery;
 use super::types::change::ChangeQuery;
@@ -31,5 +31,6 @@ pub struct Query(
     StatsQuery,
     ChangeQuery,
     KeyQuery,
+    WebhookQuery,
     RateLimitQuery,
 );

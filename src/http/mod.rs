@@ -11,6 +11,7 @@ use axum::{Json, Router};
 use std::net::{IpAddr, SocketAddr};
 
 pub mod explorer;
+mod export;
 pub mod graphiql;
 mod graphql;
 pub mod ws;
@@ -48,6 +49,7 @@ fn routes(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))
+        .route("/export", get(export::export))
         .merge(graphiql::routes())
         .merge(explorer::routes())
         .with_state(state)

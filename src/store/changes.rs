@@ -20,9 +20,9 @@ pub struct Author<'a> {
     pub operation: &'a str,
 }
 
-/// Writes one change set with its changes and announces it to live
-/// subscribers (at commit); returns its id. Nothing is written for an empty
-/// list.
+/// Writes one change set with its changes, queues its webhook deliveries
+/// and announces it to live subscribers (at commit); returns its id.
+/// Nothing is written for an empty list.
 pub async fn record(
     db: &impl ConnectionTrait,
     author: Author<'_>,
@@ -56,6 +56,7 @@ pub async fn record(
         }
         db.execute(&insert).await?;
     }
+    super::outbox::enqueue(db, id, changes).await?;
     super::notify::announce(db, &super::notify::Signal::ChangeSet(id)).await?;
     Ok(Some(id))
 }

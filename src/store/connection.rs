@@ -234,6 +234,25 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTra
     .await
 }
 
+/// A read-only transaction that sees one snapshot of the database from
+/// its first statement on: `REPEATABLE READ` on PostgreSQL; on SQLite every
+/// transaction reads one snapshot.
+pub async fn begin_snapshot(
+    db: &DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::{AccessMode, DbBackend, IsolationLevel, TransactionTrait};
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            db.begin_with_config(
+                Some(IsolationLevel::RepeatableRead),
+                Some(AccessMode::ReadOnly),
+            )
+            .await
+        }
+        _ => db.begin().await,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::default_max_connections;

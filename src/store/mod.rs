@@ -13,6 +13,7 @@ pub mod lookup;
 pub mod nested;
 pub mod notify;
 pub mod orderings;
+pub mod outbox;
 pub mod pages;
 pub mod partnership_pairs;
 pub mod record;
@@ -24,6 +25,7 @@ pub mod search_texts;
 pub mod stats;
 pub mod status_changes;
 mod topic_tree;
+pub mod webhooks;
 pub mod write;
 
 pub use record::Record;

@@ -10,8 +10,11 @@ mod create_update;
 mod delete;
 mod import;
 mod link;
+mod webhook_types;
+mod webhooks;
 
 pub use api_keys::KeyQuery;
+pub use webhooks::WebhookQuery;
 
 use crate::interchange::{Problem, ProblemCode};
 use async_graphql::SimpleObject;
@@ -33,6 +36,7 @@ pub struct Mutation(
     create_update::SourceMutation,
     delete::DeleteMutation,
     api_keys::KeyMutation,
+    webhooks::WebhookMutation,
 );
 
 /// A problem with the input the client can fix.

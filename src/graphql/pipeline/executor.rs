@@ -63,6 +63,8 @@ pub struct ApiOptions {
     pub shared: Option<std::sync::Arc<crate::shared::Shared>>,
     /// Sign-in with the identity provider's tokens, when configured.
     pub jwt: Option<std::sync::Arc<crate::jwt::Verifier>>,
+    /// Where webhooks may be registered to.
+    pub webhook_policy: crate::webhooks::target::Policy,
 }
 
 /// Rate-limit budgets and their window.
@@ -140,11 +142,13 @@ impl Api {
             .data(db.clone())
             .data(live.clone())
             .data(options.page_limits)
+            .data(options.webhook_policy)
             .finish();
         let mut schema = builder()
             .data(db.clone())
             .data(live.clone())
             .data(options.page_limits)
+            .data(options.webhook_policy)
             .extension(persisted::TrustExtension(trust.clone(), registered))
             .extension(
                 async_graphql::extensions::apollo_persisted_queries::ApolloPersistedQueries::new(

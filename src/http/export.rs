@@ -1,0 +1,101 @@
+//! `GET /export`: the whole database as one interchange document, taken
+//! from one snapshot, with the change set it reflects as its `ETag` (and
+//! `twinning-change-set`), so that `If-None-Match` answers 304 while
+//! nothing changed. Readers need a key when public reads are off; gzip
+//! comes from the router's compression layer.
+
+use super::AppState;
+use crate::error::ErrorCode;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sea_orm::DbErr;
+
+/// The export, or 304 when the client's copy is current.
+pub async fn export(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if let Err(refusal) = state.api.principal(authorization).await {
+        return refused(refusal.code, &refusal.message);
+    }
+    match snapshot(&state, &headers).await {
+        Ok(response) => response,
+        Err(error) => {
+            tracing::warn!(%error, "export");
+            let (code, message) = crate::error::database_failure(&error);
+            refused(code, message)
+        }
+    }
+}
+
+/// An error as JSON, with the status HTTP has for it.
+fn refused(code: ErrorCode, message: &str) -> Response {
+    let status = match code {
+        ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::Timeout => StatusCode::GATEWAY_TIMEOUT,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let body = serde_json::json!({ "error": { "code": code.as_str(), "message": message } });
+    (status, axum::Json(body)).into_response()
+}
+
+/// The data's version as an entity tag: the last change set's id and how
+/// many were committed, because on PostgreSQL a write can commit after a
+/// later id's (ids are handed out before commit), which only the count
+/// shows.
+type Version = (i64, i64);
+
+fn etag((count, last): Version) -> String {
+    format!("\"cs-{last}-{count}\"")
+}
+
+/// Whether `If-None-Match` names this ETag (or is `*`).
+fn matches(headers: &HeaderMap, tag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == tag || t == "*")
+}
+
+async fn snapshot(state: &AppState, headers: &HeaderMap) -> Result<Response, DbErr> {
+    let db = state.api.db();
+    // Cheap first: a client whose copy is current gets 304 without an export.
+    let latest = crate::store::changes::data_version(db).await?;
+    if matches(headers, &etag(latest)) {
+        return Ok(not_modified(latest));
+    }
+    // The document and the change set it reflects, from one snapshot, so
+    // that a write committing meanwhile is in both or in neither.
+    let txn = crate::store::connection::begin_snapshot(db).await?;
+    let change_set = crate::store::changes::data_version(&txn).await?;
+    let document = crate::interchange::export(&txn).await?;
+    txn.commit().await?;
+    let body = crate::interchange::to_json(&document);
+    let mut response = (StatusCode::OK, body).into_response();
+    let response_headers = response.headers_mut();
+    response_headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    tag_headers(response_headers, change_set);
+    Ok(response)
+}
+
+fn not_modified(change_set: Version) -> Response {
+    let mut response = StatusCode::NOT_MODIFIED.into_response();
+    tag_headers(response.headers_mut(), change_set);
+    response
+}
+
+fn tag_headers(headers: &mut HeaderMap, change_set: Version) {
+    if let Ok(tag) = HeaderValue::from_str(&etag(change_set)) {
+        headers.insert(header::ETAG, tag);
+    }
+    headers.insert("twinning-change-set", HeaderValue::from(change_set.1));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+}
