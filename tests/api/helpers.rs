@@ -261,18 +261,32 @@ impl TestApp {
         self.statements.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// GraphQL requests the server answered, by its `/metrics`.
-    pub async fn requests(&self) -> f64 {
-        let text = self
-            .client
+    /// The server's `/metrics` page.
+    pub async fn metrics_text(&self) -> String {
+        self.client
             .get(self.url("/metrics"))
             .send()
             .await
             .expect("metrics")
             .text()
             .await
-            .expect("text");
-        text.lines()
+            .expect("text")
+    }
+
+    /// One unlabelled series of `/metrics` (0 when absent).
+    pub async fn metric(&self, name: &str) -> f64 {
+        self.metrics_text()
+            .await
+            .lines()
+            .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or(0.0)
+    }
+
+    /// GraphQL requests the server answered, by its `/metrics`.
+    pub async fn requests(&self) -> f64 {
+        self.metrics_text()
+            .await
+            .lines()
             .filter(|line| line.starts_with("twinning_graphql_requests_total{"))
             .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
             .sum()

@@ -141,7 +141,7 @@ async fn two_servers_behind_haproxy_share_the_work_and_drain_without_failing_a_r
             "subscription { recordChanged(types: [CITY]) { recordKey } }",
         )
         .await;
-    let on_a = metric(&a, "twinning_websocket_connections").await == 1.0;
+    let on_a = a.metric("twinning_websocket_connections").await == 1.0;
     let other = if on_a { &b } else { &a };
     let editor = other.key("lb-editor", Role::Editor).await;
     let event = subscriber
@@ -184,23 +184,5 @@ async fn two_servers_behind_haproxy_share_the_work_and_drain_without_failing_a_r
     let mut again = Client::open(proxy.addr, json!({})).await;
     let ack = again.next().await.expect("connection_ack");
     assert_eq!(ack["type"], "connection_ack", "{ack}");
-    assert_eq!(
-        metric(&staying, "twinning_websocket_connections").await,
-        1.0
-    );
-}
-
-async fn metric(app: &TestApp, name: &str) -> f64 {
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
-    text.lines()
-        .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
-        .unwrap_or(0.0)
+    assert_eq!(staying.metric("twinning_websocket_connections").await, 1.0);
 }

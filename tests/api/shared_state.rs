@@ -142,21 +142,6 @@ async fn a_query_registered_through_one_server_runs_by_its_hash_on_the_other() {
     assert_eq!(code(&unknown), "PERSISTED_QUERY_NOT_FOUND", "{unknown}");
 }
 
-async fn metric(app: &TestApp, name: &str) -> f64 {
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
-    text.lines()
-        .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
-        .unwrap_or(0.0)
-}
-
 #[tokio::test]
 async fn while_redis_is_down_every_request_is_served_and_sharing_resumes() {
     let Some(mut redis) = PrivateRedis::start("shared_state::redis_down").await else {
@@ -180,7 +165,7 @@ async fn while_redis_is_down_every_request_is_served_and_sharing_resumes() {
         200,
         "/ready does not depend on Redis"
     );
-    assert!(metric(&a, "twinning_redis_fallbacks_total").await >= 1.0);
+    assert!(a.metric("twinning_redis_fallbacks_total").await >= 1.0);
 
     redis.resume().await;
     // Each server tries Redis again a second after its last failure.

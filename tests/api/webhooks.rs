@@ -222,15 +222,7 @@ async fn a_failing_receiver_gets_retries_with_the_same_id_and_a_valid_signature(
     ];
     let mut metrics = String::new();
     for _ in 0..100 {
-        metrics = app
-            .client
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("text");
+        metrics = app.metrics_text().await;
         if lines.iter().all(|line| metrics.contains(line)) {
             return;
         }
