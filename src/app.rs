@@ -8,7 +8,7 @@ use axum::Router;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering as AtomicOrdering};
 use std::time::Duration;
 use tokio::net::TcpListener;
 
@@ -47,6 +47,8 @@ pub struct Application {
     webhooks: crate::webhooks::Worker,
     statements: Arc<AtomicU64>,
     shutdown_grace: Duration,
+    shutdown_delay: Duration,
+    stopping: Arc<AtomicBool>,
 }
 
 impl Application {
@@ -149,6 +151,7 @@ impl Application {
             config.webhooks.clone(),
             metrics.webhooks(),
         )?;
+        let stopping = Arc::new(AtomicBool::new(false));
         let state = http::AppState {
             api,
             ws,
@@ -156,6 +159,7 @@ impl Application {
             cache_max_age: config.cache_max_age,
             metrics,
             forwarded_hops: config.rate_limits.forwarded_hops,
+            stopping: stopping.clone(),
         };
         let router = http::router(state, &config.limits);
         Ok(Self {
@@ -166,6 +170,8 @@ impl Application {
             webhooks,
             statements,
             shutdown_grace: config.shutdown_grace,
+            shutdown_delay: config.shutdown_delay,
+            stopping,
         })
     }
 
@@ -181,19 +187,31 @@ impl Application {
         self.statements.clone()
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish
-    /// (for at most the shutdown grace period) and closes the database pool.
+    /// Serves until `shutdown` completes, keeps serving for the shutdown
+    /// delay with `/ready` at 503, then lets in-flight requests finish (for
+    /// at most the shutdown grace period) and closes the database pool.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!(addr = %self.local_addr(), "listening");
-        // WebSockets outlive the HTTP exchange that opened them: on shutdown
-        // they are closed with "going away" first, then HTTP drains.
+        // A load balancer learns that the server is stopping from its health
+        // check only: until it has checked, it still sends new requests and
+        // reconnecting WebSockets here, so the listener stays open for the
+        // delay. WebSockets outlive the HTTP exchange that opened them: after
+        // the delay they are closed with "going away" first, then HTTP
+        // drains.
         let live = self.live.clone();
+        let flag = self.stopping.clone();
+        let delay = self.shutdown_delay;
         let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
         let shutdown = async move {
             shutdown.await;
+            flag.store(true, AtomicOrdering::Relaxed);
+            if !delay.is_zero() {
+                tracing::info!(ms = delay.as_millis() as u64, "not ready; serving until the load balancer has noticed");
+                tokio::time::sleep(delay).await;
+            }
             live.shutdown();
             let _ = stopping.send(());
         };

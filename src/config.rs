@@ -13,6 +13,7 @@ use std::time::Duration;
 pub mod defaults {
     pub const LISTEN: &str = "127.0.0.1:8000";
     pub const SHUTDOWN_GRACE_SECS: u64 = 10;
+    pub const SHUTDOWN_DELAY_MS: u64 = 0;
     pub const DATABASE_ACQUIRE_TIMEOUT_SECS: u64 = 3;
     pub const DATABASE_STATEMENT_TIMEOUT_SECS: u64 = 25;
     pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
@@ -59,6 +60,10 @@ pub struct Config {
     pub field_spans: bool,
     /// How long in-flight requests may finish after SIGTERM.
     pub shutdown_grace: Duration,
+    /// How long after SIGTERM the server keeps serving with `/ready` at
+    /// 503, so a load balancer's health check takes it out before it stops
+    /// accepting connections.
+    pub shutdown_delay: Duration,
     /// A directory of trusted documents, loaded at start.
     pub trusted_documents: Option<PathBuf>,
     /// Who besides keys created so may run only trusted documents.
@@ -155,6 +160,7 @@ impl Config {
             batch_delay: Duration::from_millis(crate::graphql::DEFAULT_BATCH_DELAY_MS),
             field_spans: false,
             shutdown_grace: Duration::from_secs(SHUTDOWN_GRACE_SECS),
+            shutdown_delay: Duration::from_millis(SHUTDOWN_DELAY_MS),
             trusted_documents: None,
             trust_policy: TrustPolicy::Keys,
             limits: Limits {

@@ -147,6 +147,12 @@ pub struct ServeArgs {
     /// before the server stops anyway.
     #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = defaults::SHUTDOWN_GRACE_SECS)]
     pub shutdown_grace_secs: u64,
+    /// Milliseconds the server keeps serving after SIGTERM with `/ready`
+    /// answering 503, before it closes its listener and WebSockets: behind
+    /// a load balancer, at least its health check's interval times its
+    /// fall count, so no new request or reconnect is sent to it.
+    #[arg(long, env = "SHUTDOWN_DELAY_MS", default_value_t = defaults::SHUTDOWN_DELAY_MS)]
+    pub shutdown_delay_ms: u64,
     /// Seconds a request waits for a database connection (or for the
     /// database to accept one) before failing with `SERVICE_UNAVAILABLE`.
     #[arg(long, env = "DATABASE_ACQUIRE_TIMEOUT_SECS", default_value_t = defaults::DATABASE_ACQUIRE_TIMEOUT_SECS)]
@@ -344,6 +350,7 @@ impl ServeArgs {
         config.batch_delay = Duration::from_millis(self.batch_delay_ms);
         config.field_spans = self.field_spans;
         config.shutdown_grace = Duration::from_secs(self.shutdown_grace_secs);
+        config.shutdown_delay = Duration::from_millis(self.shutdown_delay_ms);
         config.trusted_documents.clone_from(&self.trusted_documents);
         config.trust_policy = self.require_trusted_documents;
         let limits = &self.limits;

@@ -34,6 +34,8 @@ pub struct AppState {
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
     /// Trusted proxies in front of the server (`--forwarded-hops`).
     pub forwarded_hops: usize,
+    /// Set once the server is stopping: `/ready` answers 503 from then on.
+    pub stopping: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl FromRef<AppState> for Api {
@@ -145,10 +147,16 @@ fn client_address(request: &Request, forwarded_hops: usize) -> Option<IpAddr> {
         .or(peer)
 }
 
-/// Readiness: the database answers and its migrations are current; 503
-/// with the reason otherwise (a load balancer sends no traffic then).
-async fn ready(State(api): State<Api>) -> Response {
-    match crate::store::connection::readiness(api.db()).await {
+/// Readiness: the server is not stopping, the database answers and its
+/// migrations are current; 503 with the reason otherwise (a load balancer
+/// sends no traffic then).
+async fn ready(State(state): State<AppState>) -> Response {
+    let readiness = if state.stopping.load(std::sync::atomic::Ordering::Relaxed) {
+        Err("the server is stopping".to_string())
+    } else {
+        crate::store::connection::readiness(state.api.db()).await
+    };
+    match readiness {
         Ok(()) => Json(serde_json::json!({ "status": "ready" })).into_response(),
         Err(reason) => {
             tracing::warn!(%reason, "not ready");
