@@ -209,7 +209,10 @@ impl Application {
             shutdown.await;
             flag.store(true, AtomicOrdering::Relaxed);
             if !delay.is_zero() {
-                tracing::info!(ms = delay.as_millis() as u64, "not ready; serving until the load balancer has noticed");
+                tracing::info!(
+                    ms = delay.as_millis() as u64,
+                    "not ready; serving until the load balancer has noticed"
+                );
                 tokio::time::sleep(delay).await;
             }
             live.shutdown();

@@ -4,7 +4,7 @@
 //! each client its own budget, and a server stopped during a stream of
 //! requests fails none of them.
 
-use crate::helpers::{TestApp, spawn_app_configured, spawn_beside};
+use crate::helpers::{spawn_app_configured, spawn_beside};
 use crate::services::{free_port, installed};
 use crate::ws_client::Client;
 use serde_json::json;
@@ -14,30 +14,34 @@ use twinning::config::Config;
 use twinning::domain::access::Role;
 
 /// HAProxy in front of two servers; stopped when dropped.
-struct HaProxy {
-    addr: SocketAddr,
+pub struct HaProxy {
+    pub addr: SocketAddr,
     child: std::process::Child,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl HaProxy {
-    async fn start(upstreams: [&TestApp; 2], test: &str) -> Option<HaProxy> {
+    /// HAProxy with the shipped configuration before `upstreams` (its
+    /// servers `a` and `b`), or `None` when it is not installed.
+    pub async fn start(upstreams: [SocketAddr; 2], test: &str) -> Option<HaProxy> {
         let binary = installed("haproxy", test)?;
         let dir = tempfile::tempdir().expect("a directory");
         let port = free_port();
         let config =
             std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/haproxy.cfg"))
                 .expect("deploy/haproxy.cfg")
-                .replace("127.0.0.1:8001", &upstreams[0].addr.to_string())
-                .replace("127.0.0.1:8002", &upstreams[1].addr.to_string())
+                .replace("127.0.0.1:8001", &upstreams[0].to_string())
+                .replace("127.0.0.1:8002", &upstreams[1].to_string())
                 .replace("127.0.0.1:8081", &format!("127.0.0.1:{port}"));
         let file = dir.path().join("haproxy.cfg");
         std::fs::write(&file, config).expect("write the configuration");
+        let log = std::fs::File::create(dir.path().join("haproxy.log")).expect("a log file");
         let mut child = std::process::Command::new(binary)
             .arg("-f")
             .arg(&file)
             .arg("-db") // in the foreground
             .stdout(std::process::Stdio::null())
+            .stderr(log)
             .spawn()
             .expect("haproxy starts");
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
@@ -45,11 +49,7 @@ impl HaProxy {
             if tokio::net::TcpStream::connect(addr).await.is_ok() {
                 // Both servers pass their first checks.
                 tokio::time::sleep(Duration::from_millis(1200)).await;
-                return Some(HaProxy {
-                    addr,
-                    child,
-                    _dir: dir,
-                });
+                return Some(HaProxy { addr, child, dir });
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -58,8 +58,14 @@ impl HaProxy {
         panic!("haproxy did not start");
     }
 
-    fn url(&self) -> String {
+    pub fn url(&self) -> String {
         format!("http://{}/graphql", self.addr)
+    }
+
+    /// What HAProxy wrote to its standard error: its servers going up and
+    /// down, with the reason.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("haproxy.log")).unwrap_or_default()
     }
 }
 
@@ -100,7 +106,7 @@ const QUERY: &str = r#"{ city(key: "murmansk") { name } }"#;
 async fn two_servers_behind_haproxy_share_the_work_and_drain_without_failing_a_request() {
     let a = spawn_app_configured(behind_one_proxy).await;
     let b = spawn_beside(&a, behind_one_proxy).await;
-    let Some(proxy) = HaProxy::start([&a, &b], "load_balancer").await else {
+    let Some(proxy) = HaProxy::start([a.addr, b.addr], "load_balancer").await else {
         return;
     };
     let url = proxy.url();

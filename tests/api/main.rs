@@ -30,6 +30,7 @@ mod scopes;
 mod search;
 mod services;
 mod shared_state;
+mod sigterm_drain;
 mod status_history;
 mod subscriptions;
 mod upload;
