@@ -8,8 +8,14 @@
 //   (cd tests/clients && npm ci)          # this script imports `ws` from there
 //   ulimit -n 20000                       # the shell of the server too: one fd per connection
 //   node bench/subscribers.mjs --url http://127.0.0.1:8080 --key "$KEY" \
-//        [--subscribers 1000] [--mutations 200] [--pid SERVER_PID] \
+//        [--subscribers 1000] [--mutations 200] [--pid SERVER_PID]... \
+//        [--subscribe-url URL]... \
 //        [--with-record] [--connect-concurrency 100] [--drain-ms 15000] [--json]
+//
+// With several servers (bench/subscribers.sh starts two on one PostgreSQL):
+// each --subscribe-url takes its share of the subscribers in turn, the
+// mutations go to --url, and every --pid's CPU is summed and its memory
+// reported on its own.
 //
 // For example, against a release build on a fresh SQLite file:
 //
@@ -62,7 +68,8 @@ const { values: opts } = parseArgs({
     key: { type: "string", default: process.env.TWINNING_KEY },
     subscribers: { type: "string", default: "1000" },
     mutations: { type: "string", default: "200" },
-    pid: { type: "string" },
+    pid: { type: "string", multiple: true, default: [] },
+    "subscribe-url": { type: "string", multiple: true, default: [] },
     "with-record": { type: "boolean", default: false },
     "connect-concurrency": { type: "string", default: "100" },
     "live-timeout-ms": { type: "string", default: "60000" },
@@ -89,10 +96,14 @@ for (const [name, value] of Object.entries({ SUBSCRIBERS, MUTATIONS, CONNECT_CON
 if (!opts.key) throw new Error("--key (or TWINNING_KEY) is required: an editor's API key");
 
 const httpUrl = new URL("/graphql", opts.url).toString();
-const wsUrl = httpUrl.replace(/^http/, "ws");
-const host = new URL(httpUrl).hostname;
-if (!["127.0.0.1", "localhost", "[::1]", "::1"].includes(host)) {
-  throw new Error(`this benchmark only loads a server on this machine, not ${host}`);
+const wsUrls = (opts["subscribe-url"].length ? opts["subscribe-url"] : [opts.url]).map((u) =>
+  new URL("/graphql", u).toString().replace(/^http/, "ws"),
+);
+for (const url of [httpUrl, ...wsUrls]) {
+  const host = new URL(url).hostname;
+  if (!["127.0.0.1", "localhost", "[::1]", "::1"].includes(host)) {
+    throw new Error(`this benchmark only loads a server on this machine, not ${host}`);
+  }
 }
 
 const SUBSCRIPTION = opts["with-record"]
@@ -106,13 +117,17 @@ const log = (...args) => {
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** The server's user + system CPU time so far, in seconds (clock ticks of 1/100 s). */
+/** The servers' user + system CPU time so far, in seconds (clock ticks of 1/100 s). */
 function serverCpuSeconds() {
-  if (!opts.pid) return undefined;
+  if (!opts.pid.length) return undefined;
   try {
-    const stat = readFileSync(`/proc/${opts.pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime
+    let total = 0;
+    for (const pid of opts.pid) {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      total += (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime
+    }
+    return total;
   } catch {
     return undefined;
   }
@@ -124,16 +139,18 @@ function clientCpuSeconds() {
   return (user + system) / 1e6;
 }
 
-/** VmHWM and VmRSS of the server, in MiB. */
+/** VmHWM and VmRSS of each server, in MiB (one entry per --pid). */
 function serverMemory() {
-  if (!opts.pid) return undefined;
-  try {
-    const status = readFileSync(`/proc/${opts.pid}/status`, "utf8");
-    const kib = (field) => Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"))?.[1]);
-    return { hwmMiB: +(kib("VmHWM") / 1024).toFixed(1), rssMiB: +(kib("VmRSS") / 1024).toFixed(1) };
-  } catch (err) {
-    return { error: err.message };
-  }
+  if (!opts.pid.length) return undefined;
+  return opts.pid.map((pid) => {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      const kib = (field) => Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"))?.[1]);
+      return { pid, hwmMiB: +(kib("VmHWM") / 1024).toFixed(1), rssMiB: +(kib("VmRSS") / 1024).toFixed(1) };
+    } catch (err) {
+      return { pid, error: err.message };
+    }
+  });
 }
 
 // A run's city keys are unique, so repeated runs on one database do not clash.
@@ -159,7 +176,7 @@ class Subscriber {
 
   open() {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(wsUrl, "graphql-transport-ws", { perMessageDeflate: false });
+      const ws = new WebSocket(wsUrls[this.id % wsUrls.length], "graphql-transport-ws", { perMessageDeflate: false });
       this.ws = ws;
       let acked = false;
       ws.on("open", () => {
@@ -246,7 +263,7 @@ const round = (ms) => +ms.toFixed(2);
 
 async function main() {
   const memory = { before: serverMemory() };
-  log(`server ${httpUrl}; ${SUBSCRIBERS} subscribers, ${MUTATIONS} mutations; ${opts["with-record"] ? "with" : "without"} record`);
+  log(`writes to ${httpUrl}, subscribers on ${wsUrls.join(" ")}; ${SUBSCRIBERS} subscribers, ${MUTATIONS} mutations; ${opts["with-record"] ? "with" : "without"} record`);
 
   // 1. Connect and subscribe, CONNECT_CONCURRENCY at a time.
   const subscribers = Array.from({ length: SUBSCRIBERS }, (_, i) => new Subscriber(i));
@@ -308,7 +325,7 @@ async function main() {
   while (received < expected && performance.now() - drainStarted < DRAIN_MS) await sleep(20);
   const lastDeliveryMs = performance.now() - mutationsStarted;
   memory.end = serverMemory();
-  const serverCpu = opts.pid ? serverCpuSeconds() - cpuBefore.server : undefined;
+  const serverCpu = opts.pid.length ? serverCpuSeconds() - cpuBefore.server : undefined;
   const clientCpu = clientCpuSeconds() - cpuBefore.client;
 
   stopping = true;
@@ -336,13 +353,15 @@ async function main() {
     deliveriesPerSecond: Math.round((received / lastDeliveryMs) * 1000),
     elapsedMs: Math.round(lastDeliveryMs),
     cpuSeconds: { server: serverCpu === undefined ? undefined : +serverCpu.toFixed(2), client: +clientCpu.toFixed(2) },
-    serverMemory: opts.pid ? memory : undefined,
+    servers: wsUrls.length,
+    serverMemory: opts.pid.length ? memory : undefined,
     serverErrors: serverErrors.length,
   };
   if (opts.json) {
     console.log(JSON.stringify(report));
   } else {
-    const mem = (m) => (m && !m.error ? `VmRSS ${m.rssMiB} MiB, VmHWM ${m.hwmMiB} MiB` : m?.error ?? "n/a");
+    const one = (m) => (m && !m.error ? `VmRSS ${m.rssMiB} MiB, VmHWM ${m.hwmMiB} MiB` : m?.error ?? "n/a");
+    const mem = (ms) => (ms ?? []).map((m) => (ms.length > 1 ? `[${m.pid}] ` : "") + one(m)).join("; ");
     console.log(`subscribers           ${SUBSCRIBERS}${opts["with-record"] ? " (with record)" : ""}`);
     console.log(`mutations             ${MUTATIONS} sequential, ${report.mutationsPerSecond}/s, HTTP median ${report.mutationHttpMs.median} ms, p99 ${report.mutationHttpMs.p99} ms`);
     console.log(`deliveries            ${received} / ${expected}${unexpected ? ` (+${unexpected} unexpected)` : ""}, ${report.deliveriesPerSecond}/s`);
@@ -352,7 +371,7 @@ async function main() {
     console.log(
       `CPU, mutations+drain  ${(report.elapsedMs / 1000).toFixed(1)} s elapsed; server ${cpu.server ?? "n/a"} s, this client ${cpu.client} s`,
     );
-    if (opts.pid) {
+    if (opts.pid.length) {
       console.log(`server memory before  ${mem(memory.before)}`);
       console.log(`server memory live    ${mem(memory.live)}`);
       console.log(`server memory end     ${mem(memory.end)}`);
