@@ -412,6 +412,27 @@ def ratios(path):
             print(f"| {q.upper()} | {db} | {x} | {of} | {p99} |")
 
 
+def tls(path):
+    """Twinning on PostgreSQL over TLS beside plain TCP, same database and sitting."""
+    rows = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                r = line.rstrip("\n").split("\t")
+                try:
+                    rows[(r[0], r[1])] = (float(r[3]), float(r[5]))
+                except ValueError:
+                    pass
+    print("| query | plain TCP req/s | TLS req/s | TLS / plain (goal ≥ 85 %) | p99 plain / TLS ms |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for q in sorted({q for q, _ in rows}):
+        plain, tls_ = rows.get((q, "postgres")), rows.get((q, "postgres-tls"))
+        if not plain or not tls_ or not plain[0]:
+            continue
+        print(f"| {q.upper()} | {plain[0]:.0f} | {tls_[0]:.0f} | {100 * tls_[0] / plain[0]:.0f} % "
+              f"| {plain[1]:.0f} / {tls_[1]:.0f} |")
+
+
 # --------------------------------------------------------------------------
 # Q6: the mutation mix
 # --------------------------------------------------------------------------
@@ -568,6 +589,9 @@ def main(argv):
         return 0
     if len(argv) >= 2 and argv[1] == "check-peer" and len(argv) in (5, 6):
         return check_peer(*argv[2:])
+    if len(argv) >= 2 and argv[1] == "tls" and len(argv) == 3:
+        tls(argv[2])
+        return 0
     if len(argv) >= 2 and argv[1] == "ratios" and len(argv) == 3:
         ratios(argv[2])
         return 0
