@@ -1,6 +1,7 @@
 //! Connecting to the database (SQLite or PostgreSQL, by URL) and migrating it.
 
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgSslMode};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 use std::time::Duration;
@@ -117,13 +118,55 @@ pub async fn connect_with(url: &str, settings: PoolSettings) -> Result<DatabaseC
                 // rest of a page.
                 .row_buffer_size(SQLITE_ROW_CHANNEL)
         });
-    if let Some(timeout) = settings.statement_timeout {
-        let milliseconds = timeout.as_millis().to_string();
-        options.map_sqlx_postgres_opts(move |opts| {
-            opts.options([("statement_timeout", milliseconds.as_str())])
-        });
-    }
+    let statement_timeout = settings
+        .statement_timeout
+        .map(|timeout| timeout.as_millis().to_string());
+    let tls_chosen = sslmode_chosen(url, std::env::var_os("PGSSLMODE").is_some());
+    options.map_sqlx_postgres_opts(move |mut opts| {
+        if let Some(milliseconds) = &statement_timeout {
+            opts = opts.options([("statement_timeout", milliseconds.as_str())]);
+        }
+        if !tls_chosen && is_loopback(&opts) {
+            opts = opts.ssl_mode(PgSslMode::Disable);
+        }
+        opts
+    });
     Database::connect(options).await
+}
+
+/// Whether the URL (or `PGSSLMODE`) says how to use TLS. sqlx cannot tell
+/// an `sslmode=prefer` written down from its default, so the URL is read
+/// here.
+fn sslmode_chosen(url: &str, in_environment: bool) -> bool {
+    in_environment
+        || url.split_once('?').is_some_and(|(_, query)| {
+            query.split('&').any(|pair| {
+                let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+                name == "sslmode" || name == "ssl-mode"
+            })
+        })
+}
+
+/// Whether the database is on this machine: a Unix socket or a loopback
+/// address. Without an `sslmode`, such a connection is not encrypted,
+/// where sqlx's default (`prefer`) would take TLS from any server that
+/// offers it (Debian's does): on loopback that protects nothing and costs
+/// both sides a record's encryption per message, a third of Q1's
+/// throughput on PostgreSQL (see bench/README.md).
+fn is_loopback(opts: &PgConnectOptions) -> bool {
+    if opts.get_socket().is_some() {
+        return true;
+    }
+    let host = opts.get_host();
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    host.eq_ignore_ascii_case("localhost")
+        || host.starts_with('/')
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|address| address.is_loopback())
 }
 
 /// What a database error means for a client.
@@ -255,7 +298,35 @@ pub async fn begin_snapshot(
 
 #[cfg(test)]
 mod tests {
-    use super::default_max_connections;
+    use super::{PgConnectOptions, default_max_connections, is_loopback, sslmode_chosen};
+    use std::str::FromStr;
+
+    #[test]
+    fn tls_is_chosen_by_the_url_or_the_environment() {
+        assert!(!sslmode_chosen("postgres://p@127.0.0.1:5432/d", false));
+        assert!(!sslmode_chosen(
+            "postgres://p@h/d?application_name=x",
+            false
+        ));
+        assert!(sslmode_chosen("postgres://p@h/d?sslmode=prefer", false));
+        assert!(sslmode_chosen(
+            "postgres://p@h/d?a=1&ssl-mode=require",
+            false
+        ));
+        assert!(sslmode_chosen("postgres://p@127.0.0.1/d", true));
+    }
+
+    #[test]
+    fn loopback_hosts_and_sockets_are_local() {
+        let local = |url: &str| is_loopback(&PgConnectOptions::from_str(url).expect("a URL"));
+        assert!(local("postgres://p@127.0.0.1:5432/d"));
+        assert!(local("postgres://p@127.0.0.2/d"));
+        assert!(local("postgres://p@localhost/d"));
+        assert!(local("postgres://p@[::1]:5432/d"));
+        assert!(local("postgres://p@%2Fvar%2Frun%2Fpostgresql/d"));
+        assert!(!local("postgres://p@db.internal:5432/d"));
+        assert!(!local("postgres://p@10.0.0.5/d"));
+    }
 
     #[test]
     fn the_pool_size_defaults_by_database() {
