@@ -152,12 +152,14 @@ limit_row() {
   log "$(cat "$RUN/$q-limit.check") [SQL limit]"
   pg_gone "$PEER_DB"
   if [ "$WARMUP" != 0 ]; then
-    pgbench -n -c "$CONCURRENCY" -j "$WRK_THREADS" -T "$WARMUP" -f "$sql" "$PG_URL/$PEER_DB" \
+    PGSSLMODE=disable pgbench -n -c "$CONCURRENCY" -j "$WRK_THREADS" -T "$WARMUP" -f "$sql" "$PG_URL/$PEER_DB" \
       >"$RUN/$q-limit.warmup.pgbench" 2>&1 || log "pgbench warm-up failed; see $RUN/$q-limit.warmup.pgbench"
     pg_gone "$PEER_DB"
   fi
   rm -f "$RUN/$q-limit.log"*
-  pgbench -n -c "$CONCURRENCY" -j "$WRK_THREADS" -T "$DURATION" -f "$sql" -l --log-prefix="$RUN/$q-limit.log" \
+  # plain TCP like the two servers: libpq's default sslmode (prefer) would
+  # take TLS from a server with ssl = on and measure the limit encrypted
+  PGSSLMODE=disable pgbench -n -c "$CONCURRENCY" -j "$WRK_THREADS" -T "$DURATION" -f "$sql" -l --log-prefix="$RUN/$q-limit.log" \
     "$PG_URL/$PEER_DB" >"$RUN/$q-limit.pgbench" 2>&1 &
   local bench=$! ticks=$RUN/$q-limit.ticks
   : >"$ticks"
