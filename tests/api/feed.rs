@@ -314,7 +314,7 @@ async fn a_follower_under_concurrent_writers_never_sees_a_gap_fill_later() {
         .await;
     assert_eq!(
         too_many["errors"][0]["extensions"]["code"],
-        "BAD_USER_INPUT"
+        "PAGE_SIZE_LIMIT"
     );
     let bad_type = app
         .gql("{ changeFeed(types: [\"Town\"]) { endCursor } }", json!({}))
