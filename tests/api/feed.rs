@@ -155,7 +155,8 @@ async fn write_stream(app: &TestApp, editor: &str) {
         "deleteCity",
     );
     ok(
-        app.gql_as(editor, delete, json!({ "key": "hammerfest" })).await,
+        app.gql_as(editor, delete, json!({ "key": "hammerfest" }))
+            .await,
         "deleteCity",
     );
     let source = "mutation ($key: String!) { deleteSource(input: { key: $key, cascade: true }) { userErrors { code message } } }";
