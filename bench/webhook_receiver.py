@@ -2,7 +2,8 @@
 at once (no signature check: the figures are the sender's), counts them,
 and keeps each delivery's lag, from the change set's time (the body's
 `timestamp`) to its arrival. GET /count, GET /stats (the lag's percentiles
-since the last reset), GET /reset. Standard library only.
+since the last reset), GET /reset, GET /hold and GET /release (deliveries
+wait unanswered in between). Standard library only.
 
     python3 bench/webhook_receiver.py PORT
 """
@@ -16,6 +17,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 lock = threading.Lock()
 count = 0
 lags_ms = []
+# Closed by GET /hold: deliveries wait unanswered until GET /release, so the
+# sender (one delivery in flight per endpoint) leaves the rest in its outbox.
+gate = threading.Event()
+gate.set()
 
 
 def percentile(values, share):
@@ -30,6 +35,7 @@ class Receiver(BaseHTTPRequestHandler):
         global count
         body = self.rfile.read(int(self.headers.get("content-length", 0)))
         arrived = datetime.now().astimezone()
+        gate.wait()
         self.send_response(204)
         self.send_header("content-length", "0")
         self.end_headers()
@@ -53,6 +59,12 @@ class Receiver(BaseHTTPRequestHandler):
                     f"deliveries={len(lags_ms)} lag_ms p50={percentile(lags_ms, 0.5):.0f} "
                     f"p99={percentile(lags_ms, 0.99):.0f} max={max(lags_ms, default=0):.0f}"
                 )
+            elif self.path == "/hold":
+                gate.clear()
+                text = "held"
+            elif self.path == "/release":
+                gate.set()
+                text = "released"
             elif self.path == "/reset":
                 lags_ms.clear()
                 text = "ok"

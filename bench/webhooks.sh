@@ -10,9 +10,11 @@
 #    time (the body's `timestamp`) to its arrival;
 # 3. `twinning serve` with --webhook-allow-http --webhook-allow-private and
 #    one endpoint, registered through the API;
-# 4. drain: the endpoint disabled, BACKLOG_SECS of Q6 load (wrk, bench/q6.lua)
-#    fill the outbox; then enabled, and the time until the outbox is empty
-#    (`twinning_webhook_outbox_depth` on /metrics) gives deliveries/s;
+# 4. drain: the receiver holds the first delivery unanswered (one endpoint's
+#    deliveries go one at a time) while BACKLOG_SECS of Q6 load (wrk,
+#    bench/q6.lua) fill the outbox; then it answers, and the time until the
+#    outbox is empty (`twinning_webhook_outbox_depth` on /metrics) gives
+#    deliveries/s;
 # 5. lag: DURATION s of Q6 load with the endpoint enabled, sampling
 #    `twinning_webhook_outbox_depth` and `…_oldest_pending_seconds` every
 #    0.5 s; then the receiver's lag percentiles for that load.
@@ -90,7 +92,8 @@ PIDS+=($!)
 PORT=$(free_port)
 SERVER=http://127.0.0.1:$PORT
 "$TWINNING" serve --listen "127.0.0.1:$PORT" --example-data=false --rate-limits=false \
-  --webhook-allow-http --webhook-allow-private >"$RUN/server.log" 2>&1 &
+  --webhook-allow-http --webhook-allow-private --webhook-timeout-secs $((BACKLOG_SECS + 120)) \
+  >"$RUN/server.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 3000); do
   curl -fsS -o /dev/null "$SERVER/health" 2>/dev/null && break
@@ -102,9 +105,8 @@ curl -fsS -o /dev/null "http://127.0.0.1:$RECEIVER_PORT/stats" || die "no receiv
 gql() { # QUERY-JSON-BODY: as the admin
   curl -fsS "$SERVER/graphql" -H "Authorization: Bearer $ADMIN" -H 'content-type: application/json' -d "$1"
 }
-HOOK=$(gql "{\"query\":\"mutation { createWebhook(input: { url: \\\"http://127.0.0.1:$RECEIVER_PORT/hook\\\", description: \\\"bench\\\" }) { webhook { id } userErrors { message } } }\"}" |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["createWebhook"]["webhook"]["id"])')
-enable() { gql "{\"query\":\"mutation { updateWebhook(input: { id: $HOOK, enabled: $1 }) { userErrors { message } } }\"}" >/dev/null; }
+gql "{\"query\":\"mutation { createWebhook(input: { url: \\\"http://127.0.0.1:$RECEIVER_PORT/hook\\\", description: \\\"bench\\\" }) { webhook { id } userErrors { message } } }\"}" |
+  grep -q '"userErrors":\[\]' || die "could not register the endpoint"
 metric() { curl -fsS "$SERVER/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 receiver() { curl -fsS "http://127.0.0.1:$RECEIVER_PORT/$1"; }
 
@@ -131,11 +133,11 @@ wait_drained() { # prints the milliseconds until the outbox is empty (at most 10
 }
 
 # ---------------------------------------------------------------- 4. drain
-enable false
+receiver hold >/dev/null
 q6_load backlog "$BACKLOG_SECS" >/dev/null
 BACKLOG=$(metric twinning_webhook_outbox_depth)
 before=$(receiver count)
-enable true
+receiver release >/dev/null
 DRAIN_MS=$(wait_drained)
 sleep 0.5
 DELIVERED=$(($(receiver count) - before))

@@ -85,10 +85,14 @@ async fn apply(mirror: &TestApp, key: &str, set: &Value) {
     if !upserts.is_empty() {
         let mut document = json!({ "version": 1 });
         for ((record_type, _), record) in upserts {
-            document[plural(&record_type)]
+            document
+                .as_object_mut()
+                .expect("an object")
+                .entry(plural(&record_type))
+                .or_insert_with(|| json!([]))
                 .as_array_mut()
-                .map(|a| a.push(record.clone()))
-                .unwrap_or_else(|| document[plural(&record_type)] = json!([record]));
+                .expect("an array")
+                .push(record);
         }
         let done = mirror.data_as(key, IMPORT, json!({ "d": document })).await;
         assert_eq!(
