@@ -81,6 +81,11 @@ pub enum Command {
         /// Write to this file instead of standard output.
         #[arg(long, short)]
         out: Option<PathBuf>,
+        /// Write the change feed's cursor at the export's snapshot to this
+        /// file (otherwise it goes to standard error as `feed cursor: …`):
+        /// a mirror follows `changeFeed(after:)` from it.
+        #[arg(long)]
+        cursor_file: Option<PathBuf>,
         #[command(flatten)]
         database: DatabaseArgs,
     },

@@ -18,7 +18,11 @@ pub async fn run(cli: Cli) -> ExitCode {
         }
         Command::Migrate { action, database } => migrate(action, &database).await,
         Command::Import { files, database } => import(&files, &database).await,
-        Command::Export { out, database } => export(out.as_deref(), &database).await,
+        Command::Export {
+            out,
+            cursor_file,
+            database,
+        } => export(out.as_deref(), cursor_file.as_deref(), &database).await,
         Command::Keys { action, database } => keys(action, &database).await,
         Command::Schema => {
             print!("{}", graphql::sdl());
@@ -133,19 +137,34 @@ fn read_input(path: &Path) -> std::io::Result<String> {
     }
 }
 
-async fn export(out: Option<&Path>, database: &DatabaseArgs) -> CommandResult {
+async fn export(
+    out: Option<&Path>,
+    cursor_file: Option<&Path>,
+    database: &DatabaseArgs,
+) -> CommandResult {
     let db = connect(database).await?;
-    let document = interchange::export(&db)
-        .await
-        .map_err(|e| format!("export failed: {e}"))?;
-    let text = interchange::to_json(&document);
-    match out {
-        Some(path) => {
-            std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    let failed = |e: sea_orm::DbErr| format!("export failed: {e}");
+    let mut snapshot = interchange::stream::start(&db).await.map_err(failed)?;
+    let mut sink: Box<dyn Write> = match out {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    };
+    while let Some(part) = snapshot.parts.recv().await {
+        sink.write_all(part.map_err(failed)?.as_bytes())
+            .map_err(|e| e.to_string())?;
+    }
+    sink.flush().map_err(|e| e.to_string())?;
+    let cursor = snapshot.cursor();
+    match cursor_file {
+        Some(path) => std::fs::write(path, format!("{cursor}\n"))
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        None => {
+            eprintln!("feed cursor: {cursor}");
+            Ok(())
         }
-        None => std::io::stdout()
-            .write_all(text.as_bytes())
-            .map_err(|e| e.to_string()),
     }
 }
 

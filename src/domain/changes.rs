@@ -88,3 +88,52 @@ impl RecordChange {
         }
     }
 }
+
+/// A record's content after one more change of its history: a creation
+/// sets it, an update replaces the fields it names (a null field is an
+/// absent one) and a deletion clears it. Folding a record's changes in
+/// order gives its content as of the last one, which is how the change
+/// feed shows a record without storing it whole at every change.
+pub fn apply(content: &mut Option<Value>, action: Action, after: Option<Value>) {
+    match (action, after) {
+        (Action::Deleted, _) => *content = None,
+        (Action::Created, after) => *content = after,
+        (Action::Updated, Some(Value::Object(fields))) => {
+            let record = content.get_or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(record) = record {
+                for (field, value) in fields {
+                    if value.is_null() {
+                        record.remove(&field);
+                    } else {
+                        record.insert(field, value);
+                    }
+                }
+            }
+        }
+        (Action::Updated, _) => {}
+    }
+}
+
+/// The change feed's opaque cursor for the position after change set `id`
+/// (base64url of `["feed", id]`): valid on every server of one database
+/// and across restarts, since change-set ids follow commit order and are
+/// never reused. Exports name the cursor they were taken at.
+pub fn feed_cursor(id: i64) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(serde_json::json!(["feed", id]).to_string())
+}
+
+/// The change set a feed cursor names, the inverse of [`feed_cursor`].
+pub fn parse_feed_cursor(text: &str) -> Option<i32> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .ok()?;
+    match serde_json::from_slice::<Value>(&bytes).ok()? {
+        Value::Array(parts) if parts.len() == 2 && parts[0] == "feed" => {
+            i32::try_from(parts[1].as_i64()?).ok()
+        }
+        _ => None,
+    }
+}

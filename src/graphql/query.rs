@@ -6,6 +6,7 @@ use super::pipeline::rate_limit::RateLimitQuery;
 use super::types::change::ChangeQuery;
 use super::types::city::CityQuery;
 use super::types::event::EventQuery;
+use super::types::feed::FeedQuery;
 use super::types::organization::OrganizationQuery;
 use super::types::partnership::PartnershipQuery;
 use super::types::protocol::ProtocolQuery;
@@ -30,6 +31,7 @@ pub struct Query(
     SearchQuery,
     StatsQuery,
     ChangeQuery,
+    FeedQuery,
     KeyQuery,
     WebhookQuery,
     RateLimitQuery,

@@ -1,15 +1,23 @@
 //! `GET /export`: the whole database as one interchange document, taken
 //! from one snapshot, with the change set it reflects as its `ETag` (and
 //! `twinning-change-set`), so that `If-None-Match` answers 304 while
-//! nothing changed. Readers need a key when public reads are off; gzip
+//! nothing changed, and the change feed's cursor at that snapshot
+//! (`twinning-feed-cursor`). The body is streamed kind by kind from one
+//! read transaction. Readers need a key when public reads are off; gzip
 //! comes from the router's compression layer.
 
 use super::AppState;
 use crate::error::ErrorCode;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sea_orm::DbErr;
+
+/// The change feed's cursor at the export's snapshot: where a mirror that
+/// imported the document follows `changeFeed(after:)` from. A header, since
+/// the interchange document (a contract) has no field for it.
+pub const FEED_CURSOR: &str = "twinning-feed-cursor";
 
 /// The export, or 304 when the client's copy is current.
 pub async fn export(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -69,20 +77,25 @@ async fn snapshot(state: &AppState, headers: &HeaderMap) -> Result<Response, DbE
     if matches(headers, &etag(latest)) {
         return Ok(not_modified(latest));
     }
-    // The document and the change set it reflects, from one snapshot, so
-    // that a write committing meanwhile is in both or in neither.
-    let txn = crate::store::connection::begin_snapshot(db).await?;
-    let change_set = crate::store::changes::data_version(&txn).await?;
-    let document = crate::interchange::export(&txn).await?;
-    txn.commit().await?;
-    let body = crate::interchange::to_json(&document);
-    let mut response = (StatusCode::OK, body).into_response();
+    // The document, its version and its feed cursor from one snapshot, so
+    // that a write committing meanwhile is in all of them or in none; the
+    // document is streamed as it is read.
+    let snapshot = crate::interchange::stream::start(db).await?;
+    let cursor = snapshot.cursor();
+    let parts = futures_util::stream::unfold(snapshot.parts, |mut parts| async move {
+        let part = parts.recv().await?;
+        Some((part.map(axum::body::Bytes::from), parts))
+    });
+    let mut response = (StatusCode::OK, Body::from_stream(parts)).into_response();
     let response_headers = response.headers_mut();
     response_headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    tag_headers(response_headers, change_set);
+    tag_headers(response_headers, snapshot.version);
+    if let Ok(cursor) = HeaderValue::from_str(&cursor) {
+        response_headers.insert(FEED_CURSOR, cursor);
+    }
     Ok(response)
 }
 

@@ -120,10 +120,14 @@ pub fn to_json(document: &Document) -> String {
     text
 }
 
+/// What every record of a kind is written with: all keys, cities' names,
+/// partnerships' histories.
+pub(super) type Related3<'a> = (&'a Keys, &'a CityNames, &'a Histories);
+
 /// Every record of one kind, sorted by key.
-async fn all<R: Stored>(
+pub(super) async fn all<R: Stored>(
     db: &impl ConnectionTrait,
-    (keys, names, histories): (&Keys, &CityNames, &Histories),
+    (keys, names, histories): Related3<'_>,
 ) -> Result<Vec<R>, DbErr> {
     let link_maps = links::find_link_maps(db, R::LINKS, None).await?;
     let related = Related {

@@ -14,6 +14,7 @@ mod report;
 mod resolve;
 pub mod scope;
 mod status_changes;
+pub mod stream;
 mod validate;
 
 pub use document::Document;

@@ -31,6 +31,7 @@ pub async fn record(
     if changes.is_empty() {
         return Ok(None);
     }
+    hold_commit_order(db).await?;
     let id = insert_change_set(db, author).await?;
     for chunk in changes.chunks(500) {
         let mut insert = Query::insert();
@@ -59,6 +60,30 @@ pub async fn record(
     super::outbox::enqueue(db, id, changes).await?;
     super::notify::announce(db, &super::notify::Signal::ChangeSet(id)).await?;
     Ok(Some(id))
+}
+
+/// The advisory lock that orders change sets: "twin" in ASCII.
+const COMMIT_ORDER_LOCK: i64 = 0x7477_696e;
+
+/// Makes change-set ids follow commit order, so that a reader of `id >
+/// cursor` (the change feed, webhook order) never skips a change set
+/// committed late. PostgreSQL hands out a sequence's ids at insert, not at
+/// commit: without this, a transaction could take id 7, a second take 8
+/// and commit first, and a reader who saw 8 would never look back for 7.
+/// A transaction-level advisory lock, taken just before the change set's
+/// insert and released at commit or rollback, lets one writer at a time
+/// through the last step of a write (insert the history, commit); the
+/// writes themselves still run concurrently. SQLite has one writer at a
+/// time already.
+async fn hold_commit_order(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Func;
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let lock = Query::select()
+        .expr(Func::cust("pg_advisory_xact_lock").arg(COMMIT_ORDER_LOCK))
+        .to_owned();
+    db.execute(&lock).await.map(|_| ())
 }
 
 /// Writes a change set (who, under which scope, which operation, now);
@@ -96,9 +121,9 @@ async fn insert_change_set(db: &impl ConnectionTrait, author: Author<'_>) -> Res
 
 /// What identifies the data's state: how many change sets were committed,
 /// and the last one's id. Every write commits one, and none is ever
-/// deleted, so a commit always changes the count, even one whose id is
-/// lower than an earlier commit's (PostgreSQL hands out ids before
-/// commit). One statement over the primary key.
+/// deleted, so a commit always changes the count (kept even though ids now
+/// follow commit order: history written before that ordering may hold a
+/// late commit under a lower id). One statement over the primary key.
 pub async fn data_version(db: &impl ConnectionTrait) -> Result<(i64, i64), DbErr> {
     use sea_orm::sea_query::Func;
     let select = Query::select()

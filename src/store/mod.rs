@@ -7,6 +7,7 @@ pub mod cascade;
 pub mod changes;
 pub mod city_names;
 pub mod connection;
+pub mod feed;
 pub mod filters;
 pub mod links;
 pub mod lookup;

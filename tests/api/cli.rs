@@ -47,11 +47,28 @@ async fn import_from_stdin_then_export_to_a_file_round_trips() {
 
     let dir = tempfile::tempdir().expect("dir");
     let out = dir.path().join("export.json");
-    let (ok, _, stderr) = twinning(&db, &["export", "--out", out.to_str().expect("path")], None);
+    let cursor = dir.path().join("cursor");
+    let (ok, _, stderr) = twinning(
+        &db,
+        &[
+            "export",
+            "--out",
+            out.to_str().expect("path"),
+            "--cursor-file",
+            cursor.to_str().expect("path"),
+        ],
+        None,
+    );
     assert!(ok, "{stderr}");
     assert_eq!(
         std::fs::read_to_string(out).expect("exported file"),
         twinning::interchange::example::FOUNDING_DOCUMENT
+    );
+    // The import was the one change set: a mirror follows the feed after it.
+    let cursor = std::fs::read_to_string(cursor).expect("cursor file");
+    assert_eq!(
+        twinning::domain::changes::parse_feed_cursor(cursor.trim()),
+        Some(1)
     );
 }
 
@@ -67,9 +84,14 @@ async fn a_bad_file_fails_with_its_problems_and_imports_nothing() {
     );
     assert!(stderr.contains("nothing was imported"), "{stderr}");
 
-    let (ok, stdout, _) = twinning(&db, &["export"], None);
+    let (ok, stdout, stderr) = twinning(&db, &["export"], None);
     assert!(ok);
     assert!(stdout.contains(r#""cities": []"#), "{stdout}");
+    let empty = twinning::domain::changes::feed_cursor(0);
+    assert!(
+        stderr.contains(&format!("feed cursor: {empty}")),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -11,6 +11,7 @@ mod cost;
 mod explorer;
 mod export_http;
 mod faults;
+mod feed;
 mod fidelity;
 mod graphql;
 mod hardening;

@@ -6,6 +6,7 @@ pub mod city;
 pub mod city_filter;
 pub mod city_partnerships;
 pub mod event;
+pub mod feed;
 pub mod filter_input;
 pub mod organization;
 pub mod partnership;
