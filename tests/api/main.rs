@@ -30,6 +30,8 @@ mod scopes;
 mod search;
 mod services;
 mod shared_state;
+mod stats;
+mod stats_writes;
 mod status_history;
 mod subscriptions;
 mod upload;
