@@ -112,11 +112,15 @@ async fn kept_counts_equal_group_by_after_a_random_stream_of_writes() {
                 let key = partnerships.swap_remove(rng.below(partnerships.len()));
                 app.gql_as(&admin, "mutation ($k: String!) { deletePartnership(input: { key: $k }) { userErrors { code } } }", json!({ "k": key })).await
             }
-            // A city moves country.
+            // Two cities move country in one import (an upsert by key).
             4 => {
                 let i = rng.below(6);
-                let city = json!({ "key": format!("rw-{i}"), "name": format!("C{i}"), "countryCode": COUNTRIES[rng.below(3)] });
-                app.gql_as(&admin, "mutation ($c: CityInput!) { updateCity(input: { city: $c }) { userErrors { code } } }", json!({ "c": city })).await
+                let cities: Vec<Value> = [i, (i + 1) % 6]
+                    .iter()
+                    .map(|i| json!({ "key": format!("rw-{i}"), "name": format!("C{i}"), "countryCode": COUNTRIES[(i + step) % 3] }))
+                    .collect();
+                app.gql_as(&admin, IMPORT, json!({ "doc": { "cities": cities } }))
+                    .await
             }
             // A visit tagged with one or two topics.
             5 => {
