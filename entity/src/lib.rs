@@ -21,6 +21,8 @@ pub mod partnership_status_change;
 pub mod protocol;
 pub mod protocol_party;
 pub mod source;
+pub mod stat_count;
+pub mod stat_delta;
 pub mod topic;
 pub mod visit;
 pub mod webhook;

@@ -26,6 +26,7 @@ mod m20261207_000001_status_history_of_record;
 mod m20261207_000016_search_terms;
 mod m20261207_000021_create_webhooks;
 mod m20261207_000030_editor_scopes;
+mod m20261207_000040_stat_counts;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000016_search_terms::Migration),
             Box::new(m20261207_000021_create_webhooks::Migration),
             Box::new(m20261207_000030_editor_scopes::Migration),
+            Box::new(m20261207_000040_stat_counts::Migration),
         ]
     }
 }

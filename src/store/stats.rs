@@ -1,10 +1,11 @@
 //! Statistics: counts of partnerships by country, kind, status and year,
 //! and of visits and protocols by topic (descendants included), each one
-//! `GROUP BY` over the filtered rows.
+//! `GROUP BY` over the filtered rows; without a filter, the counts the
+//! database keeps (`stat_count`, see its migration), a read of a few rows.
 
 use super::filters::{Filter, T, is_either_city, t};
 use super::topic_tree::subtrees;
-use entity::{city, partnership, protocol, topic, visit};
+use entity::{city, partnership, protocol, stat_count, stat_delta, topic, visit};
 use sea_orm::sea_query::{
     Alias, Condition, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement,
 };
@@ -35,6 +36,52 @@ async fn counts(db: &impl ConnectionTrait, select: &SelectStatement) -> Result<V
         .collect()
 }
 
+/// The kept counts of one statistic, in the order of [`grouped`]: what
+/// `stat_count` holds plus the deltas this transaction has not folded in
+/// yet (PostgreSQL folds them at commit; none on SQLite).
+fn kept(dimension: &'static str) -> SelectStatement {
+    let rows = Query::select()
+        .column(stat_count::Column::Key)
+        .expr_as(Expr::col(stat_count::Column::Count), Alias::new("n"))
+        .from(stat_count::Entity)
+        .and_where(Expr::col(stat_count::Column::Dimension).eq(dimension))
+        .union(
+            sea_orm::sea_query::UnionType::All,
+            Query::select()
+                .column(stat_delta::Column::Key)
+                .column(stat_delta::Column::Delta)
+                .from(stat_delta::Entity)
+                .and_where(Expr::col(stat_delta::Column::Dimension).eq(dimension))
+                .to_owned(),
+        )
+        .to_owned();
+    let total = Func::cust("SUM").arg(Expr::col(("s", "n")));
+    Query::select()
+        .column(("s", "key"))
+        .expr(total.clone().cast_as("BIGINT"))
+        .from_subquery(rows, "s")
+        .group_by_col(("s", "key"))
+        .and_having(Expr::from(total).gt(0))
+        .order_by_expr(Expr::cust("2"), Order::Desc)
+        .order_by_expr(Expr::cust("1"), Order::Asc)
+        .to_owned()
+}
+
+/// `GROUP BY` the filter's rows, or the kept counts of `dimension` when
+/// the filter keeps every row.
+async fn grouped_or_kept<M>(
+    db: &impl ConnectionTrait,
+    filter: &Filter<M>,
+    dimension: &'static str,
+    select: impl FnOnce() -> SelectStatement,
+) -> Result<Vec<Count>, DbErr> {
+    if *filter == Filter::everything() {
+        counts(db, &kept(dimension)).await
+    } else {
+        counts(db, &select()).await
+    }
+}
+
 /// `SELECT <key>, <count> FROM partnership t … WHERE <filter> GROUP BY 1
 /// ORDER BY 2 DESC, 1`: the biggest groups first, ties by key.
 fn grouped(key: Expr, count: Expr, filter: &Filter<partnership::Model>) -> SelectStatement {
@@ -56,18 +103,21 @@ pub async fn partnerships_by_country(
     db: &impl ConnectionTrait,
     filter: &Filter<partnership::Model>,
 ) -> Result<Vec<Count>, DbErr> {
-    let mut select = grouped(
-        Expr::col(("c", city::Column::CountryCode)),
-        t("id").count_distinct(),
-        filter,
-    );
-    select.join_as(
-        JoinType::InnerJoin,
-        city::Entity,
-        "c",
-        is_either_city(Expr::col(("c", city::Column::Id))),
-    );
-    counts(db, &select).await
+    grouped_or_kept(db, filter, "partnership_country", || {
+        let mut select = grouped(
+            Expr::col(("c", city::Column::CountryCode)),
+            t("id").count_distinct(),
+            filter,
+        );
+        select.join_as(
+            JoinType::InnerJoin,
+            city::Entity,
+            "c",
+            is_either_city(Expr::col(("c", city::Column::Id))),
+        );
+        select
+    })
+    .await
 }
 
 /// Partnerships per kind.
@@ -75,8 +125,10 @@ pub async fn partnerships_by_kind(
     db: &impl ConnectionTrait,
     filter: &Filter<partnership::Model>,
 ) -> Result<Vec<Count>, DbErr> {
-    let select = grouped(t(partnership::Column::Kind), Expr::cust("COUNT(*)"), filter);
-    counts(db, &select).await
+    grouped_or_kept(db, filter, "partnership_kind", || {
+        grouped(t(partnership::Column::Kind), Expr::cust("COUNT(*)"), filter)
+    })
+    .await
 }
 
 /// Partnerships per current status.
@@ -84,12 +136,14 @@ pub async fn partnerships_by_status(
     db: &impl ConnectionTrait,
     filter: &Filter<partnership::Model>,
 ) -> Result<Vec<Count>, DbErr> {
-    let select = grouped(
-        t(partnership::Column::Status),
-        Expr::cust("COUNT(*)"),
-        filter,
-    );
-    counts(db, &select).await
+    grouped_or_kept(db, filter, "partnership_status", || {
+        grouped(
+            t(partnership::Column::Status),
+            Expr::cust("COUNT(*)"),
+            filter,
+        )
+    })
+    .await
 }
 
 /// Partnerships per year of establishment (those with a known date).
@@ -97,13 +151,16 @@ pub async fn partnerships_by_year(
     db: &impl ConnectionTrait,
     filter: &Filter<partnership::Model>,
 ) -> Result<Vec<Count>, DbErr> {
-    let year = Func::cust("SUBSTR")
-        .arg(t(partnership::Column::EstablishedOn))
-        .arg(1)
-        .arg(4);
-    let mut select = grouped(year.into(), Expr::cust("COUNT(*)"), filter);
-    select.and_where(t(partnership::Column::EstablishedOn).is_not_null());
-    counts(db, &select).await
+    grouped_or_kept(db, filter, "partnership_year", || {
+        let year = Func::cust("SUBSTR")
+            .arg(t(partnership::Column::EstablishedOn))
+            .arg(1)
+            .arg(4);
+        let mut select = grouped(year.into(), Expr::cust("COUNT(*)"), filter);
+        select.and_where(t(partnership::Column::EstablishedOn).is_not_null());
+        select
+    })
+    .await
 }
 
 /// Records of `table` (through `link`) per topic, each topic counting its
@@ -149,8 +206,10 @@ pub async fn visits_by_topic(
     db: &impl ConnectionTrait,
     filter: &Filter<visit::Model>,
 ) -> Result<Vec<Count>, DbErr> {
-    let select = by_topic("visit", "visit_topic", "visit_id", filter.condition());
-    counts(db, &select).await
+    grouped_or_kept(db, filter, "visit_topic", || {
+        by_topic("visit", "visit_topic", "visit_id", filter.condition())
+    })
+    .await
 }
 
 /// Protocols per topic, each topic including its descendants.
@@ -158,11 +217,13 @@ pub async fn protocols_by_topic(
     db: &impl ConnectionTrait,
     filter: &Filter<protocol::Model>,
 ) -> Result<Vec<Count>, DbErr> {
-    let select = by_topic(
-        "protocol",
-        "protocol_topic",
-        "protocol_id",
-        filter.condition(),
-    );
-    counts(db, &select).await
+    grouped_or_kept(db, filter, "protocol_topic", || {
+        by_topic(
+            "protocol",
+            "protocol_topic",
+            "protocol_id",
+            filter.condition(),
+        )
+    })
+    .await
 }

@@ -32,6 +32,8 @@ mod search;
 mod services;
 mod shared_state;
 mod sigterm_drain;
+mod stats;
+mod stats_writes;
 mod status_history;
 mod subscriptions;
 mod upload;

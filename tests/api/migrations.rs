@@ -4,7 +4,7 @@ use crate::helpers::TestDb;
 use migration::{Migrator, MigratorTrait, SchemaManager};
 
 /// Every table the migrations create.
-const TABLES: [&str; 29] = [
+const TABLES: [&str; 31] = [
     "source",
     "topic",
     "city",
@@ -33,6 +33,8 @@ const TABLES: [&str; 29] = [
     "api_key",
     "change_set",
     "change",
+    "stat_count",
+    "stat_delta",
     "seaql_migrations",
 ];
 

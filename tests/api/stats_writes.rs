@@ -1,0 +1,223 @@
+//! The kept counts under writes: read inside the writing transaction (the
+//! API commits a mutation before it answers, and runs a batch's operations
+//! side by side, so this reads through the store), after a random stream of
+//! writes, and after
+//! concurrent writes (on PostgreSQL, each transaction's deltas fold in at
+//! commit).
+
+use crate::helpers::spawn_app;
+use crate::stats::{IMPORT, consistent, count, write};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use serde_json::{Value, json};
+use twinning::domain::access::Role;
+use twinning::store::filters::Filter;
+
+#[tokio::test]
+async fn a_transaction_reads_its_own_writes_in_the_counts() {
+    let app = spawn_app().await;
+    let before = consistent(&app).await;
+    let db = app.test_db.connect().await;
+    let txn = db.begin().await.expect("begin");
+    txn.execute_unprepared(
+        "UPDATE partnership SET kind = 'PROJECT', established_on = '1899' \
+         WHERE key = 'harbin-khabarovsk'",
+    )
+    .await
+    .expect("move a partnership");
+    let kinds = twinning::store::stats::partnerships_by_kind(&txn, &Filter::everything())
+        .await
+        .expect("kinds");
+    let project = kinds.iter().find(|c| c.key == "PROJECT").map(|c| c.count);
+    assert_eq!(
+        project,
+        Some(count(&before, "partnershipsByKind", "PROJECT") + 1)
+    );
+    let years = twinning::store::stats::partnerships_by_year(&txn, &Filter::everything())
+        .await
+        .expect("years");
+    assert!(years.iter().any(|c| c.key == "1899" && c.count == 1));
+    txn.rollback().await.expect("roll back");
+    assert_eq!(consistent(&app).await, before, "rolled back: as before");
+}
+
+/// A small deterministic generator, so a failing stream can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+const COUNTRIES: [&str; 3] = ["TV", "NR", "PW"];
+const KINDS: [&str; 3] = ["PROJECT", "CONTACT", "FRIENDSHIP"];
+const TOPICS: [&str; 4] = ["rw-root", "rw-a", "rw-b", "rw-a1"];
+
+/// A partnership between two of six cities, of a random kind and year.
+fn partnership(rng: &mut Rng, key: &str) -> Value {
+    let a = rng.below(6);
+    let b = (a + 1 + rng.below(5)) % 6;
+    json!({ "key": key, "cities": [format!("rw-{a}"), format!("rw-{b}")],
+        "kind": KINDS[rng.below(3)], "status": "PROPOSED", "establishedOn": format!("{}", 1990 + rng.below(3)) })
+}
+
+#[tokio::test]
+async fn kept_counts_equal_group_by_after_a_random_stream_of_writes() {
+    let app = spawn_app().await;
+    let admin = app.key("admin", Role::Admin).await;
+    let mut rng = Rng(0x5eed_1234_abcd);
+    let cities: Vec<Value> = (0..6)
+        .map(|i| json!({ "key": format!("rw-{i}"), "name": format!("C{i}"), "countryCode": COUNTRIES[i % 3] }))
+        .collect();
+    let topics = json!([{ "key": "rw-root", "name": "R" },
+        { "key": "rw-a", "name": "A", "parent": "rw-root" },
+        { "key": "rw-b", "name": "B", "parent": "rw-root" },
+        { "key": "rw-a1", "name": "A1", "parent": "rw-a" }]);
+    write(
+        &app,
+        &admin,
+        IMPORT,
+        json!({ "doc": { "cities": cities, "topics": topics } }),
+    )
+    .await;
+
+    let mut partnerships: Vec<String> = Vec::new();
+    let mut visits: Vec<String> = Vec::new();
+    for step in 0..40 {
+        let choice = rng.below(7);
+        let errors = match choice {
+            // Create a partnership (a pair and kind may be taken: then a
+            // user error, and nothing changes).
+            0 | 1 => {
+                let key = format!("rw-p{step}");
+                let p = partnership(&mut rng, &key);
+                let body = app
+                    .gql_as(&admin, IMPORT, json!({ "doc": { "partnerships": [p] } }))
+                    .await;
+                if body["data"]["importDocument"]["userErrors"] == json!([]) {
+                    partnerships.push(key);
+                }
+                body
+            }
+            // Replace one: another pair, kind and year.
+            2 if !partnerships.is_empty() => {
+                let key = partnerships[rng.below(partnerships.len())].clone();
+                let p = partnership(&mut rng, &key);
+                app.gql_as(&admin, "mutation ($p: PartnershipInput!) { updatePartnership(input: { partnership: $p }) { userErrors { code } } }", json!({ "p": p })).await
+            }
+            3 if !partnerships.is_empty() => {
+                let key = partnerships.swap_remove(rng.below(partnerships.len()));
+                app.gql_as(&admin, "mutation ($k: String!) { deletePartnership(input: { key: $k }) { userErrors { code } } }", json!({ "k": key })).await
+            }
+            // Two cities move country in one import (an upsert by key).
+            4 => {
+                let i = rng.below(6);
+                let cities: Vec<Value> = [i, (i + 1) % 6]
+                    .iter()
+                    .map(|i| json!({ "key": format!("rw-{i}"), "name": format!("C{i}"), "countryCode": COUNTRIES[(i + step) % 3] }))
+                    .collect();
+                app.gql_as(&admin, IMPORT, json!({ "doc": { "cities": cities } }))
+                    .await
+            }
+            // A visit tagged with one or two topics.
+            5 => {
+                let key = format!("rw-v{step}");
+                let a = rng.below(6);
+                let tags: Vec<&str> = vec![TOPICS[rng.below(4)], TOPICS[rng.below(4)]];
+                let mut tags = tags;
+                tags.dedup();
+                let visit = json!({ "key": key, "fromCity": format!("rw-{a}"), "toCity": format!("rw-{}", (a + 1) % 6),
+                    "startDate": "2001", "topics": tags });
+                visits.push(key);
+                app.gql_as(&admin, IMPORT, json!({ "doc": { "visits": [visit] } }))
+                    .await
+            }
+            // A topic moves under another parent, or to the top.
+            _ => {
+                let parent = ["rw-root", "rw-b"][rng.below(2)];
+                let topic = json!({ "key": "rw-a", "name": "A", "parent": if rng.below(3) == 0 { Value::Null } else { json!(parent) } });
+                app.gql_as(&admin, "mutation ($t: TopicInput!) { updateTopic(input: { topic: $t }) { userErrors { code } } }", json!({ "t": topic })).await
+            }
+        };
+        assert!(errors.get("errors").is_none(), "step {step}: {errors:#}");
+        consistent(&app).await;
+    }
+    assert!(!visits.is_empty() && !partnerships.is_empty());
+}
+
+#[tokio::test]
+async fn concurrent_writes_lose_no_count() {
+    let app = spawn_app().await;
+    let admin = app.key("admin", Role::Admin).await;
+    let before = consistent(&app).await;
+    let cities: Vec<Value> = (0..8)
+        .map(|i| json!({ "key": format!("cw-{i}"), "name": format!("C{i}"), "countryCode": COUNTRIES[i % 2] }))
+        .collect();
+    write(&app, &admin, IMPORT, json!({ "doc": { "cities": cities } })).await;
+    // Writers import partnerships between the same countries, in opposite
+    // orders: each kind has its own writer, so no pair and kind is taken
+    // twice.
+    let mut writers = tokio::task::JoinSet::new();
+    for (w, kind) in [
+        "PROJECT",
+        "CONTACT",
+        "FRIENDSHIP",
+        "SISTER_CITY",
+        "COOPERATION",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (client, url, key) = (app.client.clone(), app.url("/graphql"), admin.clone());
+        writers.spawn(async move {
+            let mut order: Vec<usize> = (0..4).collect();
+            if w % 2 == 1 {
+                order.reverse();
+            }
+            let pairs: Vec<Value> = order
+                .into_iter()
+                .map(|i| {
+                    json!({ "key": format!("cw-{w}-{i}"), "kind": kind, "status": "PROPOSED",
+                        "cities": [format!("cw-{}", 2 * i), format!("cw-{}", 2 * i + 1)] })
+                })
+                .collect();
+            let body: Value = client
+                .post(url)
+                .bearer_auth(key)
+                .json(
+                    &json!({ "query": IMPORT, "variables": { "doc": { "partnerships": pairs } } }),
+                )
+                .send()
+                .await
+                .expect("a response")
+                .json()
+                .await
+                .expect("JSON");
+            body
+        });
+    }
+    let mut written = 0;
+    while let Some(body) = writers.join_next().await {
+        let body = body.expect("a writer");
+        assert!(body.get("errors").is_none(), "{body:#}");
+        assert_eq!(
+            body["data"]["importDocument"]["userErrors"],
+            json!([]),
+            "{body:#}"
+        );
+        written += 4;
+    }
+    let s = consistent(&app).await;
+    let total = |stats: &Value| -> i64 {
+        stats["partnershipsByKind"]
+            .as_array()
+            .expect("kinds")
+            .iter()
+            .map(|c| c["count"].as_i64().expect("a count"))
+            .sum()
+    };
+    assert_eq!(total(&s), total(&before) + written);
+}
