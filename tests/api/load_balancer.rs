@@ -14,14 +14,14 @@ use twinning::config::Config;
 use twinning::domain::access::Role;
 
 /// HAProxy in front of two servers; stopped when dropped.
-struct HaProxy {
-    addr: SocketAddr,
+pub struct HaProxy {
+    pub addr: SocketAddr,
     child: std::process::Child,
     _dir: tempfile::TempDir,
 }
 
 impl HaProxy {
-    async fn start(upstreams: [&TestApp; 2], test: &str) -> Option<HaProxy> {
+    pub async fn start(upstreams: [&TestApp; 2], test: &str) -> Option<HaProxy> {
         let binary = installed("haproxy", test)?;
         let dir = tempfile::tempdir().expect("a directory");
         let port = free_port();
@@ -58,7 +58,7 @@ impl HaProxy {
         panic!("haproxy did not start");
     }
 
-    fn url(&self) -> String {
+    pub fn url(&self) -> String {
         format!("http://{}/graphql", self.addr)
     }
 }
