@@ -90,8 +90,7 @@ async fn read(app: &TestApp, key: &str, token: Option<&str>) -> Value {
 }
 
 #[tokio::test]
-async fn a_replica_answers_reads_your_own_writes_included_and_steps_aside_when_paused_or_stopped()
-{
+async fn a_replica_answers_reads_your_own_writes_included_and_steps_aside_when_paused_or_stopped() {
     let Some(mut cluster) = Cluster::start("replicas", 1) else {
         return;
     };
@@ -104,7 +103,11 @@ async fn a_replica_answers_reads_your_own_writes_included_and_steps_aside_when_p
     for n in 0..25 {
         let key = format!("ryw-{n}");
         let token = create(&app, &editor, &key).await;
-        assert_eq!(read(&app, &key, Some(&token)).await, json!(key), "write {n}");
+        assert_eq!(
+            read(&app, &key, Some(&token)).await,
+            json!(key),
+            "write {n}"
+        );
         let body: Value = app
             .client
             .post(app.url("/graphql"))
@@ -122,7 +125,10 @@ async fn a_replica_answers_reads_your_own_writes_included_and_steps_aside_when_p
         assert_eq!(body["data"]["city"]["key"], json!(key), "{body}");
     }
     let replica_reads = app.metric(REPLICA_READS).await;
-    assert!(replica_reads >= 50.0, "the replica answered: {replica_reads}");
+    assert!(
+        replica_reads >= 50.0,
+        "the replica answered: {replica_reads}"
+    );
     // A malformed token names where it was.
     let (_, body) = app
         .post(
