@@ -148,6 +148,11 @@ impl Databases {
         if let Some(read) = self.pick(|health| health.replayed.is_some_and(|r| r >= token)) {
             return read;
         }
+        // None in rotation: nothing to wait for.
+        if !inner.replicas.iter().any(Member::in_rotation) {
+            inner.fallbacks.fetch_add(1, Ordering::Relaxed);
+            return self.on_primary();
+        }
         inner.waits.fetch_add(1, Ordering::Relaxed);
         let deadline = Instant::now() + inner.settings.wait;
         loop {

@@ -4,7 +4,7 @@
 //! does `bench/replicas.sh`, with the same steps in shell.
 
 use crate::services::{as_postgres, free_port, installed, is_root, run};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// One server of the cluster.
@@ -90,7 +90,7 @@ fn url(port: u16) -> String {
     format!("postgres://postgres@127.0.0.1:{port}/postgres")
 }
 
-fn start(pg_ctl: &PathBuf, dir: &tempfile::TempDir, server: &mut Server) {
+fn start(pg_ctl: &Path, dir: &tempfile::TempDir, server: &mut Server) {
     let options = format!(
         "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c wal_level=replica -c max_wal_senders=10 -c hot_standby=on -c hot_standby_feedback=on",
         server.port,
@@ -106,7 +106,7 @@ fn start(pg_ctl: &PathBuf, dir: &tempfile::TempDir, server: &mut Server) {
     server.running = true;
 }
 
-fn stop(pg_ctl: &PathBuf, server: &mut Server, mode: &str) {
+fn stop(pg_ctl: &Path, server: &mut Server, mode: &str) {
     if server.running {
         let _ = as_postgres(pg_ctl)
             .arg("-D")
