@@ -3,11 +3,13 @@
 //! its consistency token is never stale; without one it shows once the
 //! replica caught up; a paused replica sends token reads to the primary
 //! within the wait and, past the most lag, leaves the rotation; a stopped
-//! replica fails no read; two servers behind HAProxy both read from it.
+//! replica fails no read; two servers behind HAProxy both read from it,
+//! and a subscriber reads back what it heard of with the event's token.
 
 use crate::helpers::{TestApp, spawn_on_url};
 use crate::load_balancer::HaProxy;
 use crate::replica_cluster::Cluster;
+use crate::ws_client::Client;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -225,6 +227,27 @@ async fn two_servers_behind_haproxy_both_read_from_the_replica() {
             .expect("JSON");
         assert_eq!(body["data"]["city"]["name"], "Murmansk", "{body}");
     }
+    // A subscriber hears of a write with a token that reads it back
+    // through a replica (or, if none has it yet, the primary).
+    let mut subscriber = Client::connect(&a, json!({})).await;
+    subscriber
+        .subscribe(
+            "cities",
+            "subscription { recordChanged(types: [CITY]) { recordKey consistency } }",
+        )
+        .await;
+    let editor = b.key("replica-lb-editor", Role::Editor).await;
+    let event = subscriber
+        .until_live(&b, &editor, "cities", |n| {
+            format!(
+                r#"mutation {{ createCity(input: {{ key: "heard-{n}", name: "Heard", countryCode: "NO" }}) {{ city {{ key }} }} }}"#
+            )
+        })
+        .await;
+    let heard = &event["data"]["recordChanged"];
+    let key = heard["recordKey"].as_str().expect("a key").to_owned();
+    let token = heard["consistency"].as_str().expect("a token");
+    assert_eq!(read(&a, &key, Some(token)).await, json!(key), "{event}");
     for app in [&a, &b] {
         let reads = app.metric(REPLICA_READS).await;
         assert!(reads >= 5.0, "each server read from the replica: {reads}");
