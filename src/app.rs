@@ -21,6 +21,8 @@ pub enum StartError {
         "cannot connect to the database over TLS: {0} (sslmode=verify-ca and verify-full check the server's certificate against the CA file in sslrootcert, or the public web roots without it)"
     )]
     DatabaseTls(String),
+    #[error("--database-replica-url {url}: {reason}")]
+    Replica { url: String, reason: String },
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -43,6 +45,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: sea_orm::DatabaseConnection,
+    replicas: Vec<sea_orm::DatabaseConnection>,
     live: crate::live::Live,
     webhooks: crate::webhooks::Worker,
     statements: Arc<AtomicU64>,
@@ -65,10 +68,28 @@ impl Application {
         // read it to check that a query's statements do not grow with rows).
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
-        db.set_metric_callback(move |_| {
+        let count = move |_: &sea_orm::metric::Info<'_>| {
             counter.fetch_add(1, AtomicOrdering::Relaxed);
             crate::metrics::count_statement();
-        });
+        };
+        db.set_metric_callback(count.clone());
+        let mut replicas = Vec::new();
+        for url in &config.replica_urls {
+            let refused = |reason: String| StartError::Replica {
+                url: url.clone(),
+                reason,
+            };
+            if !url.starts_with("postgres") || !config.database_url.starts_with("postgres") {
+                return Err(refused(
+                    "replicas are PostgreSQL streaming replicas of a PostgreSQL primary".into(),
+                ));
+            }
+            let mut replica = db::connect_replica(url, pool)
+                .await
+                .map_err(|e| refused(e.to_string()))?;
+            replica.set_metric_callback(count.clone());
+            replicas.push(replica);
+        }
         if pool.statement_timeout.is_some() {
             // A migration may rightly run longer than any request's
             // statement: it gets a connection without the timeout.
@@ -139,7 +160,9 @@ impl Application {
                 allow_private: config.webhooks.allow_private,
             },
         };
-        let api = graphql::Api::new(db.clone(), live.clone(), options);
+        let databases =
+            crate::store::replicas::Databases::new(db.clone(), replicas.clone(), config.replicas);
+        let api = graphql::Api::new(databases, live.clone(), options);
         let ws = http::ws::Settings::new(
             config.live.ws_max_connections,
             config.live.ws_ping_interval,
@@ -166,6 +189,7 @@ impl Application {
             listener,
             router,
             db,
+            replicas,
             live,
             webhooks,
             statements,
@@ -240,8 +264,10 @@ impl Application {
         }
         self.live.shutdown();
         self.webhooks.stop();
-        if let Err(error) = self.db.close().await {
-            tracing::warn!(%error, "closing the database pool");
+        for db in std::iter::once(self.db).chain(self.replicas) {
+            if let Err(error) = db.close().await {
+                tracing::warn!(%error, "closing a database pool");
+            }
         }
         Ok(())
     }

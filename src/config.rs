@@ -5,6 +5,7 @@
 use crate::graphql::pipeline::budgets::Budgets;
 use crate::graphql::{PageLimits, QueryLimits, RateLimits, TrustPolicy};
 use crate::store::connection::PoolSettings;
+use crate::store::replicas::ReplicaSettings;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -39,6 +40,8 @@ pub mod defaults {
     pub const WEBHOOK_RETRY_HOURS: u64 = 25;
     pub const WEBHOOK_DISABLE_AFTER_HOURS: u64 = 72;
     pub const WEBHOOK_TIMEOUT_SECS: u64 = 10;
+    pub const REPLICA_WAIT_MS: u64 = 200;
+    pub const REPLICA_MAX_LAG_MS: u64 = 1_000;
 }
 
 /// Everything `twinning serve` needs to know.
@@ -50,6 +53,11 @@ pub struct Config {
     pub database_url: String,
     /// How the server uses its database.
     pub pool: PoolSettings,
+    /// Streaming replicas of the PostgreSQL primary that queries may read
+    /// from (each with a pool like the primary's).
+    pub replica_urls: Vec<String>,
+    /// How long reads wait for a replica, and how far one may lag.
+    pub replicas: ReplicaSettings,
     /// Load the founding example into an empty database on start.
     pub example_data: bool,
     /// Clients without a key may read.
@@ -155,6 +163,11 @@ impl Config {
                 .unwrap_or_else(|_| unreachable!("the default address parses")),
             database_url,
             pool,
+            replica_urls: Vec::new(),
+            replicas: ReplicaSettings {
+                wait: Duration::from_millis(REPLICA_WAIT_MS),
+                max_lag: Duration::from_millis(REPLICA_MAX_LAG_MS),
+            },
             example_data: true,
             public_reads: true,
             batch_delay: Duration::from_millis(crate::graphql::DEFAULT_BATCH_DELAY_MS),

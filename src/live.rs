@@ -22,6 +22,7 @@ use crate::store::api_keys;
 use crate::store::changes::{self, ChangeRow};
 use crate::store::notify::{self, CHANNEL, Heard, ListenError, Listener, Signal};
 use crate::store::rows::{self, AnyRow};
+use crate::store::wal::{self, Lsn};
 use sea_orm::{DatabaseConnection, DbErr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -33,14 +34,23 @@ pub struct LiveChange {
     row: ChangeRow,
     /// The record as it was first read after the commit (None: deleted).
     record: OnceCell<Option<AnyRow>>,
+    /// The primary's WAL position read after the commit, on PostgreSQL: a
+    /// consistency token for reading the change back from a replica.
+    consistency: Option<Lsn>,
 }
 
 impl LiveChange {
-    fn new(row: ChangeRow) -> Self {
+    fn new(row: ChangeRow, consistency: Option<Lsn>) -> Self {
         Self {
             row,
             record: OnceCell::new(),
+            consistency,
         }
+    }
+
+    /// A consistency token at or after the change's commit (PostgreSQL).
+    pub fn consistency(&self) -> Option<Lsn> {
+        self.consistency
     }
 
     /// The change row.
@@ -287,6 +297,19 @@ impl Live {
     /// Loads a change set's changes page by page and broadcasts each.
     async fn broadcast_change_set(&self, db: &DatabaseConnection, id: i32) -> Result<(), DbErr> {
         const PAGE: usize = 1000;
+        // The change set has committed (it was announced at commit): any
+        // position read now is at or after it. One statement per change
+        // set, and only while someone subscribes.
+        let consistency = match notify::database_delivers(db) {
+            true => match wal::written(db).await {
+                Ok(lsn) => Some(lsn),
+                Err(error) => {
+                    tracing::warn!(%error, "live updates: reading the primary's WAL position");
+                    None
+                }
+            },
+            false => None,
+        };
         let mut last = 0;
         loop {
             let rows = changes::find_changes_page(db, id, last, PAGE as u64).await?;
@@ -297,7 +320,10 @@ impl Live {
             let full = rows.len() == PAGE;
             for row in rows {
                 // No receivers left is not an error: nobody is listening.
-                let _ = self.inner.changes.send(Arc::new(LiveChange::new(row)));
+                let _ = self
+                    .inner
+                    .changes
+                    .send(Arc::new(LiveChange::new(row, consistency)));
             }
             if !full {
                 return Ok(());

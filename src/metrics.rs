@@ -81,6 +81,12 @@ struct OperationLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DatabaseLabels {
+    database: String,
+    role: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PoolLabels {
     state: String,
 }
@@ -103,8 +109,20 @@ pub struct Metrics {
     executing_points: Gauge,
     waiting: Gauge,
     redis_fallbacks: Counter,
+    databases: Databases,
     webhooks: WebhookCounters,
     operations: Mutex<HashSet<String>>,
+}
+
+/// Reads per database and waits for consistency (counted by the store;
+/// brought up to date at each scrape).
+#[derive(Default)]
+struct Databases {
+    reads: Family<DatabaseLabels, Counter>,
+    in_rotation: Family<DatabaseLabels, Gauge>,
+    lag_ms: Family<DatabaseLabels, Gauge>,
+    waits: Counter,
+    fallbacks: Counter,
 }
 
 /// What the webhook worker counts.
@@ -144,6 +162,11 @@ pub struct Gauges {
     pub waiting: u64,
     /// Requests that went on without Redis, since the start.
     pub redis_fallbacks: u64,
+    /// The primary and each replica.
+    pub databases: Vec<crate::store::replicas::DatabaseReport>,
+    /// Reads with a consistency token that waited for a replica, and
+    /// those the primary answered (none had reached it in time).
+    pub consistency: (u64, u64),
 }
 
 impl Default for Metrics {
@@ -219,6 +242,32 @@ impl Metrics {
             "Requests that used this server's own budgets or persisted queries because Redis did not answer",
             redis_fallbacks.clone(),
         );
+        let databases = Databases::default();
+        registry.register(
+            "db_reads",
+            "GraphQL queries and exports by the database that answered them",
+            databases.reads.clone(),
+        );
+        registry.register(
+            "db_replica_in_rotation",
+            "1 while a replica takes reads, 0 while it is down or too far behind",
+            databases.in_rotation.clone(),
+        );
+        registry.register(
+            "db_replica_lag_milliseconds",
+            "How far behind the primary a replica was at its last check",
+            databases.lag_ms.clone(),
+        );
+        registry.register(
+            "consistency_waits",
+            "Reads with a consistency token that waited for a replica to replay that far",
+            databases.waits.clone(),
+        );
+        registry.register(
+            "consistency_fallbacks",
+            "Reads with a consistency token the primary answered because no replica reached it within --replica-wait-ms",
+            databases.fallbacks.clone(),
+        );
         let webhooks = WebhookCounters::default();
         registry.register(
             "webhook_deliveries_sent",
@@ -248,6 +297,7 @@ impl Metrics {
         Self {
             registry,
             redis_fallbacks,
+            databases,
             webhooks,
             requests,
             duration,
@@ -324,10 +374,37 @@ impl Metrics {
                 .redis_fallbacks
                 .saturating_sub(self.redis_fallbacks.get()),
         );
+        self.databases.update(&gauges);
         let mut text = String::new();
         if let Err(error) = prometheus_client::encoding::text::encode(&mut text, &self.registry) {
             tracing::error!(%error, "encoding the metrics");
         }
         text
+    }
+}
+
+impl Databases {
+    fn update(&self, gauges: &Gauges) {
+        let catch_up = |counter: &Counter, total: u64| {
+            counter.inc_by(total.saturating_sub(counter.get()));
+        };
+        for database in &gauges.databases {
+            let labels = DatabaseLabels {
+                database: database.name.clone(),
+                role: database.role.to_owned(),
+            };
+            catch_up(&self.reads.get_or_create(&labels), database.reads);
+            if database.role == "replica" {
+                let lag = database
+                    .lag_ms
+                    .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+                self.lag_ms.get_or_create(&labels).set(lag);
+                self.in_rotation
+                    .get_or_create(&labels)
+                    .set(i64::from(database.in_rotation));
+            }
+        }
+        catch_up(&self.waits, gauges.consistency.0);
+        catch_up(&self.fallbacks, gauges.consistency.1);
     }
 }

@@ -167,6 +167,24 @@ pub struct ServeArgs {
     /// stops working on a request the client has been told has failed.
     #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT_SECS", default_value_t = defaults::DATABASE_STATEMENT_TIMEOUT_SECS)]
     pub database_statement_timeout_secs: u64,
+    /// A streaming replica of the PostgreSQL primary that queries (and
+    /// `GET /export`) may read from; repeat for more (the environment
+    /// variable takes them comma-separated). Writes, key checks, webhooks
+    /// and live updates stay on the primary.
+    #[arg(
+        long = "database-replica-url",
+        env = "DATABASE_REPLICA_URLS",
+        value_delimiter = ','
+    )]
+    pub database_replica_urls: Vec<String>,
+    /// How long a read with a consistency token waits for a replica to
+    /// replay that far before the primary answers it, in ms.
+    #[arg(long, env = "REPLICA_WAIT_MS", default_value_t = defaults::REPLICA_WAIT_MS)]
+    pub replica_wait_ms: u64,
+    /// A replica further behind the primary than this (in ms) takes no
+    /// reads until it catches up: the most a read without a token may lag.
+    #[arg(long, env = "REPLICA_MAX_LAG_MS", default_value_t = defaults::REPLICA_MAX_LAG_MS)]
+    pub replica_max_lag_ms: u64,
     /// Trace a span for every GraphQL field resolved (async-graphql's
     /// tracing extension), for profiling: it costs a large share of a wide
     /// query's CPU time, so it is off unless asked for.
@@ -348,6 +366,11 @@ impl ServeArgs {
             statement_timeout: Some(Duration::from_secs(self.database_statement_timeout_secs))
                 .filter(|t| !t.is_zero()),
             ..self.database.pool_settings()
+        };
+        config.replica_urls.clone_from(&self.database_replica_urls);
+        config.replicas = crate::store::replicas::ReplicaSettings {
+            wait: Duration::from_millis(self.replica_wait_ms),
+            max_lag: Duration::from_millis(self.replica_max_lag_ms.max(1)),
         };
         config.listen = self.listen;
         config.example_data = self.example_data;

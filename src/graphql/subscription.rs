@@ -109,6 +109,12 @@ impl RecordChanged {
     async fn record(&self, ctx: &Context<'_>) -> Result<Option<Node>> {
         Ok(self.0.record(db(ctx)).await?.cloned().map(Node::from))
     }
+    /// A consistency token at or after this change's commit (null on
+    /// SQLite): sent back in an `x-twinning-consistency` header, a query
+    /// reads the change from a replica that has it.
+    async fn consistency(&self) -> Option<String> {
+        self.0.consistency().map(|lsn| lsn.to_string())
+    }
     /// The change itself, with the fields before and after (editors and
     /// admins, as `history`).
     #[graphql(guard = "RoleGuard(Role::Editor)")]
@@ -144,6 +150,11 @@ impl PartnershipChanged {
     /// The lifecycle step this change recorded, if its status moved.
     async fn status_change(&self) -> Option<StatusChange> {
         self.step.clone().map(StatusChange)
+    }
+    /// A consistency token at or after this change's commit (null on
+    /// SQLite), as `RecordChanged.consistency`.
+    async fn consistency(&self) -> Option<String> {
+        self.row.consistency().map(|lsn| lsn.to_string())
     }
     /// The change itself (editors and admins).
     #[graphql(guard = "RoleGuard(Role::Editor)")]

@@ -9,10 +9,13 @@
 use super::AppState;
 use crate::error::ErrorCode;
 use axum::body::Body;
+use crate::graphql::pipeline::consistency;
+use crate::store::connection;
+use crate::store::wal::DbRole;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use sea_orm::DbErr;
+use sea_orm::{DatabaseConnection, DbErr};
 
 /// The change feed's cursor at the export's snapshot: where a mirror that
 /// imported the document follows `changeFeed(after:)` from. A header, since
@@ -27,7 +30,29 @@ pub async fn export(State(state): State<AppState>, headers: HeaderMap) -> Respon
     if let Err(refusal) = state.api.principal(authorization).await {
         return refused(refusal.code, &refusal.message);
     }
-    match snapshot(&state, &headers).await {
+    // A replica may answer (one that has the client's consistency token);
+    // when it cannot be reached, the primary does.
+    let token = match headers.get(consistency::HEADER).map(|v| v.to_str()) {
+        None => None,
+        Some(value) => match value.map_err(|e| e.to_string()).and_then(str::parse) {
+            Ok(token) => Some(token),
+            Err(reason) => {
+                let message = format!("header {}: {reason}", consistency::HEADER);
+                return refused(ErrorCode::BadRequest, &message);
+            }
+        },
+    };
+    let databases = state.api.databases();
+    let read = databases.read(token).await;
+    let mut answer = snapshot(&read.db, &headers).await;
+    if let Err(error) = &answer
+        && read.role == DbRole::Replica
+        && connection::failure(error) == connection::Failure::Unavailable
+    {
+        let primary = databases.failed(&read, "an export could not reach it");
+        answer = snapshot(&primary.db, &headers).await;
+    }
+    match answer {
         Ok(response) => response,
         Err(error) => {
             tracing::warn!(%error, "export");
@@ -41,6 +66,7 @@ pub async fn export(State(state): State<AppState>, headers: HeaderMap) -> Respon
 fn refused(code: ErrorCode, message: &str) -> Response {
     let status = match code {
         ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
         ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::Timeout => StatusCode::GATEWAY_TIMEOUT,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
@@ -70,8 +96,7 @@ fn matches(headers: &HeaderMap, tag: &str) -> bool {
         .any(|t| t == tag || t == "*")
 }
 
-async fn snapshot(state: &AppState, headers: &HeaderMap) -> Result<Response, DbErr> {
-    let db = state.api.db();
+async fn snapshot(db: &DatabaseConnection, headers: &HeaderMap) -> Result<Response, DbErr> {
     // Cheap first: a client whose copy is current gets 304 without an export.
     let latest = crate::store::changes::data_version(db).await?;
     if matches(headers, &etag(latest)) {

@@ -147,20 +147,27 @@ fn client_address(request: &Request, forwarded_hops: usize) -> Option<IpAddr> {
         .or(peer)
 }
 
-/// Readiness: the server is not stopping, the database answers and its
+/// Readiness: the server is not stopping, the primary answers and its
 /// migrations are current; 503 with the reason otherwise (a load balancer
-/// sends no traffic then).
+/// sends no traffic then). Each database is listed with whether it takes
+/// reads: a replica that is down or behind only moves reads to the others
+/// (or the primary).
 async fn ready(State(state): State<AppState>) -> Response {
+    let databases = state.api.databases().report();
     let readiness = if state.stopping.load(std::sync::atomic::Ordering::Relaxed) {
         Err("the server is stopping".to_string())
     } else {
         crate::store::connection::readiness(state.api.db()).await
     };
     match readiness {
-        Ok(()) => Json(serde_json::json!({ "status": "ready" })).into_response(),
+        Ok(()) => {
+            Json(serde_json::json!({ "status": "ready", "databases": databases })).into_response()
+        }
         Err(reason) => {
             tracing::warn!(%reason, "not ready");
-            let body = Json(serde_json::json!({ "status": "unavailable", "reason": reason }));
+            let body = Json(serde_json::json!({
+                "status": "unavailable", "reason": reason, "databases": databases
+            }));
             (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
         }
     }
@@ -178,6 +185,8 @@ async fn metrics(State(state): State<AppState>) -> Response {
         executing_points,
         waiting,
         redis_fallbacks: state.api.shared_fallbacks(),
+        databases: state.api.databases().report(),
+        consistency: state.api.databases().consistency_counts(),
     });
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
     ([(header::CONTENT_TYPE, content_type)], text).into_response()

@@ -80,6 +80,21 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
 /// keys are enforced; reads go through a memory map. On PostgreSQL every
 /// session gets the statement timeout.
 pub async fn connect_with(url: &str, settings: PoolSettings) -> Result<DatabaseConnection, DbErr> {
+    Database::connect(options(url, settings)).await
+}
+
+/// Opens a replica's pool without connecting yet: a replica that is down
+/// when the server starts is only out of rotation until it answers.
+pub async fn connect_replica(
+    url: &str,
+    settings: PoolSettings,
+) -> Result<DatabaseConnection, DbErr> {
+    let mut options = options(url, settings);
+    options.connect_lazy(true).min_connections(0);
+    Database::connect(options).await
+}
+
+fn options(url: &str, settings: PoolSettings) -> ConnectOptions {
     let mmap_bytes = settings.sqlite_mmap_mib.saturating_mul(1 << 20);
     let mut options = ConnectOptions::new(url);
     options
@@ -131,7 +146,7 @@ pub async fn connect_with(url: &str, settings: PoolSettings) -> Result<DatabaseC
         }
         opts
     });
-    Database::connect(options).await
+    options
 }
 
 /// Whether the URL (or `PGSSLMODE`) says how to use TLS. sqlx cannot tell

@@ -19,6 +19,8 @@ pub mod pages;
 pub mod partnership_pairs;
 pub mod record;
 pub mod relations;
+mod replica_health;
+pub mod replicas;
 pub mod rows;
 pub mod search;
 pub mod search_index;
@@ -26,6 +28,7 @@ pub mod search_texts;
 pub mod stats;
 pub mod status_changes;
 mod topic_tree;
+pub mod wal;
 pub mod webhooks;
 pub mod write;
 

@@ -184,7 +184,12 @@ async fn ready_means_the_database_answers_and_is_migrated() {
         .expect("an answer");
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.expect("JSON");
-    assert_eq!(body, json!({ "status": "ready" }));
+    assert_eq!(body["status"], "ready", "{body}");
+    // Each database is listed; without replicas, the primary alone.
+    let databases = body["databases"].as_array().expect("the databases");
+    assert_eq!(databases.len(), 1, "{body}");
+    assert_eq!(databases[0]["name"], "primary", "{body}");
+    assert_eq!(databases[0]["in_rotation"], true, "{body}");
 }
 
 #[tokio::test]

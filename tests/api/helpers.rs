@@ -146,6 +146,17 @@ pub async fn spawn_beside(app: &TestApp, configure: impl FnOnce(&mut Config)) ->
     spawn_on(test_db, configure).await
 }
 
+/// A server over a database the test manages itself (a private
+/// PostgreSQL): nothing is removed when it stops.
+pub async fn spawn_on_url(url: String, configure: impl FnOnce(&mut Config)) -> TestApp {
+    let test_db = TestDb {
+        url,
+        _dir: None,
+        postgres: None,
+    };
+    spawn_on(test_db, configure).await
+}
+
 async fn spawn_on(test_db: TestDb, configure: impl FnOnce(&mut Config)) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         twinning::telemetry::init(false);

@@ -26,6 +26,8 @@ mod persisted;
 mod postgres_tls;
 mod read_api;
 mod readme;
+mod replica_cluster;
+mod replicas;
 mod schema;
 mod scopes;
 mod search;

@@ -42,7 +42,7 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-fn run(command: &mut Command) {
+pub fn run(command: &mut Command) {
     let output = command.output().expect("the command starts");
     assert!(
         output.status.success(),
@@ -52,7 +52,7 @@ fn run(command: &mut Command) {
     );
 }
 
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
@@ -61,7 +61,7 @@ fn is_root() -> bool {
 
 /// `program` run as the `postgres` user when this process is root
 /// (PostgreSQL refuses to run as root).
-fn as_postgres(program: &Path) -> Command {
+pub fn as_postgres(program: &Path) -> Command {
     if is_root() {
         let mut command = Command::new("runuser");
         command.args(["-u", "postgres", "--"]).arg(program);

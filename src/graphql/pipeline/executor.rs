@@ -5,11 +5,14 @@ use super::request_data::{Batching, request_data};
 use super::{
     Client, CostLedger, CostReport, QueryLimits, Transport, TrustPolicy, TrustedDocuments,
 };
-use super::{admission, batches, budgets, callers, concurrency, cost, int_range, persisted};
+use super::{admission, budgets, callers, concurrency, consistency, cost, int_range, persisted};
 use crate::error::{ErrorCode, Result};
 use crate::graphql::connection::PageLimits;
 use crate::graphql::schema::{AppSchema, builder, sdl};
+use async_graphql::parser::types::OperationType;
 use sea_orm::DatabaseConnection;
+
+mod running;
 
 /// The schema and the database: what executes a GraphQL request.
 #[derive(Clone)]
@@ -25,6 +28,7 @@ pub struct Api {
     page_limits: PageLimits,
     field_spans: bool,
     db: DatabaseConnection,
+    databases: crate::store::replicas::Databases,
     live: crate::live::Live,
     trust: std::sync::Arc<persisted::Trust>,
     public_reads: bool,
@@ -83,6 +87,11 @@ pub struct Caller<'a> {
     pub authorization: Option<&'a str>,
     /// Where the request came from, and how.
     pub client: Client,
+    /// The `x-twinning-consistency` header, if sent.
+    pub consistency: Option<&'a str>,
+    /// Where a query reads, when the transport chose already (a cached
+    /// GET's entity tag must come from the database that answers it).
+    pub read: Option<&'a crate::store::replicas::Read>,
 }
 
 /// A response, with what its request cost (when it got as far as
@@ -112,7 +121,12 @@ fn error_response(refusal: Refusal) -> async_graphql::Response {
 
 impl Api {
     /// The API over a database and its live updates.
-    pub fn new(db: DatabaseConnection, live: crate::live::Live, options: ApiOptions) -> Self {
+    pub fn new(
+        databases: crate::store::replicas::Databases,
+        live: crate::live::Live,
+        options: ApiOptions,
+    ) -> Self {
+        let db = databases.primary().clone();
         let index = cost::SchemaIndex::from_sdl(&sdl())
             .unwrap_or_else(|e| unreachable!("the schema's own SDL parses: {e}"));
         let ints = int_range::IntSlots::from_sdl(&sdl())
@@ -170,6 +184,7 @@ impl Api {
             page_limits: options.page_limits,
             field_spans: options.field_spans,
             db,
+            databases,
             live,
             trust,
             public_reads: options.public_reads,
@@ -194,11 +209,11 @@ impl Api {
         self.shared.as_ref().map_or(0, |s| s.fallbacks())
     }
 
-    /// The state of the data, which changes with every write (see
+    /// The state of the data in `db`, which changes with every write (see
     /// [`crate::store::changes::data_version`]): what an HTTP cache's
     /// entity tag is made of.
-    pub async fn data_version(&self) -> Option<(i64, i64)> {
-        match crate::store::changes::data_version(&self.db).await {
+    pub async fn data_version(&self, db: &DatabaseConnection) -> Option<(i64, i64)> {
+        match crate::store::changes::data_version(db).await {
             Ok(version) => Some(version),
             Err(error) => {
                 tracing::warn!(%error, "reading the data version");
@@ -207,9 +222,14 @@ impl Api {
         }
     }
 
-    /// The database.
+    /// The primary database.
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// The primary and its replicas: where reads go.
+    pub fn databases(&self) -> &crate::store::replicas::Databases {
+        &self.databases
     }
 
     /// This server's live updates.
@@ -295,41 +315,33 @@ impl Api {
             Route::Extensions => 1,
             Route::Plain(operation) => operation.map_or(1, |o| o.cost.points()),
         };
-        let batches = batches::Batches::default();
-        let address = caller.client.address;
-        request.data = request_data(
-            &self.db,
-            &Batching::InRequest(batches.clone()),
-            principal.clone(),
-            caller.client,
-        );
-        let ledger = CostLedger::default();
-        request.data.insert(ledger.clone());
-        let _running = self.concurrency.admit(points).await;
-        let statements = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let run = {
-            let (admission, ledger) = (self.admission.clone(), ledger.clone());
-            let (schema, plain) = (self.schema.clone(), self.plain.clone());
-            async move {
-                match route {
-                    Route::Extensions => batches.drive(schema.execute(request)).await,
-                    Route::Plain(operation) => {
-                        let name = operation_name(&mut request);
-                        admission
-                            .charge_and_run(
-                                (&principal, address),
-                                operation,
-                                name.as_deref(),
-                                &ledger,
-                                batches.drive(plain.execute(request)),
-                            )
-                            .await
-                    }
-                }
+        let query = matches!(route, Route::Plain(Some(ref o)) if o.ty == OperationType::Query);
+        let token = match consistency::token(&request, caller.consistency) {
+            Ok(token) => token,
+            Err(error) => {
+                return Executed {
+                    response: async_graphql::Response::from_errors(vec![error]),
+                    cost: None,
+                    statements: 0,
+                };
             }
         };
-        let execution = crate::metrics::counting_statements(statements.clone(), run);
-        let response = isolated(execution).await;
+        let read = consistency::read_for(&self.databases, query, caller.read, token).await;
+        let retry = consistency::Retry::of(&request, &read);
+        let ledger = CostLedger::default();
+        let _running = self.concurrency.admit(points).await;
+        let statements = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let run = (&principal, caller.client, &ledger, &statements);
+        let mut response = self.run(request, route, &read, run).await;
+        // A replica that fails under a query is taken out, and the primary
+        // answers it: a query reads only, so running it again is safe.
+        if let Some(again) = retry.and_then(|r| r.when_unavailable(&response)) {
+            let primary = self.databases.failed(&read, "a query could not reach it");
+            response = self.run(again, route, &primary, run).await;
+        }
+        if matches!(route, Route::Plain(Some(ref o)) if o.ty == OperationType::Mutation) {
+            consistency::stamp(&mut response, &self.databases).await;
+        }
         Executed {
             response,
             cost: ledger.report(),
@@ -378,57 +390,4 @@ enum Route {
     Extensions,
     /// The plain one, after admission here.
     Plain(Option<cost::Operation>),
-}
-
-/// The name of the operation a request runs: the one it asks for, or that
-/// of its document's only operation.
-fn operation_name(request: &mut async_graphql::Request) -> Option<String> {
-    if let Some(name) = &request.operation_name {
-        return Some(name.clone());
-    }
-    let document = request.parsed_query().ok()?;
-    match &document.operations {
-        async_graphql::parser::types::DocumentOperations::Multiple(operations)
-            if operations.len() == 1 =>
-        {
-            operations.keys().next().map(|name| name.to_string())
-        }
-        _ => None,
-    }
-}
-
-/// Runs a request as a task of its own, so that a panic in a resolver fails
-/// that request only, with `INTERNAL`; the server goes on serving.
-async fn isolated(
-    execution: impl std::future::Future<Output = async_graphql::Response> + Send + 'static,
-) -> async_graphql::Response {
-    match tokio::spawn(execution).await {
-        Ok(response) => response,
-        Err(error) => {
-            tracing::error!(%error, "a request failed unexpectedly");
-            error_response(Refusal {
-                code: ErrorCode::Internal,
-                message: "internal error".into(),
-            })
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::isolated;
-    use crate::error::ErrorCode;
-
-    #[tokio::test]
-    async fn a_panicking_request_fails_alone_with_internal() {
-        let panicked = isolated(async { panic!("a resolver's bug") }).await;
-        let error = &panicked.errors[0];
-        assert_eq!(error.message, "internal error");
-        assert_eq!(ErrorCode::of(error), Some(ErrorCode::Internal));
-        // The next request runs as usual.
-        let next =
-            isolated(async { async_graphql::Response::new(async_graphql::Value::from(1)) }).await;
-        assert!(next.errors.is_empty());
-        assert_eq!(next.data, async_graphql::Value::from(1));
-    }
 }

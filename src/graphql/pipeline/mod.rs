@@ -8,6 +8,7 @@ pub mod batches;
 pub mod budgets;
 mod callers;
 mod concurrency;
+pub mod consistency;
 pub mod cost;
 mod executor;
 mod int_range;

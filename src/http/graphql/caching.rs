@@ -29,13 +29,18 @@ pub struct Cacheable;
 const VARY: &str = "Accept, Accept-Encoding, Authorization";
 
 /// The entity tag of an anonymous GET of `query`, answered as `media`, at
-/// the data's current version; `None` when caching is off or the version
-/// cannot be read.
-pub async fn entity_tag(state: &AppState, query: &str, media: MediaType) -> Option<String> {
+/// the data's current version in the database that answers it (`read`);
+/// `None` when caching is off or the version cannot be read.
+pub async fn entity_tag(
+    state: &AppState,
+    query: &str,
+    media: MediaType,
+    read: &crate::store::replicas::Read,
+) -> Option<String> {
     if state.cache_max_age == 0 {
         return None;
     }
-    let (count, last) = state.api.data_version().await?;
+    let (count, last) = state.api.data_version(&read.db).await?;
     let mut hash = Sha256::new();
     hash.update(query.as_bytes());
     hash.update([0]);

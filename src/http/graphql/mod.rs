@@ -26,15 +26,16 @@ pub use upload::MAX_UPLOAD_BYTES;
 
 use super::{AppState, client_address, graphiql, ws};
 use crate::error::ErrorCode;
+use crate::graphql::pipeline::consistency;
 use crate::graphql::{Caller, Client, CostReport, Executed, Transport, did_not_run};
 use crate::metrics::{Outcome, RequestRecord};
+use crate::store::replicas::Read;
 use axum::body::Body;
 use axum::extract::{RawQuery, Request, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Response};
 use media::MediaType;
 use request::{Batch, Unread};
-use std::net::IpAddr;
 
 /// The operations of a POST: one JSON object, or an array of at most
 /// `max_batch` of them, or the same with files in a multipart body.
@@ -60,15 +61,11 @@ pub async fn post(State(state): State<AppState>, request: Request) -> Response {
     };
     let mut response = match from_post(&parts.headers, body, state.max_batch).await {
         Ok(batch) => {
-            respond(
-                &state,
-                batch,
-                media,
-                &parts.headers,
+            let client = Client {
                 address,
-                Transport::Post,
-            )
-            .await
+                transport: Transport::Post,
+            };
+            respond(&state, batch, media, &parts.headers, client, None).await
         }
         Err(unread) => unread.into_response(media),
     };
@@ -107,9 +104,14 @@ pub async fn get(
     };
     let query = query.unwrap_or_default();
     let authorized = headers.contains_key(header::AUTHORIZATION);
-    let tag = match authorized {
+    // The answer must come from the database its entity tag was read from.
+    let read = match authorized || state.cache_max_age == 0 {
         true => None,
-        false => caching::entity_tag(&state, &query, media).await,
+        false => Some(pinned_read(&state, headers).await),
+    };
+    let tag = match &read {
+        None => None,
+        Some(read) => caching::entity_tag(&state, &query, media, read).await,
     };
     if let Some(tag) = &tag
         && caching::matches(headers, tag)
@@ -119,7 +121,11 @@ pub async fn get(
     let mut response = match request::from_query_string(&query) {
         Ok(request) => {
             let batch = Batch::Single(Box::new(request));
-            respond(&state, batch, media, headers, address, Transport::Get).await
+            let client = Client {
+                address,
+                transport: Transport::Get,
+            };
+            respond(&state, batch, media, headers, client, read.as_ref()).await
         }
         Err(bad) => bad.into_response(media),
     };
@@ -139,14 +145,14 @@ async fn respond(
     batch: Batch,
     media: MediaType,
     headers: &HeaderMap,
-    address: Option<IpAddr>,
-    transport: Transport,
+    client: Client,
+    read: Option<&Read>,
 ) -> Response {
     let caller = Caller {
-        authorization: headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok()),
-        client: Client { address, transport },
+        authorization: text(headers, header::AUTHORIZATION.as_str()),
+        client,
+        consistency: text(headers, consistency::HEADER),
+        read,
     };
     let run = |request| async move {
         let started = std::time::Instant::now();
@@ -170,6 +176,18 @@ async fn respond(
             response::many(&executed, media)
         }
     }
+}
+
+/// Where an anonymous GET reads (with the consistency token of its header,
+/// if it is one; a malformed one is refused when the query runs).
+async fn pinned_read(state: &AppState, headers: &HeaderMap) -> Read {
+    let token = text(headers, consistency::HEADER).and_then(|v| v.parse().ok());
+    state.api.databases().read(token).await
+}
+
+/// A header's value, when it is text.
+fn text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 /// How a request ended.

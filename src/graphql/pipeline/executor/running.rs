@@ -1,0 +1,115 @@
+//! Running one admitted request: on its database, with loaders of its
+//! own, in a task of its own so that a panic fails that request only.
+
+use super::{Api, Route, error_response};
+use crate::error::ErrorCode;
+use crate::graphql::pipeline::request_data::{Batching, request_data};
+use crate::graphql::pipeline::{Client, CostLedger, Refusal, batches};
+
+/// Who runs a request, what it is charged and its statement counter.
+type RunWith<'a> = (
+    &'a crate::domain::access::Principal,
+    Client,
+    &'a CostLedger,
+    &'a std::sync::Arc<std::sync::atomic::AtomicU64>,
+);
+
+impl Api {
+    /// Runs an admitted request on `read`'s database with loaders of its
+    /// own, as a task of its own.
+    pub(super) async fn run(
+        &self,
+        mut request: async_graphql::Request,
+        route: Route,
+        read: &crate::store::replicas::Read,
+        (principal, client, ledger, statements): RunWith<'_>,
+    ) -> async_graphql::Response {
+        let batches = batches::Batches::default();
+        let address = client.address;
+        request.data = request_data(
+            &read.db,
+            &Batching::InRequest(batches.clone()),
+            principal.clone(),
+            client,
+        );
+        // Resolvers find the request's database before the schema's.
+        request.data.insert(read.db.clone());
+        request.data.insert(ledger.clone());
+        let run = {
+            let (admission, ledger) = (self.admission.clone(), ledger.clone());
+            let (schema, plain) = (self.schema.clone(), self.plain.clone());
+            let principal = principal.clone();
+            async move {
+                match route {
+                    Route::Extensions => batches.drive(schema.execute(request)).await,
+                    Route::Plain(operation) => {
+                        let name = operation_name(&mut request);
+                        admission
+                            .charge_and_run(
+                                (&principal, address),
+                                operation,
+                                name.as_deref(),
+                                &ledger,
+                                batches.drive(plain.execute(request)),
+                            )
+                            .await
+                    }
+                }
+            }
+        };
+        isolated(crate::metrics::counting_statements(statements.clone(), run)).await
+    }
+}
+
+/// The name of the operation a request runs: the one it asks for, or that
+/// of its document's only operation.
+fn operation_name(request: &mut async_graphql::Request) -> Option<String> {
+    if let Some(name) = &request.operation_name {
+        return Some(name.clone());
+    }
+    let document = request.parsed_query().ok()?;
+    match &document.operations {
+        async_graphql::parser::types::DocumentOperations::Multiple(operations)
+            if operations.len() == 1 =>
+        {
+            operations.keys().next().map(|name| name.to_string())
+        }
+        _ => None,
+    }
+}
+
+/// Runs a request as a task of its own, so that a panic in a resolver fails
+/// that request only, with `INTERNAL`; the server goes on serving.
+async fn isolated(
+    execution: impl std::future::Future<Output = async_graphql::Response> + Send + 'static,
+) -> async_graphql::Response {
+    match tokio::spawn(execution).await {
+        Ok(response) => response,
+        Err(error) => {
+            tracing::error!(%error, "a request failed unexpectedly");
+            error_response(Refusal {
+                code: ErrorCode::Internal,
+                message: "internal error".into(),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::isolated;
+    use crate::error::ErrorCode;
+
+    #[tokio::test]
+    async fn a_panicking_request_fails_alone_with_internal() {
+        let panicked = isolated(async { panic!("a resolver's bug") }).await;
+        let error = &panicked.errors[0];
+        assert_eq!(error.message, "internal error");
+        assert_eq!(ErrorCode::of(error), Some(ErrorCode::Internal));
+        // The next request runs as usual.
+        let next =
+            isolated(async { async_graphql::Response::new(async_graphql::Value::from(1)) }).await;
+        assert!(next.errors.is_empty());
+        assert_eq!(next.data, async_graphql::Value::from(1));
+    }
+}
