@@ -32,6 +32,7 @@ mod services;
 mod shared_state;
 mod status_history;
 mod subscriptions;
+mod traces;
 mod upload;
 mod webhook_servers;
 mod webhooks;

@@ -295,6 +295,11 @@ impl Api {
             Route::Extensions => 1,
             Route::Plain(operation) => operation.map_or(1, |o| o.cost.points()),
         };
+        if let Route::Plain(Some(operation)) = route {
+            let span = tracing::Span::current();
+            span.record("graphql.operation.type", operation_type(operation.ty));
+            span.record("graphql.cost", i64::try_from(points).unwrap_or(i64::MAX));
+        }
         let batches = batches::Batches::default();
         let address = caller.client.address;
         request.data = request_data(
@@ -397,12 +402,23 @@ fn operation_name(request: &mut async_graphql::Request) -> Option<String> {
     }
 }
 
+/// An operation type as GraphQL spells it, for the operation's span.
+fn operation_type(ty: async_graphql::parser::types::OperationType) -> &'static str {
+    use async_graphql::parser::types::OperationType;
+    match ty {
+        OperationType::Query => "query",
+        OperationType::Mutation => "mutation",
+        OperationType::Subscription => "subscription",
+    }
+}
+
 /// Runs a request as a task of its own, so that a panic in a resolver fails
 /// that request only, with `INTERNAL`; the server goes on serving.
 async fn isolated(
     execution: impl std::future::Future<Output = async_graphql::Response> + Send + 'static,
 ) -> async_graphql::Response {
-    match tokio::spawn(execution).await {
+    // The task goes on in the operation's span (a task starts in none).
+    match tokio::spawn(tracing::Instrument::in_current_span(execution)).await {
         Ok(response) => response,
         Err(error) => {
             tracing::error!(%error, "a request failed unexpectedly");
