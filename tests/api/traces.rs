@@ -85,6 +85,8 @@ async fn serve(test_db: &TestDb, port: u16, endpoint: &str, args: &[&str]) -> Ch
         // Export every 100 ms rather than every 5 s.
         .env("OTEL_BSP_SCHEDULE_DELAY", "100")
         .env("OTEL_TRACES_SAMPLER", "parentbased_always_on")
+        // A collector that never answers holds an export this long.
+        .env("OTEL_EXPORTER_OTLP_TIMEOUT", "1000")
         .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
         .env_remove("RUST_LOG")
         .kill_on_drop(true)
@@ -342,17 +344,35 @@ async fn a_webhook_delivery_sends_the_traceparent_of_its_span() {
 
 #[tokio::test]
 async fn a_collector_that_refuses_connections_costs_the_clients_nothing() {
-    let test_db = TestDb::new().await;
     // Nothing listens there: every export is refused.
     let dead = free_port();
+    answered_despite(&format!("http://127.0.0.1:{dead}")).await;
+}
+
+#[tokio::test]
+async fn a_collector_that_never_answers_costs_the_clients_nothing() {
+    // It takes connections and never reads nor answers: every export waits
+    // for its timeout, and the queue (16 spans) fills and drops the rest.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let held = tokio::spawn(async move {
+        let mut connections = Vec::new();
+        while let Ok((connection, _)) = listener.accept().await {
+            connections.push(connection);
+        }
+    });
+    answered_despite(&format!("http://127.0.0.1:{port}")).await;
+    held.abort();
+}
+
+/// Every request is answered while the collector at `endpoint` takes no
+/// spans, and the server still stops cleanly.
+async fn answered_despite(endpoint: &str) {
+    let test_db = TestDb::new().await;
     let port = free_port();
-    let mut server = serve(
-        &test_db,
-        port,
-        &format!("http://127.0.0.1:{dead}"),
-        &["--otlp-max-queue", "16"],
-    )
-    .await;
+    let mut server = serve(&test_db, port, endpoint, &["--otlp-max-queue", "16"]).await;
     let client = reqwest::Client::new();
     for _ in 0..200 {
         let body: Value = client
@@ -367,7 +387,7 @@ async fn a_collector_that_refuses_connections_costs_the_clients_nothing() {
         assert!(body.get("errors").is_none(), "{body}");
         assert_eq!(body["data"]["city"]["name"], "Murmansk", "{body}");
     }
-    // Stopping flushes what is queued (refused again) and exits cleanly.
+    // Stopping tries once more to send what is queued, and exits cleanly.
     let pid = server.id().expect("running");
     let _ = std::process::Command::new("kill")
         .args(["-TERM", &pid.to_string()])
