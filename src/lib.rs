@@ -18,5 +18,5 @@ pub mod live; // live updates: change sets to subscribers, across servers
 pub mod metrics; // Prometheus metrics and per-request statement counts
 pub mod shared; // budgets and persisted queries shared by servers, in Redis
 pub mod store; // the data layer: every SQL statement
-pub mod telemetry; // logging
+pub mod telemetry; // logging, and traces over OTLP
 pub mod webhooks; // signed change sets to partner endpoints, from the outbox

@@ -27,10 +27,18 @@ pub async fn counting_statements<F: Future>(counter: Arc<AtomicU64>, future: F) 
     STATEMENTS.scope(counter, future).await
 }
 
-/// `future`, counting its statements for the request that spawns it (a
-/// DataLoader's batch runs in a task of its own).
+/// `future`, counting its statements for the request that spawns it, on
+/// that request's database role (a DataLoader's batch runs in a task of
+/// its own).
 pub fn for_this_request<F: Future>(future: F) -> impl Future<Output = F::Output> {
     let counter = STATEMENTS.try_with(Arc::clone).ok();
+    let role = crate::store::traced::current_role();
+    let future = async move {
+        match role {
+            Some(role) => crate::store::traced::in_role(role, future).await,
+            None => future.await,
+        }
+    };
     async move {
         match counter {
             Some(counter) => STATEMENTS.scope(counter, future).await,

@@ -4,6 +4,7 @@
 
 pub mod jwt;
 pub mod run;
+pub mod traces;
 
 use crate::config::{Config, defaults};
 use crate::store::connection::{
@@ -148,6 +149,8 @@ pub struct ServeArgs {
     /// Log as JSON lines instead of human-readable text.
     #[arg(long, env = "LOG_JSON", default_value_t = false)]
     pub log_json: bool,
+    #[command(flatten)]
+    pub traces: traces::TraceArgs,
     /// Seconds in-flight requests get to finish after Ctrl-C or SIGTERM
     /// before the server stops anyway.
     #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = defaults::SHUTDOWN_GRACE_SECS)]

@@ -12,10 +12,14 @@ use std::process::ExitCode;
 /// Runs a parsed command line; errors are printed for a person.
 pub async fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
-        Command::Serve(args) => {
-            telemetry::init(args.log_json);
-            serve(&args).await
-        }
+        Command::Serve(args) => match telemetry::init(args.log_json, args.traces.otlp().as_ref()) {
+            Ok(tracing) => {
+                let served = serve(&args).await;
+                tracing.shutdown().await;
+                served
+            }
+            Err(message) => Err(message),
+        },
         Command::Migrate { action, database } => migrate(action, &database).await,
         Command::Import { files, database } => import(&files, &database).await,
         Command::Export {

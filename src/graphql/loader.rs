@@ -15,6 +15,17 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 use std::sync::Arc;
+use tracing::Instrument;
+
+/// One DataLoader batch's span, in the operation's: which loader, how many
+/// keys. At DEBUG, off unless traces are exported.
+fn batch_span<L>(keys: usize) -> tracing::Span {
+    tracing::debug_span!(
+        "graphql.loader_batch",
+        graphql.loader = std::any::type_name::<L>(),
+        graphql.loader.keys = i64::try_from(keys).unwrap_or(i64::MAX),
+    )
+}
 
 /// Records of one table by id or key.
 pub struct Rows<M> {
@@ -40,7 +51,9 @@ impl<M: Record> Loader<i32> for Rows<M> {
     type Error = AppError;
 
     async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, M>, AppError> {
-        Ok(batched::by_ids(&self.db, ids).await?)
+        async { Ok(batched::by_ids(&self.db, ids).await?) }
+            .instrument(batch_span::<Self>(ids.len()))
+            .await
     }
 }
 
@@ -49,12 +62,16 @@ impl<M: Record> Loader<Key> for Rows<M> {
     type Error = AppError;
 
     async fn load(&self, keys: &[Key]) -> Result<HashMap<Key, M>, AppError> {
-        let keys: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
-        Ok(batched::by_keys(&self.db, &keys)
-            .await?
-            .into_iter()
-            .map(|(key, row)| (Key(key), row))
-            .collect())
+        async {
+            let keys: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
+            Ok(batched::by_keys(&self.db, &keys)
+                .await?
+                .into_iter()
+                .map(|(key, row)| (Key(key), row))
+                .collect())
+        }
+        .instrument(batch_span::<Self>(keys.len()))
+        .await
     }
 }
 
@@ -138,15 +155,19 @@ impl<M: Record> Loader<NestedKey<M>> for Nested<M> {
         &self,
         keys: &[NestedKey<M>],
     ) -> Result<HashMap<NestedKey<M>, Page<M>>, AppError> {
-        let mut pages = HashMap::with_capacity(keys.len());
-        for (request, parents, group) in by_request(keys, |k| (&k.request, k.parent)) {
-            let mut by_parent = nested::pages(&self.db, &request, &parents).await?;
-            for key in group {
-                let rows = by_parent.remove(&key.parent).unwrap_or_default();
-                pages.insert(key, Arc::new(rows));
+        async {
+            let mut pages = HashMap::with_capacity(keys.len());
+            for (request, parents, group) in by_request(keys, |k| (&k.request, k.parent)) {
+                let mut by_parent = nested::pages(&self.db, &request, &parents).await?;
+                for key in group {
+                    let rows = by_parent.remove(&key.parent).unwrap_or_default();
+                    pages.insert(key, Arc::new(rows));
+                }
             }
+            Ok(pages)
         }
-        Ok(pages)
+        .instrument(batch_span::<Self>(keys.len()))
+        .await
     }
 }
 
@@ -211,16 +232,20 @@ impl<M: Record> Loader<CountKey<M>> for Counts<M> {
     type Error = AppError;
 
     async fn load(&self, keys: &[CountKey<M>]) -> Result<HashMap<CountKey<M>, u64>, AppError> {
-        let mut counts = HashMap::with_capacity(keys.len());
-        for (request, parents, group) in by_request(keys, |k| (&k.request, k.parent)) {
-            let found =
-                nested::counts(&self.db, request.relation, &request.filter, &parents).await?;
-            for key in group {
-                let count = found.get(&key.parent).copied().unwrap_or(0);
-                counts.insert(key, count);
+        async {
+            let mut counts = HashMap::with_capacity(keys.len());
+            for (request, parents, group) in by_request(keys, |k| (&k.request, k.parent)) {
+                let found =
+                    nested::counts(&self.db, request.relation, &request.filter, &parents).await?;
+                for key in group {
+                    let count = found.get(&key.parent).copied().unwrap_or(0);
+                    counts.insert(key, count);
+                }
             }
+            Ok(counts)
         }
-        Ok(counts)
+        .instrument(batch_span::<Self>(keys.len()))
+        .await
     }
 }
 
@@ -248,12 +273,16 @@ impl Loader<NamesOfCity> for CityNames {
         &self,
         ids: &[NamesOfCity],
     ) -> Result<HashMap<NamesOfCity, BTreeMap<String, String>>, AppError> {
-        let ids: Vec<i32> = ids.iter().map(|id| id.0).collect();
-        Ok(city_names::find_city_names(&self.db, Some(&ids))
-            .await?
-            .into_iter()
-            .map(|(city, names)| (NamesOfCity(city), names))
-            .collect())
+        async {
+            let ids: Vec<i32> = ids.iter().map(|id| id.0).collect();
+            Ok(city_names::find_city_names(&self.db, Some(&ids))
+                .await?
+                .into_iter()
+                .map(|(city, names)| (NamesOfCity(city), names))
+                .collect())
+        }
+        .instrument(batch_span::<Self>(ids.len()))
+        .await
     }
 }
 
@@ -280,11 +309,15 @@ impl Loader<PartiesOf> for Parties {
         &self,
         ids: &[PartiesOf],
     ) -> Result<HashMap<PartiesOf, Vec<entity::city::Model>>, AppError> {
-        let ids: Vec<i32> = ids.iter().map(|id| id.0).collect();
-        Ok(batched::parties(&self.db, &ids)
-            .await?
-            .into_iter()
-            .map(|(protocol, cities)| (PartiesOf(protocol), cities))
-            .collect())
+        async {
+            let ids: Vec<i32> = ids.iter().map(|id| id.0).collect();
+            Ok(batched::parties(&self.db, &ids)
+                .await?
+                .into_iter()
+                .map(|(protocol, cities)| (PartiesOf(protocol), cities))
+                .collect())
+        }
+        .instrument(batch_span::<Self>(ids.len()))
+        .await
     }
 }

@@ -8,10 +8,10 @@
 
 use super::AppState;
 use crate::error::ErrorCode;
-use axum::body::Body;
 use crate::graphql::pipeline::consistency;
 use crate::store::connection;
 use crate::store::wal::DbRole;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -102,7 +102,16 @@ pub fn router(state: AppState, limits: &crate::config::Limits) -> Router {
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .unwrap_or("-");
-        tracing::info_span!("request", method = %request.method(), path = request.uri().path(), request_id = %id)
+        let span = tracing::info_span!(
+            "request",
+            otel.kind = "server",
+            method = %request.method(),
+            path = request.uri().path(),
+            request_id = %id,
+        );
+        // A caller's trace goes on through this server.
+        crate::telemetry::otlp::adopt_parent(&span, request.headers());
+        span
     });
     routes(state)
         .layer(TimeoutLayer::with_status_code(

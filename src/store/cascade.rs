@@ -4,6 +4,7 @@
 //! The delete mutations' docs describe the same in words.
 
 use super::links::{self, LinkSpec};
+use super::traced;
 use crate::domain::kinds::Kind;
 use sea_orm::prelude::DateTimeUtc;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
@@ -258,7 +259,7 @@ pub async fn detach_dependents(
                 .from_table(Alias::new(link.table))
                 .and_where(Expr::col(Alias::new(link.target_column)).eq(id))
                 .to_owned();
-            db.execute(&unlink).await?;
+            traced::execute(db, &unlink).await?;
         }
         (Cascade::Reparent, Via::Columns(&[parent])) => {
             let grandparent = Query::select()
@@ -271,7 +272,7 @@ pub async fn detach_dependents(
                 .value(Alias::new(parent), grandparent)
                 .and_where(Expr::col(Alias::new(parent)).eq(id))
                 .to_owned();
-            db.execute(&reparent).await?;
+            traced::execute(db, &reparent).await?;
         }
         (Cascade::Clear, Via::Columns(&[reference])) => {
             let clear = Query::update()
@@ -279,7 +280,7 @@ pub async fn detach_dependents(
                 .value(Alias::new(reference), Expr::null())
                 .and_where(Expr::col(Alias::new(reference)).eq(id))
                 .to_owned();
-            db.execute(&clear).await?;
+            traced::execute(db, &clear).await?;
         }
         _ => {}
     }
@@ -292,7 +293,7 @@ pub async fn delete_record(db: &impl ConnectionTrait, kind: Kind, id: i32) -> Re
         .from_table(Alias::new(kind.table()))
         .and_where(Expr::col(Alias::new("id")).eq(id))
         .to_owned();
-    db.execute(&delete).await?;
+    traced::execute(db, &delete).await?;
     super::search_index::remove(db, kind, id).await
 }
 
@@ -308,7 +309,7 @@ pub async fn touch(
         .value(Alias::new("updated_at"), now)
         .and_where(Expr::col(Alias::new("id")).eq(id))
         .to_owned();
-    db.execute(&stamp).await?;
+    traced::execute(db, &stamp).await?;
     Ok(())
 }
 

@@ -28,6 +28,7 @@ pub mod search_texts;
 pub mod stats;
 pub mod status_changes;
 mod topic_tree;
+pub mod traced;
 pub mod wal;
 pub mod webhooks;
 pub mod write;

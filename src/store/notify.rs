@@ -5,6 +5,7 @@
 //! change. On SQLite, a single server, nothing is sent: the writer tells its
 //! own server after committing.
 
+use super::traced;
 use sea_orm::sea_query::{Func, Query};
 use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
@@ -51,7 +52,7 @@ pub async fn announce(db: &impl ConnectionTrait, signal: &Signal) -> Result<(), 
         let notify = Query::select()
             .expr(Func::cust("pg_notify").arg(CHANNEL).arg(signal.encode()))
             .to_owned();
-        db.query_one(&notify).await?;
+        traced::one(db, &notify).await?;
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! crash after commit loses none), claimed by one server's worker at a
 //! time per endpoint, and the log of every attempt.
 
+use super::traced;
 use super::webhooks::Webhook;
 use crate::domain::changes::{Action, RecordChange};
 use chrono::{DateTime, Utc};
@@ -102,15 +103,14 @@ pub async fn claim(
         .and_where(Expr::exists(pending(false)).not())
         .limit(limit);
     // Most polls find nothing due: they read, and take no write lock.
-    if db.query_one(&select).await?.is_none() {
+    if traced::one(db, &select).await?.is_none() {
         return Ok(Vec::new());
     }
     let txn = super::connection::begin_write(db).await?;
     if txn.get_database_backend() == DbBackend::Postgres {
         select.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
-    let ids: Vec<i32> = txn
-        .query_all(&select)
+    let ids: Vec<i32> = traced::all(&txn, &select)
         .await?
         .iter()
         .map(|row| row.try_get_by_index(0))
@@ -302,7 +302,7 @@ pub async fn depth(db: &impl ConnectionTrait) -> Result<(i64, Option<DateTime<Ut
         .from(webhook_delivery::Entity)
         .and_where(Expr::col(webhook_delivery::Column::Status).eq(PENDING))
         .to_owned();
-    let Some(row) = db.query_one(&select).await? else {
+    let Some(row) = traced::one(db, &select).await? else {
         return Ok((0, None));
     };
     Ok((row.try_get_by_index(0)?, row.try_get_by_index(1)?))

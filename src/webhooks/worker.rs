@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 /// How often an idle worker looks for due deliveries.
 const POLL: Duration = Duration::from_millis(200);
@@ -155,11 +156,26 @@ async fn send_due(context: &Context, mut hook: Webhook) -> Result<(), DbErr> {
         if delivery.next_attempt_at > Utc::now() {
             break;
         }
-        let Some(body) = body(context, &hook, &delivery).await? else {
+        let span = delivery_span(&hook, &delivery);
+        let Some(body) = body(context, &hook, &delivery)
+            .instrument(span.clone())
+            .await?
+        else {
             break;
         };
-        let outcome = attempt(context, &hook, &delivery, &body).await;
-        outbox::record_attempt(&context.db, &delivery, &outcome).await?;
+        let outcome = attempt(context, &hook, &delivery, &body)
+            .instrument(span.clone())
+            .await;
+        span.record("webhook.status", outcome.status);
+        if let Some(code) = outcome.status_code {
+            span.record("http.response.status_code", code);
+        }
+        if outcome.status != DELIVERED {
+            span.record("otel.status_code", "ERROR");
+        }
+        outbox::record_attempt(&context.db, &delivery, &outcome)
+            .instrument(span)
+            .await?;
         match outcome.status {
             DELIVERED => {
                 context.counters.sent.inc();
@@ -184,6 +200,23 @@ async fn send_due(context: &Context, mut hook: Webhook) -> Result<(), DbErr> {
         }
     }
     Ok(())
+}
+
+/// One attempt at a delivery, as a trace's span (a root: the worker runs
+/// apart from the request that committed the change); its context goes
+/// out in the request's `traceparent`. At DEBUG, off unless traces are
+/// exported.
+fn delivery_span(hook: &Webhook, delivery: &Delivery) -> tracing::Span {
+    tracing::debug_span!(
+        "webhook.delivery",
+        otel.kind = "client",
+        webhook.id = hook.id,
+        webhook.message_id = %delivery.message_id,
+        webhook.attempt = delivery.attempts + 1,
+        webhook.status = tracing::field::Empty,
+        http.response.status_code = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
+    )
 }
 
 /// The JSON a delivery sends: its change set's changes that the endpoint
@@ -288,9 +321,12 @@ async fn post(
     let url = policy.check_url(&hook.url).map_err(|e| e.to_string())?;
     let timestamp = Utc::now().timestamp();
     let signature = sign::signature(&hook.secret, &delivery.message_id, timestamp, body);
+    let mut trace = reqwest::header::HeaderMap::new();
+    crate::telemetry::otlp::inject(&mut trace);
     let response = context
         .client
         .post(url)
+        .headers(trace)
         .header("content-type", "application/json")
         .header("webhook-id", &delivery.message_id)
         .header("webhook-timestamp", timestamp.to_string())

@@ -159,7 +159,7 @@ pub async fn spawn_on_url(url: String, configure: impl FnOnce(&mut Config)) -> T
 
 async fn spawn_on(test_db: TestDb, configure: impl FnOnce(&mut Config)) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
-        twinning::telemetry::init(false);
+        let _ = twinning::telemetry::init(false, None);
     }
     let mut config = Config::new(test_db.url.clone());
     config.listen = "127.0.0.1:0".parse().expect("address");

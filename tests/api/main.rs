@@ -38,6 +38,7 @@ mod stats;
 mod stats_writes;
 mod status_history;
 mod subscriptions;
+mod traces;
 mod upload;
 mod webhook_servers;
 mod webhooks;

@@ -315,6 +315,11 @@ impl Api {
             Route::Extensions => 1,
             Route::Plain(operation) => operation.map_or(1, |o| o.cost.points()),
         };
+        if let Route::Plain(Some(operation)) = route {
+            let span = tracing::Span::current();
+            span.record("graphql.operation.type", operation_type(operation.ty));
+            span.record("graphql.cost", i64::try_from(points).unwrap_or(i64::MAX));
+        }
         let query = matches!(route, Route::Plain(Some(ref o)) if o.ty == OperationType::Query);
         let token = match consistency::token(&request, caller.consistency) {
             Ok(token) => token,
@@ -390,4 +395,14 @@ enum Route {
     Extensions,
     /// The plain one, after admission here.
     Plain(Option<cost::Operation>),
+}
+
+/// An operation type as GraphQL spells it, for the operation's span.
+fn operation_type(ty: async_graphql::parser::types::OperationType) -> &'static str {
+    use async_graphql::parser::types::OperationType;
+    match ty {
+        OperationType::Query => "query",
+        OperationType::Mutation => "mutation",
+        OperationType::Subscription => "subscription",
+    }
 }

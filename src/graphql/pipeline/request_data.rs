@@ -38,7 +38,10 @@ impl Batching {
             Batching::Timed(delay) => {
                 // A batch runs in a task of its own; its statements still
                 // count for the request.
-                let spawn = |batch| tokio::spawn(crate::metrics::for_this_request(batch));
+                let spawn = |batch| {
+                    let batch = crate::metrics::for_this_request(batch);
+                    tokio::spawn(tracing::Instrument::in_current_span(batch))
+                };
                 DataLoader::new(loader, spawn).delay(*delay)
             }
         }

@@ -36,6 +36,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Response};
 use media::MediaType;
 use request::{Batch, Unread};
+use tracing::Instrument;
 
 /// The operations of a POST: one JSON object, or an array of at most
 /// `max_batch` of them, or the same with files in a multipart body.
@@ -156,8 +157,14 @@ async fn respond(
     };
     let run = |request| async move {
         let started = std::time::Instant::now();
-        let executed = state.api.execute(request, caller).await;
+        let span = operation_span();
+        let executed = state
+            .api
+            .execute(request, caller)
+            .instrument(span.clone())
+            .await;
         record(state, &executed, media, started.elapsed());
+        trace_outcome(&span, &executed);
         executed
     };
     match batch {
@@ -188,6 +195,41 @@ async fn pinned_read(state: &AppState, headers: &HeaderMap) -> Read {
 /// A header's value, when it is text.
 fn text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// One GraphQL operation's span, in the request's (a batch has several):
+/// a trace's node for the operation, at DEBUG so that it is off unless
+/// traces are exported (see [`crate::telemetry`]).
+fn operation_span() -> tracing::Span {
+    tracing::debug_span!(
+        "graphql.operation",
+        graphql.operation.name = tracing::field::Empty,
+        graphql.operation.type = tracing::field::Empty,
+        graphql.cost = tracing::field::Empty,
+        graphql.outcome = tracing::field::Empty,
+        db.statements = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
+    )
+}
+
+/// What the operation's span tells of how it ended.
+fn trace_outcome(span: &tracing::Span, executed: &Executed) {
+    if span.is_disabled() {
+        return;
+    }
+    let cost = executed.cost.as_ref();
+    if let Some(name) = cost.and_then(|c| c.operation.as_deref()) {
+        span.record("graphql.operation.name", name);
+    }
+    let outcome = outcome(&executed.response);
+    span.record("graphql.outcome", outcome.as_str());
+    span.record(
+        "db.statements",
+        i64::try_from(executed.statements).unwrap_or(i64::MAX),
+    );
+    if outcome != Outcome::Ok {
+        span.record("otel.status_code", "ERROR");
+    }
 }
 
 /// How a request ended.

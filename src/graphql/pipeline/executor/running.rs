@@ -57,6 +57,7 @@ impl Api {
                 }
             }
         };
+        let run = crate::store::traced::in_role(read.role, run);
         isolated(crate::metrics::counting_statements(statements.clone(), run)).await
     }
 }
@@ -83,7 +84,8 @@ fn operation_name(request: &mut async_graphql::Request) -> Option<String> {
 async fn isolated(
     execution: impl std::future::Future<Output = async_graphql::Response> + Send + 'static,
 ) -> async_graphql::Response {
-    match tokio::spawn(execution).await {
+    // The task goes on in the operation's span (a task starts in none).
+    match tokio::spawn(tracing::Instrument::in_current_span(execution)).await {
         Ok(response) => response,
         Err(error) => {
             tracing::error!(%error, "a request failed unexpectedly");
