@@ -3,6 +3,9 @@
 //! through `(parent, child)` id pairs (link tables, the topic tree, the
 //! change history). [`super::nested`] pages all parents of a list in one
 //! statement.
+//!
+//! Over 400 lines: one entry per relation of the schema, a few lines each,
+//! kept in one table so that they stay alike.
 
 use super::changes::ChangeRow;
 use super::record::Record;
