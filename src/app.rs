@@ -44,8 +44,8 @@ pub enum StartError {
 pub struct Application {
     listener: TcpListener,
     router: Router,
-    db: sea_orm::DatabaseConnection,
-    replicas: Vec<sea_orm::DatabaseConnection>,
+    db: crate::store::Db,
+    replicas: Vec<crate::store::Db>,
     live: crate::live::Live,
     webhooks: crate::webhooks::Worker,
     statements: Arc<AtomicU64>,

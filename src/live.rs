@@ -18,12 +18,13 @@
 //! one statement, not a thousand.
 
 use crate::domain::kinds::Kind;
+use crate::store::Db;
 use crate::store::api_keys;
 use crate::store::changes::{self, ChangeRow};
 use crate::store::notify::{self, CHANNEL, Heard, ListenError, Listener, Signal};
 use crate::store::rows::{self, AnyRow};
 use crate::store::wal::{self, Lsn};
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::DbErr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{OnceCell, broadcast, mpsc, watch};
@@ -61,7 +62,7 @@ impl LiveChange {
     /// The record the change names, as it is after the commit; read once
     /// for all subscribers (the others wait for that read, and a failed
     /// read is tried again by the next one to ask).
-    pub async fn record(&self, db: &DatabaseConnection) -> Result<Option<&AnyRow>, DbErr> {
+    pub async fn record(&self, db: &Db) -> Result<Option<&AnyRow>, DbErr> {
         let record = self
             .record
             .get_or_try_init(|| async {
@@ -107,7 +108,7 @@ struct Inner {
 impl Live {
     /// Starts the feed that turns announced change sets into changes for
     /// subscribers; each subscriber may fall `buffer` changes behind.
-    pub fn start(db: DatabaseConnection, buffer: usize) -> Live {
+    pub fn start(db: Db, buffer: usize) -> Live {
         let (changes, _) = broadcast::channel(buffer.max(1));
         let (revoked, _) = broadcast::channel(64);
         let (shutdown, _) = watch::channel(false);
@@ -181,11 +182,7 @@ impl Live {
     /// second while anyone listens, so that writes of other processes (a
     /// `twinning import` or `keys revoke` from the command line) reach
     /// subscribers too, within a second.
-    async fn feed_local(
-        self,
-        db: DatabaseConnection,
-        mut signals: mpsc::UnboundedReceiver<Signal>,
-    ) {
+    async fn feed_local(self, db: Db, mut signals: mpsc::UnboundedReceiver<Signal>) {
         let mut seen = Seen {
             change_set: 0,
             revoked_at: chrono::Utc::now(),
@@ -221,12 +218,7 @@ impl Live {
 
     /// Delivers what was committed since `seen` (or, with `deliver` false,
     /// only moves `seen` up to now).
-    async fn poll(
-        &self,
-        db: &DatabaseConnection,
-        seen: &mut Seen,
-        deliver: bool,
-    ) -> Result<(), DbErr> {
+    async fn poll(&self, db: &Db, seen: &mut Seen, deliver: bool) -> Result<(), DbErr> {
         for id in changes::find_change_set_ids_after(db, seen.change_set).await? {
             seen.change_set = id;
             if deliver {
@@ -244,7 +236,7 @@ impl Live {
 
     /// Listens on PostgreSQL, reconnecting with backoff whenever the
     /// listener's connection is lost, until the pool closes.
-    async fn feed_postgres(self, db: DatabaseConnection) {
+    async fn feed_postgres(self, db: Db) {
         let mut backoff = Duration::from_millis(100);
         loop {
             let listening = async {
@@ -278,7 +270,7 @@ impl Live {
     }
 
     /// Delivers one signal to this server's subscribers.
-    async fn dispatch(&self, db: &DatabaseConnection, signal: Signal) {
+    async fn dispatch(&self, db: &Db, signal: Signal) {
         match signal {
             Signal::KeyRevoked(name) => {
                 let _ = self.inner.revoked.send(name.into());
@@ -295,7 +287,7 @@ impl Live {
     }
 
     /// Loads a change set's changes page by page and broadcasts each.
-    async fn broadcast_change_set(&self, db: &DatabaseConnection, id: i32) -> Result<(), DbErr> {
+    async fn broadcast_change_set(&self, db: &Db, id: i32) -> Result<(), DbErr> {
         const PAGE: usize = 1000;
         // The change set has committed (it was announced at commit): any
         // position read now is at or after it. One statement per change

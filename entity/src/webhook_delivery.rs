@@ -18,6 +18,9 @@ pub struct Model {
     pub last_status_code: Option<i32>,
     pub created_at: DateTimeUtc,
     pub finished_at: Option<DateTimeUtc>,
+    /// The `traceparent` (and, after a space, the `tracestate`) of the
+    /// write that queued it: its delivery joins that trace.
+    pub trace_context: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -54,7 +54,7 @@ async fn serve(args: &crate::cli::ServeArgs) -> CommandResult {
         .map_err(|e| e.to_string())
 }
 
-async fn connect(database: &DatabaseArgs) -> Result<sea_orm::DatabaseConnection, String> {
+async fn connect(database: &DatabaseArgs) -> Result<crate::store::Db, String> {
     db::connect_with(&database.database_url, database.pool_settings())
         .await
         .map_err(|e| format!("cannot open the database {}: {e}", database.database_url))
@@ -63,9 +63,9 @@ async fn connect(database: &DatabaseArgs) -> Result<sea_orm::DatabaseConnection,
 async fn migrate(action: MigrateAction, database: &DatabaseArgs) -> CommandResult {
     let db = connect(database).await?;
     let result = match action {
-        MigrateAction::Up => Migrator::up(&db, None).await,
-        MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await,
-        MigrateAction::Fresh => Migrator::fresh(&db).await,
+        MigrateAction::Up => Migrator::up(db.untraced(), None).await,
+        MigrateAction::Down { steps } => Migrator::down(db.untraced(), Some(steps)).await,
+        MigrateAction::Fresh => Migrator::fresh(db.untraced()).await,
         MigrateAction::Status => {
             let applied = Migrator::get_applied_migrations(&db)
                 .await

@@ -4,13 +4,13 @@
 //! only group the keys; the store runs the statements.
 
 use crate::error::AppError;
+use crate::store::Db;
 use crate::store::Record;
 use crate::store::filters::Filter;
 use crate::store::nested::{self, PageRequest};
 use crate::store::relations::Relation;
 use crate::store::{batched, city_names};
 use async_graphql::dataloader::Loader;
-use sea_orm::DatabaseConnection;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
@@ -29,12 +29,12 @@ fn batch_span<L>(keys: usize) -> tracing::Span {
 
 /// Records of one table by id or key.
 pub struct Rows<M> {
-    db: DatabaseConnection,
+    db: Db,
     _model: PhantomData<fn() -> M>,
 }
 
 impl<M> Rows<M> {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Db) -> Self {
         Self {
             db,
             _model: PhantomData,
@@ -129,12 +129,12 @@ impl<M> Hash for NestedKey<M> {
 
 /// Nested pages of records of one table.
 pub struct Nested<M> {
-    db: DatabaseConnection,
+    db: Db,
     _model: PhantomData<fn() -> M>,
 }
 
 impl<M> Nested<M> {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Db) -> Self {
         Self {
             db,
             _model: PhantomData,
@@ -214,12 +214,12 @@ impl<M> Hash for CountKey<M> {
 
 /// Counts of nested lists of records of one table.
 pub struct Counts<M> {
-    db: DatabaseConnection,
+    db: Db,
     _model: PhantomData<fn() -> M>,
 }
 
 impl<M> Counts<M> {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Db) -> Self {
         Self {
             db,
             _model: PhantomData,
@@ -255,11 +255,11 @@ pub struct NamesOfCity(pub i32);
 
 /// City translations.
 pub struct CityNames {
-    db: DatabaseConnection,
+    db: Db,
 }
 
 impl CityNames {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Db) -> Self {
         Self { db }
     }
 }
@@ -292,11 +292,11 @@ pub struct PartiesOf(pub i32);
 
 /// Protocol parties, in signing order.
 pub struct Parties {
-    db: DatabaseConnection,
+    db: Db,
 }
 
 impl Parties {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Db) -> Self {
         Self { db }
     }
 }

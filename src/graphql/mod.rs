@@ -14,10 +14,10 @@ mod subscription;
 pub mod types;
 
 use crate::error::Result;
+use crate::store::Db;
 use crate::store::Record;
 use async_graphql::Context;
 use async_graphql::dataloader::DataLoader;
-use sea_orm::DatabaseConnection;
 
 pub use connection::PageLimits;
 pub use mutation::Mutation;
@@ -31,8 +31,8 @@ pub use schema::{AppSchema, sdl};
 pub use subscription::Subscription;
 
 /// The database of a request.
-fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
-    ctx.data_unchecked::<DatabaseConnection>()
+fn db<'a>(ctx: &Context<'a>) -> &'a Db {
+    ctx.data_unchecked::<Db>()
 }
 
 /// A record by id, through its loader.

@@ -16,13 +16,13 @@ use crate::domain::kinds::Kind;
 use crate::error::{AppError, Result};
 use crate::graphql::guards::RoleGuard;
 use crate::live::{Live, LiveChange};
+use crate::store::Db;
 use crate::store::changes::ChangeRow;
 use crate::store::rows::AnyRow;
 use crate::store::{lookup, status_changes};
 use async_graphql::{Context, Enum, Object, Subscription};
 use entity::partnership_status_change as step;
 use futures_util::Stream;
-use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -165,7 +165,7 @@ impl PartnershipChanged {
 
 /// The id of the record of `kind` with `key`, or a `BAD_USER_INPUT` error
 /// naming the argument.
-async fn id_of(db: &DatabaseConnection, kind: Kind, key: &str, argument: &str) -> Result<i32> {
+async fn id_of(db: &Db, kind: Kind, key: &str, argument: &str) -> Result<i32> {
     lookup::find_id_by_key(db, kind, key)
         .await?
         .ok_or_else(|| AppError::bad_input(format!("`{argument}`: nothing has key {key:?}")))

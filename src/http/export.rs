@@ -9,13 +9,14 @@
 use super::AppState;
 use crate::error::ErrorCode;
 use crate::graphql::pipeline::consistency;
+use crate::store::Db;
 use crate::store::connection;
 use crate::store::wal::DbRole;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::DbErr;
 
 /// The change feed's cursor at the export's snapshot: where a mirror that
 /// imported the document follows `changeFeed(after:)` from. A header, since
@@ -96,7 +97,7 @@ fn matches(headers: &HeaderMap, tag: &str) -> bool {
         .any(|t| t == tag || t == "*")
 }
 
-async fn snapshot(db: &DatabaseConnection, headers: &HeaderMap) -> Result<Response, DbErr> {
+async fn snapshot(db: &Db, headers: &HeaderMap) -> Result<Response, DbErr> {
     // Cheap first: a client whose copy is current gets 304 without an export.
     let latest = crate::store::changes::data_version(db).await?;
     if matches(headers, &etag(latest)) {

@@ -10,12 +10,11 @@ use super::status_changes;
 use super::{resolve, validate};
 use crate::domain::changes::RecordChange;
 use crate::domain::scope::Scope;
+use crate::store::Db;
+use crate::store::Txn;
 use crate::store::city_names::{self, CityNames};
 use crate::store::{links, rows, search_index, write};
-use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel,
-    prelude::DateTimeUtc,
-};
+use sea_orm::{DbErr, EntityTrait, IntoActiveModel, prelude::DateTimeUtc};
 use std::collections::{BTreeMap, HashMap};
 
 /// Why an import wrote nothing.
@@ -50,7 +49,7 @@ pub struct ImportOptions<'a> {
 /// Imports a parsed document from the command line (see [`import_with`]).
 /// `progress` is told how many records were processed.
 pub async fn import(
-    db: &DatabaseConnection,
+    db: &Db,
     document: &Document,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<ImportReport, ImportError> {
@@ -67,7 +66,7 @@ pub async fn import(
 /// itself and the database, and upserts every record by key, all in one
 /// transaction, recorded in the change history as one change set.
 pub async fn import_with(
-    db: &DatabaseConnection,
+    db: &Db,
     document: &Document,
     options: &ImportOptions<'_>,
     progress: &(dyn Fn(usize) + Sync),
@@ -108,7 +107,7 @@ pub async fn import_with(
 /// Imports a document inside a transaction the caller owns (and commits or
 /// rolls back); returns the report and the changes for the history.
 pub async fn import_in(
-    txn: &DatabaseTransaction,
+    txn: &Txn,
     document: &Document,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<(ImportReport, Vec<RecordChange>), ImportError> {
@@ -182,7 +181,7 @@ fn ids(written: &[(i32, usize)]) -> Vec<i32> {
 }
 
 struct Writer<'t> {
-    txn: &'t DatabaseTransaction,
+    txn: &'t Txn,
     keys: Keys,
     now: DateTimeUtc,
     report: ImportReport,

@@ -53,7 +53,7 @@ impl Snapshot {
 /// Starts an export from one snapshot (a read-only repeatable-read
 /// transaction on PostgreSQL, one read transaction on SQLite), held while
 /// a task sends the parts; a database error mid-way is the last part.
-pub async fn start(db: &sea_orm::DatabaseConnection) -> Result<Snapshot, DbErr> {
+pub async fn start(db: &crate::store::Db) -> Result<Snapshot, DbErr> {
     let txn = crate::store::connection::begin_snapshot(db).await?;
     let version = crate::store::changes::data_version(&txn).await?;
     // A few parts ahead of the client at most: back-pressure holds the rest.

@@ -2,14 +2,13 @@
 //! presented key stands for. Only a SHA-256 hash of each key is stored,
 //! compared in constant time.
 
+use super::Db;
 use crate::domain::access::{Principal, Role, Scope, new_key, sha256_hex};
 use chrono::{DateTime, Utc};
 use entity::api_key;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use subtle::ConstantTimeEq;
 
 /// Why a presented key was refused. The message never says which part was
@@ -34,7 +33,7 @@ pub struct NewKey<'a> {
 }
 
 /// Creates a key; returns the key itself, which is shown this once only.
-pub async fn create_key(db: &DatabaseConnection, new: NewKey<'_>) -> Result<String, String> {
+pub async fn create_key(db: &Db, new: NewKey<'_>) -> Result<String, String> {
     let NewKey {
         name,
         role,
@@ -66,7 +65,7 @@ pub async fn create_key(db: &DatabaseConnection, new: NewKey<'_>) -> Result<Stri
 }
 
 /// Every key, newest first.
-pub async fn list_keys(db: &DatabaseConnection) -> Result<Vec<api_key::Model>, DbErr> {
+pub async fn list_keys(db: &Db) -> Result<Vec<api_key::Model>, DbErr> {
     api_key::Entity::find()
         .order_by_desc(api_key::Column::Id)
         .all(db)
@@ -74,7 +73,7 @@ pub async fn list_keys(db: &DatabaseConnection) -> Result<Vec<api_key::Model>, D
 }
 
 /// Revokes the key with this name; false if there is none.
-pub async fn revoke_key(db: &DatabaseConnection, name: &str) -> Result<bool, DbErr> {
+pub async fn revoke_key(db: &Db, name: &str) -> Result<bool, DbErr> {
     let now = chrono::Utc::now();
     let result = api_key::Entity::update_many()
         .col_expr(
@@ -102,7 +101,7 @@ pub async fn revoke_key(db: &DatabaseConnection, name: &str) -> Result<bool, DbE
 
 /// `(name, revoked at)` of the keys revoked after `after`, in that order.
 pub async fn find_revoked_since(
-    db: &DatabaseConnection,
+    db: &Db,
     after: DateTime<Utc>,
 ) -> Result<Vec<(String, DateTime<Utc>)>, DbErr> {
     let select = Query::select()
@@ -115,10 +114,7 @@ pub async fn find_revoked_since(
 }
 
 /// The principal for an `Authorization` header value (or its absence).
-pub async fn authenticate(
-    db: &DatabaseConnection,
-    authorization: Option<&str>,
-) -> Result<Principal, AuthError> {
+pub async fn authenticate(db: &Db, authorization: Option<&str>) -> Result<Principal, AuthError> {
     let Some(value) = authorization.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(Principal::Anonymous);
     };

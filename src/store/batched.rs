@@ -5,7 +5,6 @@
 use super::CHUNK;
 use super::filters::{T, t};
 use super::record::Record;
-use super::traced;
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, JoinType, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use std::collections::HashMap;
@@ -26,7 +25,7 @@ where
         select.column((T, Asterisk));
         M::from_rows(&mut select);
         select.and_where(t(column).is_in(chunk.iter().cloned()));
-        for row in traced::all(db, &select).await? {
+        for row in db.query_all(&select).await? {
             found.push(M::from_query_result(&row, "")?);
         }
     }
@@ -82,7 +81,7 @@ pub async fn parties(
         .order_by(("pp", "position"), Order::Asc)
         .to_owned();
     let mut parties: HashMap<i32, Vec<entity::city::Model>> = HashMap::new();
-    for row in traced::all(db, &select).await? {
+    for row in db.query_all(&select).await? {
         let protocol: i32 = row.try_get("", "tw_parent")?;
         let city = entity::city::Model::from_query_result(&row, "")?;
         parties.entry(protocol).or_default().push(city);

@@ -4,7 +4,6 @@
 //! The delete mutations' docs describe the same in words.
 
 use super::links::{self, LinkSpec};
-use super::traced;
 use crate::domain::kinds::Kind;
 use sea_orm::prelude::DateTimeUtc;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
@@ -259,7 +258,7 @@ pub async fn detach_dependents(
                 .from_table(Alias::new(link.table))
                 .and_where(Expr::col(Alias::new(link.target_column)).eq(id))
                 .to_owned();
-            traced::execute(db, &unlink).await?;
+            db.execute(&unlink).await?;
         }
         (Cascade::Reparent, Via::Columns(&[parent])) => {
             let grandparent = Query::select()
@@ -272,7 +271,7 @@ pub async fn detach_dependents(
                 .value(Alias::new(parent), grandparent)
                 .and_where(Expr::col(Alias::new(parent)).eq(id))
                 .to_owned();
-            traced::execute(db, &reparent).await?;
+            db.execute(&reparent).await?;
         }
         (Cascade::Clear, Via::Columns(&[reference])) => {
             let clear = Query::update()
@@ -280,7 +279,7 @@ pub async fn detach_dependents(
                 .value(Alias::new(reference), Expr::null())
                 .and_where(Expr::col(Alias::new(reference)).eq(id))
                 .to_owned();
-            traced::execute(db, &clear).await?;
+            db.execute(&clear).await?;
         }
         _ => {}
     }
@@ -293,7 +292,7 @@ pub async fn delete_record(db: &impl ConnectionTrait, kind: Kind, id: i32) -> Re
         .from_table(Alias::new(kind.table()))
         .and_where(Expr::col(Alias::new("id")).eq(id))
         .to_owned();
-    traced::execute(db, &delete).await?;
+    db.execute(&delete).await?;
     super::search_index::remove(db, kind, id).await
 }
 
@@ -309,7 +308,7 @@ pub async fn touch(
         .value(Alias::new("updated_at"), now)
         .and_where(Expr::col(Alias::new("id")).eq(id))
         .to_owned();
-    traced::execute(db, &stamp).await?;
+    db.execute(&stamp).await?;
     Ok(())
 }
 

@@ -2,7 +2,6 @@
 //! when, which operation) with the before and after of each record it
 //! touched, and the reads live updates make of it.
 
-use super::traced;
 use crate::domain::changes::{Action, RecordChange};
 use crate::domain::scope::Scope;
 use crate::store::Record;
@@ -56,7 +55,7 @@ pub async fn record(
                 ])
                 .map_err(super::built)?;
         }
-        traced::execute(db, &insert).await?;
+        db.execute(&insert).await?;
     }
     super::outbox::enqueue(db, id, changes).await?;
     super::notify::announce(db, &super::notify::Signal::ChangeSet(id)).await?;
@@ -107,7 +106,8 @@ async fn insert_change_set(db: &impl ConnectionTrait, author: Author<'_>) -> Res
         .map_err(super::built)?
         .returning_col(change_set::Column::Id)
         .to_owned();
-    let row = traced::one(db, &insert)
+    let row = db
+        .query_one(&insert)
         .await?
         .ok_or(DbErr::RecordNotInserted)?;
     match db.get_database_backend() {
@@ -131,7 +131,8 @@ pub async fn data_version(db: &impl ConnectionTrait) -> Result<(i64, i64), DbErr
         .expr(Func::max(Expr::col(change_set::Column::Id)))
         .from(change_set::Entity)
         .to_owned();
-    let row = traced::one(db, &select)
+    let row = db
+        .query_one(&select)
         .await?
         .ok_or_else(|| DbErr::Custom("no row from an aggregate".into()))?;
     let last: Option<i64> = match db.get_database_backend() {
@@ -152,7 +153,7 @@ pub async fn find_change_set_ids_after(
         .and_where(Expr::col(change_set::Column::Id).gt(after))
         .order_by(change_set::Column::Id, Order::Asc)
         .to_owned();
-    traced::all(db, &select)
+    db.query_all(&select)
         .await?
         .iter()
         .map(|row| row.try_get_by_index(0))

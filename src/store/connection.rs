@@ -1,9 +1,10 @@
 //! Connecting to the database (SQLite or PostgreSQL, by URL) and migrating it.
 
+use super::{Db, Txn};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgSslMode};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, Database, DbErr};
 use std::time::Duration;
 
 /// The embedded default: a SQLite file in the working directory, created on
@@ -70,7 +71,7 @@ pub fn default_max_connections(url: &str) -> u32 {
 }
 
 /// Opens a connection pool with the command-line tools' settings.
-pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbErr> {
     connect_with(url, PoolSettings::with_max(max_connections)).await
 }
 
@@ -79,19 +80,16 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
 /// wait for each other instead of failing with "database is locked"; foreign
 /// keys are enforced; reads go through a memory map. On PostgreSQL every
 /// session gets the statement timeout.
-pub async fn connect_with(url: &str, settings: PoolSettings) -> Result<DatabaseConnection, DbErr> {
-    Database::connect(options(url, settings)).await
+pub async fn connect_with(url: &str, settings: PoolSettings) -> Result<Db, DbErr> {
+    Database::connect(options(url, settings)).await.map(Db::new)
 }
 
 /// Opens a replica's pool without connecting yet: a replica that is down
 /// when the server starts is only out of rotation until it answers.
-pub async fn connect_replica(
-    url: &str,
-    settings: PoolSettings,
-) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect_replica(url: &str, settings: PoolSettings) -> Result<Db, DbErr> {
     let mut options = options(url, settings);
     options.connect_lazy(true).min_connections(0);
-    Database::connect(options).await
+    Database::connect(options).await.map(Db::new)
 }
 
 fn options(url: &str, settings: PoolSettings) -> ConnectOptions {
@@ -241,7 +239,8 @@ pub fn tls_failure(error: &DbErr) -> Option<String> {
 
 /// Whether the database answers and every migration is applied: what a
 /// server needs to take traffic. The reason when not.
-pub async fn readiness(db: &DatabaseConnection) -> Result<(), String> {
+pub async fn readiness(db: &Db) -> Result<(), String> {
+    let db = db.untraced();
     db.ping()
         .await
         .map_err(|e| format!("the database does not answer: {e}"))?;
@@ -256,7 +255,8 @@ pub async fn readiness(db: &DatabaseConnection) -> Result<(), String> {
 }
 
 /// Connections of the pool: (idle, in use).
-pub fn pool_usage(db: &DatabaseConnection) -> (u64, u64) {
+pub fn pool_usage(db: &Db) -> (u64, u64) {
+    let db = db.untraced();
     let (size, idle) = match db.get_database_backend() {
         sea_orm::DbBackend::Sqlite => {
             let pool = db.get_sqlite_connection_pool();
@@ -274,8 +274,8 @@ pub fn pool_usage(db: &DatabaseConnection) -> (u64, u64) {
 
 /// Applies every pending migration, then fills the search index if a
 /// migration left it empty (only the application can compute its words).
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await?;
+pub async fn migrate(db: &Db) -> Result<(), DbErr> {
+    Migrator::up(db.untraced(), None).await?;
     super::search_index::rebuild_if_missing(db).await
 }
 
@@ -283,7 +283,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// at once (`BEGIN IMMEDIATE`), so concurrent writers queue on the busy
 /// timeout instead of failing when one commits under the other's snapshot;
 /// PostgreSQL ignores the option.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+pub async fn begin_write(db: &Db) -> Result<Txn, DbErr> {
     use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
     db.begin_with_options(TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
@@ -295,10 +295,8 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTra
 /// A read-only transaction that sees one snapshot of the database from
 /// its first statement on: `REPEATABLE READ` on PostgreSQL; on SQLite every
 /// transaction reads one snapshot.
-pub async fn begin_snapshot(
-    db: &DatabaseConnection,
-) -> Result<sea_orm::DatabaseTransaction, DbErr> {
-    use sea_orm::{AccessMode, DbBackend, IsolationLevel, TransactionTrait};
+pub async fn begin_snapshot(db: &Db) -> Result<Txn, DbErr> {
+    use sea_orm::{AccessMode, ConnectionTrait, DbBackend, IsolationLevel, TransactionTrait};
     match db.get_database_backend() {
         DbBackend::Postgres => {
             db.begin_with_config(

@@ -2,7 +2,6 @@
 //! the few statements that read and write any of them.
 
 use super::CHUNK;
-use super::traced;
 use crate::domain::kinds::Kind;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr};
@@ -157,7 +156,7 @@ pub async fn find_links(
         if spec.ordered {
             select.order_by(Alias::new("position"), Order::Asc);
         }
-        for row in traced::all(db, &select).await? {
+        for row in db.query_all(&select).await? {
             let owner: i32 = row.try_get_by_index(0)?;
             links
                 .entry(owner)
@@ -179,7 +178,7 @@ pub async fn delete_links(
             .from_table(Alias::new(spec.table))
             .and_where(Expr::col(Alias::new(spec.owner_column)).is_in(chunk.iter().copied()))
             .to_owned();
-        traced::execute(db, &delete).await?;
+        db.execute(&delete).await?;
     }
     Ok(())
 }
@@ -223,7 +222,7 @@ pub async fn insert_links(
                     .map_err(super::built)?;
             }
         }
-        traced::execute(db, &insert).await?;
+        db.execute(&insert).await?;
     }
     Ok(())
 }

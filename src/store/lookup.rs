@@ -4,7 +4,6 @@
 //! checks ask before they write.
 
 use super::CHUNK;
-use super::traced;
 use crate::domain::kinds::Kind;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, LockType, Query, SelectStatement};
@@ -24,7 +23,7 @@ pub(super) async fn pairs<A: TryGetable, B: TryGetable>(
     db: &impl ConnectionTrait,
     select: &SelectStatement,
 ) -> Result<Vec<(A, B)>, DbErr> {
-    traced::all(db, select)
+    db.query_all(select)
         .await?
         .iter()
         .map(|row| Ok((row.try_get_by_index(0)?, row.try_get_by_index(1)?)))
@@ -100,7 +99,7 @@ async fn first_value<T: TryGetable>(
     db: &impl ConnectionTrait,
     select: &SelectStatement,
 ) -> Result<Option<T>, DbErr> {
-    traced::one(db, select)
+    db.query_one(select)
         .await?
         .as_ref()
         .map(|row: &QueryResult| row.try_get_by_index(0))

@@ -34,6 +34,7 @@ pub mod webhooks;
 pub mod write;
 
 pub use record::Record;
+pub use traced::{Db, Txn};
 
 use sea_orm::sea_query::SelectStatement;
 use sea_orm::{DbBackend, Statement};

@@ -11,7 +11,6 @@ use super::filters::{Filter, T, both, t};
 use super::pages::{Ordering, PositionError, Window};
 use super::record::Record;
 use super::relations::{Link, Relation};
-use super::traced;
 use sea_orm::sea_query::{
     Alias, Asterisk, Condition, Expr, ExprTrait, Func, JoinType, Order, OverStatement, Query,
     SelectStatement, UnionType, WindowStatement,
@@ -361,7 +360,7 @@ pub async fn pages<M: Record>(
 ) -> Result<HashMap<i32, Vec<M>>, DbErr> {
     let backend = db.get_database_backend();
     let select = pages_statement(backend, request, parents);
-    let rows = traced::all_raw(db, select).await?;
+    let rows = db.query_all_raw(select).await?;
     if shared_children(request.relation, parents) {
         return shared_pages(db, &rows).await;
     }
@@ -392,7 +391,7 @@ pub async fn counts<M>(
         .expr(Expr::cust("COUNT(*)"))
         .add_group_by([parent]);
     let mut found = HashMap::new();
-    for row in traced::all(db, &select).await? {
+    for row in db.query_all(&select).await? {
         let parent: i32 = row.try_get_by_index(0)?;
         let count: i64 = row.try_get_by_index(1)?;
         found.insert(parent, u64::try_from(count).unwrap_or_default());

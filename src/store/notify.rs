@@ -5,10 +5,10 @@
 //! change. On SQLite, a single server, nothing is sent: the writer tells its
 //! own server after committing.
 
-use super::traced;
+use super::Db;
 use sea_orm::sea_query::{Func, Query};
 use sea_orm::sqlx::postgres::PgListener;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 
 /// Why a listener stopped: its connection failed, or the pool closed.
 pub use sea_orm::sqlx::Error as ListenError;
@@ -52,7 +52,7 @@ pub async fn announce(db: &impl ConnectionTrait, signal: &Signal) -> Result<(), 
         let notify = Query::select()
             .expr(Func::cust("pg_notify").arg(CHANNEL).arg(signal.encode()))
             .to_owned();
-        traced::one(db, &notify).await?;
+        db.query_one(&notify).await?;
     }
     Ok(())
 }
@@ -80,8 +80,9 @@ pub struct Listener(PgListener);
 
 impl Listener {
     /// Connects with the pool's settings and starts listening.
-    pub async fn listen(db: &DatabaseConnection) -> Result<Self, ListenError> {
-        let mut listener = PgListener::connect_with(db.get_postgres_connection_pool()).await?;
+    pub async fn listen(db: &Db) -> Result<Self, ListenError> {
+        let mut listener =
+            PgListener::connect_with(db.untraced().get_postgres_connection_pool()).await?;
         listener.listen(CHANNEL).await?;
         Ok(Self(listener))
     }

@@ -3,7 +3,7 @@
 //! crash after commit loses none), claimed by one server's worker at a
 //! time per endpoint, and the log of every attempt.
 
-use super::traced;
+use super::Db;
 use super::webhooks::Webhook;
 use crate::domain::changes::{Action, RecordChange};
 use chrono::{DateTime, Utc};
@@ -11,8 +11,8 @@ use entity::{webhook, webhook_attempt, webhook_delivery};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 
 /// A delivery waiting to be sent (or retried).
@@ -33,6 +33,8 @@ pub async fn enqueue(
     changes: &[RecordChange],
 ) -> Result<(), DbErr> {
     let now = Utc::now();
+    // The write's trace, which its deliveries join when they are sent.
+    let trace_context = crate::telemetry::otlp::trace_context();
     let rows: Vec<webhook_delivery::ActiveModel> = super::webhooks::enabled(db)
         .await?
         .into_iter()
@@ -49,6 +51,7 @@ pub async fn enqueue(
             attempts: Set(0),
             next_attempt_at: Set(now),
             created_at: Set(now),
+            trace_context: Set(trace_context.clone()),
             ..Default::default()
         })
         .collect();
@@ -63,7 +66,7 @@ pub async fn enqueue(
 /// PostgreSQL, servers claiming at once skip each other's locked rows
 /// (`FOR UPDATE SKIP LOCKED`); on SQLite the write transaction is alone.
 pub async fn claim(
-    db: &DatabaseConnection,
+    db: &Db,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
     limit: u64,
@@ -103,14 +106,15 @@ pub async fn claim(
         .and_where(Expr::exists(pending(false)).not())
         .limit(limit);
     // Most polls find nothing due: they read, and take no write lock.
-    if traced::one(db, &select).await?.is_none() {
+    if db.query_one(&select).await?.is_none() {
         return Ok(Vec::new());
     }
     let txn = super::connection::begin_write(db).await?;
     if txn.get_database_backend() == DbBackend::Postgres {
         select.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
-    let ids: Vec<i32> = traced::all(&txn, &select)
+    let ids: Vec<i32> = txn
+        .query_all(&select)
         .await?
         .iter()
         .map(|row| row.try_get_by_index(0))
@@ -177,7 +181,7 @@ pub struct AttemptOutcome {
 /// Logs an attempt and moves the delivery and its endpoint on, in one
 /// transaction.
 pub async fn record_attempt(
-    db: &DatabaseConnection,
+    db: &Db,
     delivery: &Delivery,
     outcome: &AttemptOutcome,
 ) -> Result<(), DbErr> {
@@ -302,7 +306,7 @@ pub async fn depth(db: &impl ConnectionTrait) -> Result<(i64, Option<DateTime<Ut
         .from(webhook_delivery::Entity)
         .and_where(Expr::col(webhook_delivery::Column::Status).eq(PENDING))
         .to_owned();
-    let Some(row) = traced::one(db, &select).await? else {
+    let Some(row) = db.query_one(&select).await? else {
         return Ok((0, None));
     };
     Ok((row.try_get_by_index(0)?, row.try_get_by_index(1)?))

@@ -5,7 +5,6 @@
 
 use super::filters::{Filter, T, both, t};
 use super::record::Record;
-use super::traced;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, Order, Query};
 use sea_orm::{ConnectionTrait, DbErr, Value};
 
@@ -197,7 +196,7 @@ pub async fn page<M: Record>(
         select.order_by_expr(expr, order);
     }
     let statement = super::limited(db.get_database_backend(), &select, window.limit() as u64);
-    let rows = traced::all_raw(db, statement).await?;
+    let rows = db.query_all_raw(statement).await?;
     Ok(rows
         .iter()
         .map(|row| M::from_query_result(row, ""))
@@ -210,7 +209,7 @@ pub async fn count<M: Record>(db: &impl ConnectionTrait, filter: &Filter<M>) -> 
     select.expr(Expr::cust("COUNT(*)"));
     M::from_rows(&mut select);
     select.cond_where(filter.condition());
-    let total: i64 = match traced::one(db, &select).await? {
+    let total: i64 = match db.query_one(&select).await? {
         Some(row) => row.try_get_by_index(0)?,
         None => 0,
     };

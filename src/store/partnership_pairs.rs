@@ -2,7 +2,6 @@
 //! partnership per pair of cities and kind, and the timeline actions'
 //! choice of partnership, read.
 
-use super::traced;
 use crate::domain::vocabulary::PartnershipKind;
 use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
@@ -51,7 +50,7 @@ fn pair(row: &QueryResult) -> Result<Pair, DbErr> {
 }
 
 async fn find(db: &impl ConnectionTrait, select: &SelectStatement) -> Result<Vec<Pair>, DbErr> {
-    traced::all(db, select).await?.iter().map(pair).collect()
+    db.query_all(select).await?.iter().map(pair).collect()
 }
 
 /// Every stored partnership.

@@ -9,9 +9,9 @@
 //! (`pg_last_xact_replay_timestamp()` would grow while the primary is
 //! idle, and compares two servers' clocks.)
 
+use super::Db;
 use super::replicas::{Cluster, ReplicaSettings};
 use super::wal::{self, Lsn};
-use sea_orm::DatabaseConnection;
 use std::collections::VecDeque;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Mutex, Weak};
@@ -24,7 +24,7 @@ const RETRY_MOST: Duration = Duration::from_secs(10);
 
 /// One replica.
 pub struct Member {
-    pub db: DatabaseConnection,
+    pub db: Db,
     /// Reads it answered.
     pub reads: AtomicU64,
     health: Mutex<Health>,
@@ -72,7 +72,7 @@ impl Health {
 }
 
 impl Member {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Db) -> Self {
         Self {
             db,
             reads: AtomicU64::new(0),

@@ -8,9 +8,9 @@
 //! primary. Writes, key checks, the outbox and `LISTEN` use
 //! [`Databases::primary`] alone.
 
+use super::Db;
 use super::replica_health::{Health, Member};
 use super::wal::{self, DbRole, Lsn};
-use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -35,7 +35,7 @@ pub struct Databases {
 }
 
 struct Inner {
-    primary: DatabaseConnection,
+    primary: Db,
     primary_reads: AtomicU64,
     replicas: Vec<Member>,
     settings: ReplicaSettings,
@@ -51,7 +51,7 @@ struct Inner {
 #[derive(Clone)]
 pub struct Read {
     /// The connection pool to read from.
-    pub db: DatabaseConnection,
+    pub db: Db,
     /// The primary or a replica.
     pub role: DbRole,
     /// Which replica (its index), for [`Databases::failed`].
@@ -87,17 +87,13 @@ pub struct DatabaseReport {
 
 impl Databases {
     /// The primary alone: every read goes to it.
-    pub fn primary_only(primary: DatabaseConnection) -> Self {
+    pub fn primary_only(primary: Db) -> Self {
         Self::new(primary, Vec::new(), ReplicaSettings::default())
     }
 
     /// The primary and its replicas (already connected, lazily), with the
     /// health checker running when there are any.
-    pub fn new(
-        primary: DatabaseConnection,
-        replicas: Vec<DatabaseConnection>,
-        settings: ReplicaSettings,
-    ) -> Self {
+    pub fn new(primary: Db, replicas: Vec<Db>, settings: ReplicaSettings) -> Self {
         let replicas = replicas.into_iter().map(Member::new).collect::<Vec<_>>();
         let databases = Self {
             inner: Arc::new(Inner {
@@ -120,7 +116,7 @@ impl Databases {
     }
 
     /// The primary: for writes and whatever must see them at once.
-    pub fn primary(&self) -> &DatabaseConnection {
+    pub fn primary(&self) -> &Db {
         &self.inner.primary
     }
 
@@ -130,7 +126,7 @@ impl Databases {
     }
 
     /// The replicas' connection pools.
-    pub fn replica_pools(&self) -> impl Iterator<Item = &DatabaseConnection> {
+    pub fn replica_pools(&self) -> impl Iterator<Item = &Db> {
         self.inner.replicas.iter().map(|r| &r.db)
     }
 
@@ -265,12 +261,12 @@ impl Default for ReplicaSettings {
 
 /// What the health checker reads and updates.
 pub(super) trait Cluster {
-    fn primary(&self) -> &DatabaseConnection;
+    fn primary(&self) -> &Db;
     fn members(&self) -> &[Member];
 }
 
 impl Cluster for Inner {
-    fn primary(&self) -> &DatabaseConnection {
+    fn primary(&self) -> &Db {
         &self.primary
     }
     fn members(&self) -> &[Member] {

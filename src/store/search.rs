@@ -10,7 +10,6 @@
 //! compared byte by byte, whatever the database's collation.
 
 use super::search_index::{entry_range, search_term};
-use super::traced;
 use crate::domain::kinds::Kind;
 use sea_orm::sea_query::{
     Alias, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement, UnionType,
@@ -60,7 +59,7 @@ pub async fn search(
         &hits(forms, types, window),
         limit,
     );
-    let rows = traced::all_raw(db, statement).await?;
+    let rows = db.query_all_raw(statement).await?;
     let mut hits = Vec::with_capacity(rows.len());
     for row in rows {
         let entry: i64 = row.try_get_by_index(0)?;
@@ -99,7 +98,7 @@ pub async fn count(
         .expr(Func::count(Expr::col((hit(), Alias::new("entry_id")))))
         .from_subquery(scored(forms, types), hit())
         .to_owned();
-    let row = traced::one(db, &select).await?;
+    let row = db.query_one(&select).await?;
     Ok(row
         .map(|r| integer(&r, 0))
         .transpose()?

@@ -8,7 +8,6 @@
 use super::batched::find_by_ids;
 use super::city_names::find_city_names;
 use super::search_texts::{Indexed, texts};
-use super::traced;
 use crate::domain::kinds::Kind;
 use entity::city;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
@@ -77,7 +76,8 @@ pub async fn rebuild_if_missing(db: &impl ConnectionTrait) -> Result<(), DbErr> 
             .column(Alias::new("id"))
             .from(Alias::new(kind.table()))
             .to_owned();
-        let ids = traced::all(db, &select)
+        let ids = db
+            .query_all(&select)
             .await?
             .iter()
             .map(|row| row.try_get_by_index::<i32>(0))
@@ -94,7 +94,7 @@ async fn is_empty(db: &impl ConnectionTrait, table: Alias) -> Result<bool, DbErr
         .expr(Func::count(Expr::col(Alias::new("entry_id"))))
         .from(table)
         .to_owned();
-    let row = traced::one(db, &select).await?;
+    let row = db.query_one(&select).await?;
     Ok(row
         .map(|r| r.try_get_by_index::<i64>(0))
         .transpose()?
@@ -128,7 +128,7 @@ async fn delete_entries(db: &impl ConnectionTrait, kind: Kind, ids: &[i32]) -> R
         .from_table(search_term())
         .and_where(Expr::col(Alias::new("entry_id")).is_in(entries))
         .to_owned();
-    traced::execute(db, &delete).await?;
+    db.execute(&delete).await?;
     Ok(())
 }
 
@@ -165,7 +165,7 @@ async fn insert_entries(
                 ])
                 .map_err(super::built)?;
         }
-        traced::execute(db, &insert).await?;
+        db.execute(&insert).await?;
     }
     Ok(())
 }
@@ -177,7 +177,7 @@ async fn city_search_names(db: &impl ConnectionTrait, ids: &[i32]) -> Result<(),
         .from_table(table())
         .and_where(Expr::col(Alias::new("city_id")).is_in(ids.iter().copied()))
         .to_owned();
-    traced::execute(db, &delete).await?;
+    db.execute(&delete).await?;
     let names = find_city_names(db, Some(ids)).await?;
     let mut rows: Vec<(i32, String)> = Vec::new();
     for c in find_by_ids::<city::Model>(db, ids).await? {
@@ -207,7 +207,7 @@ async fn city_search_names(db: &impl ConnectionTrait, ids: &[i32]) -> Result<(),
                 .values([(*id).into(), name.clone().into()])
                 .map_err(super::built)?;
         }
-        traced::execute(db, &insert).await?;
+        db.execute(&insert).await?;
     }
     Ok(())
 }

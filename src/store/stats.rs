@@ -5,7 +5,6 @@
 
 use super::filters::{Filter, T, is_either_city, t};
 use super::topic_tree::subtrees;
-use super::traced;
 use entity::{city, partnership, protocol, stat_count, stat_delta, topic, visit};
 use sea_orm::sea_query::{
     Alias, Condition, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement,
@@ -23,7 +22,7 @@ pub struct Count {
 
 /// Runs `SELECT key, count …` and reads the pairs.
 async fn counts(db: &impl ConnectionTrait, select: &SelectStatement) -> Result<Vec<Count>, DbErr> {
-    traced::all(db, select)
+    db.query_all(select)
         .await?
         .iter()
         .map(|row| {

@@ -8,6 +8,7 @@
 //! `OTEL_EXPORTER_OTLP_ENDPOINT` is `--otlp-endpoint`'s variable.
 
 use bytes::Bytes;
+use opentelemetry::propagation::Extractor;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_http::{HeaderExtractor, HeaderInjector, HttpClient, HttpError};
 use opentelemetry_otlp::{Protocol, WithExportConfig, WithHttpConfig};
@@ -15,6 +16,7 @@ use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{
     BatchConfigBuilder, BatchSpanProcessor, SdkTracer, SdkTracerProvider,
 };
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
@@ -127,9 +129,26 @@ pub fn adopt_parent(span: &tracing::Span, headers: &http::HeaderMap) {
     if !enabled() || !headers.contains_key("traceparent") {
         return;
     }
-    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
-        propagator.extract(&HeaderExtractor(headers))
-    });
+    adopt(span, &HeaderExtractor(headers));
+}
+
+/// Makes `span` a child of the trace a stored [`trace_context`] names.
+pub fn adopt_stored(span: &tracing::Span, stored: Option<&str>) {
+    let Some(stored) = stored.filter(|_| enabled()) else {
+        return;
+    };
+    // A `traceparent` has no space; a `tracestate` follows the first one.
+    let (parent, state) = stored.split_once(' ').unwrap_or((stored, ""));
+    let mut fields = HashMap::from([("traceparent".to_owned(), parent.to_owned())]);
+    if !state.is_empty() {
+        fields.insert("tracestate".to_owned(), state.to_owned());
+    }
+    adopt(span, &fields);
+}
+
+fn adopt(span: &tracing::Span, carrier: &dyn Extractor) {
+    let parent =
+        opentelemetry::global::get_text_map_propagator(|propagator| propagator.extract(carrier));
     let _ = span.set_parent(parent);
 }
 
@@ -143,6 +162,27 @@ pub fn inject(headers: &mut http::HeaderMap) {
     opentelemetry::global::get_text_map_propagator(|propagator| {
         propagator.inject_context(&context, &mut HeaderInjector(headers));
     });
+}
+
+/// The current span's trace context, to be stored with work done later
+/// for it (a webhook delivery): its `traceparent`, then a space and its
+/// `tracestate` when it has one. `None` when traces are off or the span
+/// is not traced.
+pub fn trace_context() -> Option<String> {
+    if !enabled() {
+        return None;
+    }
+    let context = tracing::Span::current().context();
+    let mut fields = HashMap::new();
+    opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.inject_context(&context, &mut fields);
+    });
+    let mut stored = fields.remove("traceparent")?;
+    if let Some(state) = fields.remove("tracestate").filter(|s| !s.is_empty()) {
+        stored.push(' ');
+        stored.push_str(&state);
+    }
+    Some(stored)
 }
 
 /// The exporter's HTTP client: the server's reqwest, on the server's

@@ -9,10 +9,11 @@ use super::sign;
 use super::target::Policy;
 use crate::config::WebhookConfig;
 use crate::metrics::WebhookCounters;
+use crate::store::Db;
 use crate::store::outbox::{self, AttemptOutcome, DELIVERED, Delivery, FAILED, PENDING};
 use crate::store::webhooks::Webhook;
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::DbErr;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,7 +35,7 @@ pub struct Worker {
 }
 
 struct Context {
-    db: DatabaseConnection,
+    db: Db,
     config: WebhookConfig,
     client: reqwest::Client,
     counters: WebhookCounters,
@@ -43,7 +44,7 @@ struct Context {
 impl Worker {
     /// Starts sending the outbox of `db`.
     pub fn start(
-        db: DatabaseConnection,
+        db: Db,
         config: WebhookConfig,
         counters: WebhookCounters,
     ) -> Result<Worker, reqwest::Error> {
@@ -202,12 +203,12 @@ async fn send_due(context: &Context, mut hook: Webhook) -> Result<(), DbErr> {
     Ok(())
 }
 
-/// One attempt at a delivery, as a trace's span (a root: the worker runs
-/// apart from the request that committed the change); its context goes
-/// out in the request's `traceparent`. At DEBUG, off unless traces are
+/// One attempt at a delivery, as a span in the trace of the write that
+/// queued it (a root when that write was not traced); its context goes out
+/// in the request's `traceparent`. At DEBUG, off unless traces are
 /// exported.
 fn delivery_span(hook: &Webhook, delivery: &Delivery) -> tracing::Span {
-    tracing::debug_span!(
+    let span = tracing::debug_span!(
         "webhook.delivery",
         otel.kind = "client",
         webhook.id = hook.id,
@@ -216,7 +217,9 @@ fn delivery_span(hook: &Webhook, delivery: &Delivery) -> tracing::Span {
         webhook.status = tracing::field::Empty,
         http.response.status_code = tracing::field::Empty,
         otel.status_code = tracing::field::Empty,
-    )
+    );
+    crate::telemetry::otlp::adopt_stored(&span, delivery.trace_context.as_deref());
+    span
 }
 
 /// The JSON a delivery sends: its change set's changes that the endpoint

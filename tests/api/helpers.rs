@@ -1,12 +1,13 @@
 //! Test fixtures: a fresh database per test, a server on a random port, and
 //! a GraphQL client for it.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use tokio::sync::oneshot;
 use twinning::config::Config;
+use twinning::store::Db;
 
 /// A database of its own for one test, removed when dropped.
 pub struct TestDb {
@@ -63,7 +64,7 @@ impl TestDb {
     }
 
     /// A new connection pool to this database.
-    pub async fn connect(&self) -> DatabaseConnection {
+    pub async fn connect(&self) -> Db {
         twinning::store::connection::connect(&self.url, 4)
             .await
             .expect("connect to the test database")

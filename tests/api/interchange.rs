@@ -1,12 +1,13 @@
 //! Import and export of the interchange format on a real database.
 
 use crate::helpers::TestDb;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::ConnectionTrait;
 use twinning::interchange::example::FOUNDING_DOCUMENT;
 use twinning::interchange::{self, Counts, ImportReport, Kind};
+use twinning::store::Db;
 
 /// Migrates and imports a document text, panicking on problems.
-pub async fn import_text(db: &DatabaseConnection, text: &str) -> ImportReport {
+pub async fn import_text(db: &Db, text: &str) -> ImportReport {
     twinning::store::connection::migrate(db)
         .await
         .expect("migrate");
@@ -17,7 +18,7 @@ pub async fn import_text(db: &DatabaseConnection, text: &str) -> ImportReport {
 }
 
 /// The whole database as export writes it.
-pub async fn export_text(db: &DatabaseConnection) -> String {
+pub async fn export_text(db: &Db) -> String {
     interchange::to_json(&interchange::export(db).await.expect("export"))
 }
 

@@ -51,28 +51,29 @@ async fn existing_tables(manager: &SchemaManager<'_>) -> Vec<&'static str> {
 #[tokio::test]
 async fn migrations_run_up_down_and_up_again() {
     let test_db = TestDb::new().await;
-    let db = test_db.connect().await;
-    let manager = SchemaManager::new(&db);
+    let traced = test_db.connect().await;
+    let db = traced.untraced();
+    let manager = SchemaManager::new(db);
 
-    Migrator::up(&db, None).await.expect("first up");
+    Migrator::up(db, None).await.expect("first up");
     assert_eq!(existing_tables(&manager).await, TABLES.to_vec());
     assert!(
-        Migrator::get_pending_migrations(&db)
+        Migrator::get_pending_migrations(db)
             .await
             .expect("status")
             .is_empty()
     );
 
-    Migrator::down(&db, None).await.expect("down to nothing");
+    Migrator::down(db, None).await.expect("down to nothing");
     assert_eq!(existing_tables(&manager).await, vec!["seaql_migrations"]);
     assert_eq!(
-        Migrator::get_pending_migrations(&db)
+        Migrator::get_pending_migrations(db)
             .await
             .expect("status")
             .len(),
         Migrator::migrations().len()
     );
 
-    Migrator::up(&db, None).await.expect("second up");
+    Migrator::up(db, None).await.expect("second up");
     assert_eq!(existing_tables(&manager).await, TABLES.to_vec());
 }

@@ -17,10 +17,10 @@ use crate::graphql::types::visit::Visit;
 use crate::graphql::{by_key, db};
 use crate::interchange::document::{self as doc, Document};
 use crate::interchange::{Kind, ProblemCode};
+use crate::store::Txn;
 use crate::store::{partnership_pairs, status_changes};
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseTransaction;
 
 /// A delegation visit to record.
 #[derive(InputObject)]
@@ -62,7 +62,7 @@ pub struct SignProtocolPayload {
 /// if the choice is ambiguous or wrong; an unknown key is left for the
 /// import to report.
 async fn partnership_between(
-    txn: &DatabaseTransaction,
+    txn: &Txn,
     cities: [&str; 2],
     partnership: &mut Option<String>,
     field: &[&str],

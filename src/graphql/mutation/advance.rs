@@ -11,11 +11,12 @@ use crate::graphql::guards::RoleGuard;
 use crate::graphql::types::partnership::{Partnership, StatusChange};
 use crate::graphql::{db, scalars::PartialDate};
 use crate::interchange::ProblemCode;
+use crate::store::Txn;
 use crate::store::rows;
 use crate::store::status_changes::{self, NewStep};
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use entity::{city, partnership, partnership_status_change as step, protocol, source};
-use sea_orm::{DatabaseTransaction, EntityTrait};
+use sea_orm::EntityTrait;
 use serde_json::json;
 
 /// A step in a partnership's lifecycle.
@@ -83,7 +84,7 @@ fn refusal(path: FieldPath<'_>, field: &str, code: ProblemCode, message: String)
 
 /// The record of `E` with `key`, or a `NOT_FOUND` user error.
 async fn find_by_key<E: EntityTrait>(
-    txn: &DatabaseTransaction,
+    txn: &Txn,
     key: Option<&str>,
     (path, field): (FieldPath<'_>, &str),
     errors: &mut Vec<UserError>,
@@ -142,7 +143,7 @@ fn check_transition(
 /// and city, each unknown key a `NOT_FOUND` error in `errors` (and a city
 /// that is not one of the partnership's an `INVALID_VALUE`).
 async fn find_evidence(
-    txn: &DatabaseTransaction,
+    txn: &Txn,
     current: &partnership::Model,
     input: &AdvancePartnershipInput,
     path: FieldPath<'_>,
@@ -182,7 +183,7 @@ async fn find_evidence(
 /// and writes the step; the user errors if it is refused (the caller rolls
 /// back).
 pub(super) async fn advance_in(
-    txn: &DatabaseTransaction,
+    txn: &Txn,
     input: AdvancePartnershipInput,
     path: FieldPath<'_>,
 ) -> Result<std::result::Result<Step, Vec<UserError>>> {

@@ -12,10 +12,10 @@ use crate::graphql::{by_key, db};
 use crate::interchange::document::{self as doc, Document};
 use crate::interchange::records::Stored;
 use crate::interchange::{ImportError, Kind, Problem, ProblemCode};
+use crate::store::Txn;
 use crate::store::lookup;
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseTransaction;
 
 /// Whether a write creates a record or replaces one.
 pub(super) enum Write {
@@ -50,7 +50,7 @@ fn user_error(root: &[&str], problem: &Problem) -> UserError {
 /// concurrent writer waits and then sees the new `updatedAt`. `root` is
 /// where the input record sits.
 pub(super) async fn check_and_lock(
-    txn: &DatabaseTransaction,
+    txn: &Txn,
     kind: Kind,
     key: &str,
     write: &Write,
@@ -90,7 +90,7 @@ pub(super) async fn check_and_lock(
 /// Writes a document through the import inside `txn`: the changes it made,
 /// or its problems as user errors under `root`.
 pub(super) async fn import_in(
-    txn: &DatabaseTransaction,
+    txn: &Txn,
     document: &Document,
     root: &[&str],
 ) -> Result<std::result::Result<Vec<RecordChange>, Vec<UserError>>> {

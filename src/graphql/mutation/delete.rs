@@ -9,10 +9,10 @@ use crate::graphql::db;
 use crate::graphql::guards::RoleGuard;
 use crate::graphql::node::decode_global_id;
 use crate::interchange::{Kind, ProblemCode};
+use crate::store::Txn;
 use crate::store::cascade::{self, Cascade, Dependent};
 use crate::store::lookup;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use sea_orm::DatabaseTransaction;
 use serde_json::Value;
 
 /// Which record to delete: its key or its global id.
@@ -51,7 +51,7 @@ impl DeletePayload {
 }
 
 /// A record as interchange JSON, for the history; `None` if it is gone.
-async fn snapshot(txn: &DatabaseTransaction, kind: Kind, key: &str) -> Result<Option<Value>> {
+async fn snapshot(txn: &Txn, kind: Kind, key: &str) -> Result<Option<Value>> {
     Ok(crate::interchange::one_as_json(txn, kind, key).await?)
 }
 
@@ -64,11 +64,7 @@ fn describe(label: &str, found: &[(i32, String)]) -> String {
 
 /// The records that refer to record `id` of `kind`, per dependent entry;
 /// and the description of those that block a plain delete.
-async fn find_all_dependents(
-    txn: &DatabaseTransaction,
-    kind: Kind,
-    id: i32,
-) -> Result<(Vec<Found>, Vec<String>)> {
+async fn find_all_dependents(txn: &Txn, kind: Kind, id: i32) -> Result<(Vec<Found>, Vec<String>)> {
     let mut blocking = Vec::new();
     let mut found = Vec::new();
     for dependent in cascade::dependents(kind) {
@@ -88,7 +84,7 @@ type Found = (&'static Dependent, Vec<(i32, String)>);
 /// collecting the changes. Without `cascading`, the description of what
 /// blocks it.
 async fn delete_in(
-    txn: &DatabaseTransaction,
+    txn: &Txn,
     kind: Kind,
     (id, key): (i32, &str),
     cascading: bool,
@@ -151,7 +147,7 @@ type Touched = (Kind, i32, String, Option<Value>);
 /// Marks the records a cascade changed as changed, and records their
 /// changes.
 async fn record_touched(
-    txn: &DatabaseTransaction,
+    txn: &Txn,
     touched: Vec<Touched>,
     changes: &mut Vec<RecordChange>,
 ) -> Result<()> {

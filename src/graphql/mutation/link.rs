@@ -15,10 +15,10 @@ use crate::graphql::node::{Node, decode_global_id, global_id, load};
 use crate::interchange::document::{self as doc, Document};
 use crate::interchange::records::Stored;
 use crate::interchange::{Kind, ProblemCode};
+use crate::store::Txn;
 use crate::store::lookup;
 use async_graphql::{Context, ID, InputObject, Object, OneofObject, SimpleObject};
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseTransaction;
 
 /// A record, by global id or by its key under its type.
 #[derive(OneofObject)]
@@ -112,7 +112,7 @@ impl RecordRef {
 /// Applies the input's lists to the record of `R` with `key`; the changes,
 /// or why nothing changed.
 async fn change_lists<R: Stored>(
-    txn: &DatabaseTransaction,
+    txn: &Txn,
     key: &str,
     input: &LinkInput,
     mode: Mode,

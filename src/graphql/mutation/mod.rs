@@ -91,7 +91,7 @@ impl UserError {
 /// it is refused with `FORBIDDEN` and the whole write rolled back.
 async fn commit(
     ctx: &async_graphql::Context<'_>,
-    txn: sea_orm::DatabaseTransaction,
+    txn: crate::store::Txn,
     operation: &str,
     changes: &[crate::domain::changes::RecordChange],
 ) -> crate::error::Result<()> {

@@ -4,11 +4,11 @@
 use super::Refusal;
 use crate::domain::access::Principal;
 use crate::error::ErrorCode;
-use sea_orm::DatabaseConnection;
+use crate::store::Db;
 
 /// What deciding who calls needs.
 pub struct SignIn<'a> {
-    pub db: &'a DatabaseConnection,
+    pub db: &'a Db,
     /// Sign-in with the identity provider's tokens, when configured.
     pub jwt: Option<&'a crate::jwt::Verifier>,
     /// Clients without a key may read.

@@ -9,8 +9,8 @@ use super::{admission, budgets, callers, concurrency, consistency, cost, int_ran
 use crate::error::{ErrorCode, Result};
 use crate::graphql::connection::PageLimits;
 use crate::graphql::schema::{AppSchema, builder, sdl};
+use crate::store::Db;
 use async_graphql::parser::types::OperationType;
-use sea_orm::DatabaseConnection;
 
 mod running;
 
@@ -27,7 +27,7 @@ pub struct Api {
     concurrency: concurrency::Concurrency,
     page_limits: PageLimits,
     field_spans: bool,
-    db: DatabaseConnection,
+    db: Db,
     databases: crate::store::replicas::Databases,
     live: crate::live::Live,
     trust: std::sync::Arc<persisted::Trust>,
@@ -179,7 +179,7 @@ impl Api {
             admission,
             concurrency: concurrency::Concurrency::new(
                 options.concurrent_points,
-                concurrency::heaviest_at_once(db.get_database_backend()),
+                concurrency::heaviest_at_once(sea_orm::ConnectionTrait::get_database_backend(&db)),
             ),
             page_limits: options.page_limits,
             field_spans: options.field_spans,
@@ -212,7 +212,7 @@ impl Api {
     /// The state of the data in `db`, which changes with every write (see
     /// [`crate::store::changes::data_version`]): what an HTTP cache's
     /// entity tag is made of.
-    pub async fn data_version(&self, db: &DatabaseConnection) -> Option<(i64, i64)> {
+    pub async fn data_version(&self, db: &Db) -> Option<(i64, i64)> {
         match crate::store::changes::data_version(db).await {
             Ok(version) => Some(version),
             Err(error) => {
@@ -223,7 +223,7 @@ impl Api {
     }
 
     /// The primary database.
-    pub fn db(&self) -> &DatabaseConnection {
+    pub fn db(&self) -> &Db {
         &self.db
     }
 

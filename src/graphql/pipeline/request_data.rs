@@ -4,9 +4,9 @@
 use super::Client;
 use super::batches;
 use crate::graphql::loader;
+use crate::store::Db;
 use async_graphql::Data;
 use async_graphql::dataloader::DataLoader;
-use sea_orm::DatabaseConnection;
 
 /// How long a WebSocket operation's loader waits for more keys before it
 /// runs its batch, unless configured (`--batch-delay-ms`); HTTP requests
@@ -66,7 +66,7 @@ macro_rules! add_loaders {
 /// The loaders of one request (or one WebSocket connection: they keep no
 /// cache, so they never serve stale rows) and who is asking.
 pub(crate) fn request_data(
-    db: &DatabaseConnection,
+    db: &Db,
     batching: &Batching,
     principal: crate::domain::access::Principal,
     client: Client,
