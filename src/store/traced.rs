@@ -105,7 +105,13 @@ fn system(backend: DbBackend) -> &'static str {
 /// database, or the primary for everything outside a routed request
 /// (writes, workers). The arguments are only evaluated when the span is
 /// enabled.
+///
+/// A statement outside any span (the webhook worker's polls, the replica
+/// checker's) gets none: it would be a trace of one span, several a second.
 fn span(backend: DbBackend, sql: &str) -> tracing::Span {
+    if !tracing::span_enabled!(tracing::Level::DEBUG) || tracing::Span::current().is_none() {
+        return tracing::Span::none();
+    }
     tracing::debug_span!(
         "db.statement",
         otel.kind = "client",

@@ -339,3 +339,85 @@ impl Drop for TestApp {
         }
     }
 }
+
+/// `twinning serve` as a process of its own over `database_url`, listening
+/// on `port`, with `args` and `env` added; returned once it answers
+/// `/health`, killed when dropped.
+pub async fn serve_process(
+    database_url: &str,
+    port: u16,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> tokio::process::Child {
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_twinning"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("DATABASE_MAX_CONNECTIONS", "4")
+        .env("RATE_LIMITS", "false")
+        .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+        .env_remove("RUST_LOG")
+        .envs(env.iter().copied())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the server starts");
+    let client = reqwest::Client::new();
+    for _ in 0..300 {
+        if client
+            .get(format!("http://127.0.0.1:{port}/health"))
+            .send()
+            .await
+            .is_ok()
+        {
+            return child;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the server did not answer /health");
+}
+
+/// An admin key and a webhook endpoint at `url` (with its signing secret)
+/// in `test_db`, migrated first: what a test of deliveries from a server
+/// process starts with.
+pub async fn admin_and_endpoint(test_db: &TestDb, url: &str) -> (String, String) {
+    let db = test_db.connect().await;
+    twinning::store::connection::migrate(&db)
+        .await
+        .expect("migrate");
+    let key = twinning::store::api_keys::NewKey {
+        name: "admin",
+        role: twinning::domain::access::Role::Admin,
+        trusted_documents_only: false,
+        scope: None,
+    };
+    let admin = twinning::store::api_keys::create_key(&db, key)
+        .await
+        .expect("a key");
+    let secret = twinning::webhooks::sign::new_secret().expect("a secret");
+    let filter = twinning::domain::webhooks::EventFilter::default();
+    twinning::store::webhooks::create(&db, url, "", &filter, &secret)
+        .await
+        .expect("an endpoint");
+    (admin, secret)
+}
+
+/// Creates city `key` through `request` (a POST to a server's `/graphql`,
+/// with its credentials), which must succeed.
+pub async fn create_city(request: reqwest::RequestBuilder, key: &str) {
+    let create =
+        "mutation ($input: CityInput!) { createCity(input: $input) { userErrors { message } } }";
+    let input = json!({ "key": key, "name": key, "countryCode": "NO" });
+    let body: Value = request
+        .json(&json!({ "query": create, "variables": { "input": input } }))
+        .send()
+        .await
+        .expect("the server answers")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(
+        body["data"]["createCity"]["userErrors"],
+        json!([]),
+        "{body}"
+    );
+}

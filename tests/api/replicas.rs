@@ -256,3 +256,48 @@ async fn two_servers_behind_haproxy_both_read_from_the_replica() {
     a.stop().await;
     b.stop().await;
 }
+
+#[tokio::test]
+async fn a_query_run_again_on_the_primary_is_charged_its_statements_once() {
+    let Some(mut cluster) = Cluster::start("replicas_retry", 1) else {
+        return;
+    };
+    let url = cluster.replica_url(0);
+    let app = spawn_on_url(cluster.primary_url(), move |config| {
+        config.replica_urls = vec![url];
+        // The checker looks once a second: the query, not the checker,
+        // finds the replica down.
+        config.replicas.max_lag = Duration::from_secs(60);
+        config.rate_limits.enabled = false;
+    })
+    .await;
+    until_in_rotation(&app, true).await;
+    const SUM: &str = "twinning_sql_statements_per_request_sum";
+    // What the read costs where it runs once.
+    let before = app.metric(SUM).await;
+    assert_eq!(read(&app, "murmansk", None).await, json!("murmansk"));
+    let once = app.metric(SUM).await - before;
+    assert!(once >= 1.0, "{once}");
+
+    cluster.stop_replica(0);
+    let before = app.metric(SUM).await;
+    let total_before = app.statements();
+    assert_eq!(read(&app, "murmansk", None).await, json!("murmansk"));
+    let state = replica_state(&app).await;
+    assert!(
+        state["reason"]
+            .to_string()
+            .contains("a query could not reach it"),
+        "the query found the replica down and ran again: {state}"
+    );
+    assert_eq!(
+        app.metric(SUM).await - before,
+        once,
+        "the request is charged the statements of the run that answered it"
+    );
+    assert!(
+        app.statements() - total_before >= once as u64,
+        "the server's own count still has every statement it ran"
+    );
+    app.stop().await;
+}

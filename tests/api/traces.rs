@@ -1,11 +1,14 @@
 //! OpenTelemetry traces: `twinning serve --otlp-endpoint` sends its spans
 //! to a small OTLP/HTTP receiver here, which decodes the protobuf with
 //! `opentelemetry-proto`. One nested query's span tree is checked from the
-//! incoming `traceparent` down to its SQL statements; a webhook delivery
-//! carries a `traceparent` of its own span; a collector that refuses
+//! incoming `traceparent` down to its SQL statements; a write's statements
+//! (transaction ends included) are traced and its webhook delivery joins
+//! its trace; a statement on a replica says so; a collector that refuses
 //! connections costs the clients nothing.
 
-use crate::helpers::TestDb;
+use crate::helpers::{TestDb, admin_and_endpoint, create_city, serve_process};
+use crate::replica_cluster::Cluster;
+use crate::services::free_port;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -16,7 +19,7 @@ use prost::Message;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
 /// What the receiver got: spans, and the `traceparent` of each webhook.
 #[derive(Clone, Default)]
@@ -65,46 +68,19 @@ async fn receiver() -> (u16, Received) {
     (port, received)
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
 /// `twinning serve` exporting traces to `endpoint`.
-async fn serve(test_db: &TestDb, port: u16, endpoint: &str, args: &[&str]) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_twinning"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .args(["--otlp-endpoint", endpoint])
-        .args(["--webhook-allow-http", "--webhook-allow-private"])
-        .args(args)
-        .env("DATABASE_URL", &test_db.url)
-        .env("DATABASE_MAX_CONNECTIONS", "4")
-        .env("RATE_LIMITS", "false")
+async fn serve(database_url: &str, port: u16, endpoint: &str, args: &[&str]) -> Child {
+    let mut all = vec!["--otlp-endpoint", endpoint];
+    all.extend(["--webhook-allow-http", "--webhook-allow-private"]);
+    all.extend(args);
+    let env = [
         // Export every 100 ms rather than every 5 s.
-        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
-        .env("OTEL_TRACES_SAMPLER", "parentbased_always_on")
+        ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+        ("OTEL_TRACES_SAMPLER", "parentbased_always_on"),
         // A collector that never answers holds an export this long.
-        .env("OTEL_EXPORTER_OTLP_TIMEOUT", "1000")
-        .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-        .env_remove("RUST_LOG")
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the server starts");
-    let client = reqwest::Client::new();
-    for _ in 0..300 {
-        if client
-            .get(format!("http://127.0.0.1:{port}/health"))
-            .send()
-            .await
-            .is_ok()
-        {
-            return child;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server did not answer /health");
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", "1000"),
+    ];
+    serve_process(database_url, port, &all, &env).await
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -160,7 +136,7 @@ async fn a_nested_query_is_one_trace_from_the_callers_span_down_to_its_statement
     let (collector, received) = receiver().await;
     let port = free_port();
     let _server = serve(
-        &test_db,
+        &test_db.url,
         port,
         &format!("http://127.0.0.1:{collector}"),
         &[],
@@ -272,74 +248,145 @@ async fn a_nested_query_is_one_trace_from_the_callers_span_down_to_its_statement
 }
 
 #[tokio::test]
-async fn a_webhook_delivery_sends_the_traceparent_of_its_span() {
+async fn a_write_traces_its_statements_and_its_webhook_delivery_joins_its_trace() {
     let test_db = TestDb::new().await;
-    let db = test_db.connect().await;
-    twinning::store::connection::migrate(&db)
-        .await
-        .expect("migrate");
     let (collector, received) = receiver().await;
-    let key = twinning::store::api_keys::NewKey {
-        name: "admin",
-        role: twinning::domain::access::Role::Admin,
-        trusted_documents_only: false,
-        scope: None,
-    };
-    let admin = twinning::store::api_keys::create_key(&db, key)
-        .await
-        .expect("a key");
-    let secret = twinning::webhooks::sign::new_secret().expect("a secret");
-    let filter = twinning::domain::webhooks::EventFilter::default();
     let url = format!("http://127.0.0.1:{collector}/hook");
-    twinning::store::webhooks::create(&db, &url, "", &filter, &secret)
-        .await
-        .expect("an endpoint");
+    let (admin, _) = admin_and_endpoint(&test_db, &url).await;
     let port = free_port();
     let _server = serve(
-        &test_db,
+        &test_db.url,
         port,
         &format!("http://127.0.0.1:{collector}"),
         &["--example-data=false"],
     )
     .await;
-    let create =
-        "mutation ($input: CityInput!) { createCity(input: $input) { userErrors { message } } }";
-    let body: Value = reqwest::Client::new()
+    let trace_id = "0af7651916cd43dd8448eb211c80319c";
+    let request = reqwest::Client::new()
         .post(format!("http://127.0.0.1:{port}/graphql"))
         .bearer_auth(&admin)
-        .json(&json!({ "query": create, "variables": { "input": { "key": "traced", "name": "Traced", "countryCode": "NO" } } }))
-        .send()
-        .await
-        .expect("an answer")
-        .json()
-        .await
-        .expect("JSON");
-    assert_eq!(
-        body["data"]["createCity"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
+        .header("traceparent", format!("00-{trace_id}-b7ad6b7169203331-01"))
+        .header("tracestate", "vendor=opaque");
+    create_city(request, "traced").await;
 
     let spans = spans_until(&received, |spans| {
         spans.iter().any(|s| s.name == "webhook.delivery")
+            && spans.iter().any(|s| s.name == "graphql.operation")
     })
     .await;
-    let delivery = spans
+    let ours: Vec<&Span> = spans
+        .iter()
+        .filter(|s| hex(&s.trace_id) == trace_id)
+        .collect();
+    let operation = ours
+        .iter()
+        .find(|s| s.name == "graphql.operation")
+        .expect("the mutation's operation span");
+    // The write's statements, sea-orm's ActiveModel inserts and the
+    // transaction's ends included, are spans of the mutation.
+    let statements: Vec<String> = ours
+        .iter()
+        .filter(|s| s.name == "db.statement")
+        .map(|s| text(s, "db.statement").expect("the statement's text"))
+        .collect();
+    for wanted in ["BEGIN", "COMMIT"] {
+        assert!(
+            statements.iter().any(|s| s == wanted),
+            "{wanted}: {statements:?}"
+        );
+    }
+    assert!(
+        statements
+            .iter()
+            .any(|s| s.starts_with(r#"INSERT INTO "webhook_delivery""#)),
+        "the outbox row, by its entity: {statements:?}"
+    );
+    assert!(
+        statements.iter().all(|s| !s.contains("traced")),
+        "parameters are left out: {statements:?}"
+    );
+
+    // The delivery is a span of the mutation's trace, under its operation,
+    // and its POST carries that trace on.
+    let delivery = ours
         .iter()
         .find(|s| s.name == "webhook.delivery")
-        .expect("a delivery span");
+        .expect("the delivery is in the mutation's trace");
+    assert_eq!(delivery.parent_span_id, operation.span_id);
     let hooks = received.hooks.lock().expect("hooks").clone();
     let sent = hooks.first().expect("the delivery arrived");
     assert_eq!(
         sent,
-        &format!(
-            "00-{}-{}-01",
-            hex(&delivery.trace_id),
-            hex(&delivery.span_id)
-        ),
-        "the delivery's traceparent names its span"
+        &format!("00-{trace_id}-{}-01", hex(&delivery.span_id)),
+        "the delivery's traceparent names its span in the mutation's trace"
     );
     assert_eq!(int(delivery, "http.response.status_code"), Some(200));
+}
+
+#[tokio::test]
+async fn a_statement_run_on_a_replica_is_named_so() {
+    let Some(cluster) = Cluster::start("traces_replica", 1) else {
+        return;
+    };
+    let (collector, received) = receiver().await;
+    let port = free_port();
+    let replica = cluster.replica_url(0);
+    let _server = serve(
+        &cluster.primary_url(),
+        port,
+        &format!("http://127.0.0.1:{collector}"),
+        &["--database-replica-url", &replica],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    // Until the replica is in rotation and has replayed the example data.
+    let mut trace_id = String::new();
+    for attempt in 0..200u32 {
+        let ready: Value = client
+            .get(format!("http://127.0.0.1:{port}/ready"))
+            .send()
+            .await
+            .expect("ready")
+            .json()
+            .await
+            .expect("JSON");
+        if ready["databases"][1]["in_rotation"] == json!(true) {
+            trace_id = format!("5c1d2e3f4a5b6c7d8e9f{attempt:012x}");
+            let body: Value = client
+                .post(format!("http://127.0.0.1:{port}/graphql"))
+                .header("traceparent", format!("00-{trace_id}-00f067aa0ba902b7-01"))
+                .json(&json!({ "query": NESTED }))
+                .send()
+                .await
+                .expect("an answer")
+                .json()
+                .await
+                .expect("JSON");
+            if body["data"]["city"]["name"] == "Murmansk" {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!trace_id.is_empty(), "the replica came into rotation");
+    let spans = spans_until(&received, |spans| {
+        spans
+            .iter()
+            .any(|s| hex(&s.trace_id) == trace_id && s.name == "request")
+    })
+    .await;
+    let statements: Vec<&Span> = spans
+        .iter()
+        .filter(|s| hex(&s.trace_id) == trace_id && s.name == "db.statement")
+        .collect();
+    assert!(!statements.is_empty(), "statements: {spans:?}");
+    for statement in statements {
+        assert_eq!(
+            text(statement, "db.role").as_deref(),
+            Some("replica"),
+            "{statement:?}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -372,7 +419,7 @@ async fn a_collector_that_never_answers_costs_the_clients_nothing() {
 async fn answered_despite(endpoint: &str) {
     let test_db = TestDb::new().await;
     let port = free_port();
-    let mut server = serve(&test_db, port, endpoint, &["--otlp-max-queue", "16"]).await;
+    let mut server = serve(&test_db.url, port, endpoint, &["--otlp-max-queue", "16"]).await;
     let client = reqwest::Client::new();
     for _ in 0..200 {
         let body: Value = client

@@ -342,6 +342,10 @@ impl Api {
         // answers it: a query reads only, so running it again is safe.
         if let Some(again) = retry.and_then(|r| r.when_unavailable(&response)) {
             let primary = self.databases.failed(&read, "a query could not reach it");
+            // The request is charged the statements of the run that
+            // answers it, once: those that failed on the replica are not
+            // its own (the server's total still counts them).
+            statements.store(0, std::sync::atomic::Ordering::Relaxed);
             response = self.run(again, route, &primary, run).await;
         }
         if matches!(route, Route::Plain(Some(ref o)) if o.ty == OperationType::Mutation) {
