@@ -251,8 +251,7 @@ impl<C: ConnectionTrait + TransactionTrait + Send> TransactionTrait for Traced<C
         T: Send,
         E: std::fmt::Display + std::fmt::Debug + Send,
     {
-        let txn = self.begin().await.map_err(TransactionError::Connection)?;
-        run_in(txn, callback).await
+        self.transaction_with_config(callback, None, None).await
     }
 
     async fn transaction_with_config<F, T, E>(
