@@ -15,7 +15,14 @@
 //!
 //! SQLite has no statement triggers: there a row trigger runs one UPSERT
 //! over the row's parts, grouped so that an update's -1 and +1 of a kept
-//! value cancel out.
+//! value cancel out. And there the row triggers of partnerships, cities and
+//! links stand still while `stat_pause` has a row: an import that writes
+//! about as many records as there are inserts one at the start, counts
+//! every statistic anew at the end of its transaction and deletes it (see
+//! `store::stats::pause`), instead of a trigger per row (more than 150,000
+//! at scale 5,000). SQLite has one writer at a time and a reader never sees
+//! the uncommitted row, so no other write passes uncounted. PostgreSQL has
+//! no such table: its statement triggers add one delta per statement.
 
 use crate::m20261207_000040_stat_counts::triggers::{Trigger, triggers};
 use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
@@ -23,12 +30,24 @@ use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
 #[derive(DeriveMigrationName)]
 pub(crate) struct Migration;
 
-/// The triggers this migration replaces.
+/// The triggers this migration replaces on both backends.
 const REPLACED: [&str; 3] = [
     "stat_partnership_insert",
     "stat_partnership_delete",
     "stat_partnership_update",
 ];
+
+/// The triggers this migration gives a pause on SQLite besides.
+const PAUSED: [&str; 5] = [
+    "stat_city_country",
+    "stat_visit_topic_insert",
+    "stat_visit_topic_delete",
+    "stat_protocol_topic_insert",
+    "stat_protocol_topic_delete",
+];
+
+/// SQLite: the condition of every paused trigger.
+const UNLESS_PAUSED: &str = "NOT EXISTS (SELECT 1 FROM stat_pause)";
 
 /// The `(dim, k, d)` parts of partnership rows in each statistic, `sign` 1
 /// or -1: on PostgreSQL of every row of the transition table `rows`, on
@@ -133,7 +152,25 @@ fn partnership_triggers(backend: DbBackend) -> Vec<Trigger> {
 fn replaced(backend: DbBackend) -> Vec<Trigger> {
     triggers(backend)
         .into_iter()
-        .filter(|trigger| REPLACED.contains(&trigger.name()))
+        .filter(|trigger| {
+            REPLACED.contains(&trigger.name())
+                || (backend == DbBackend::Sqlite && PAUSED.contains(&trigger.name()))
+        })
+        .collect()
+}
+
+/// The triggers that take their place.
+fn replacements(backend: DbBackend) -> Vec<Trigger> {
+    if backend != DbBackend::Sqlite {
+        return partnership_triggers(backend);
+    }
+    let paused = triggers(backend)
+        .into_iter()
+        .filter(|trigger| PAUSED.contains(&trigger.name()));
+    partnership_triggers(backend)
+        .into_iter()
+        .chain(paused)
+        .map(|trigger| trigger.and_when(UNLESS_PAUSED))
         .collect()
 }
 
@@ -167,11 +204,25 @@ impl MigrationTrait for Migration {
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let backend = manager.get_database_backend();
-        swap(manager, &replaced(backend), &partnership_triggers(backend)).await
+        if backend == DbBackend::Sqlite {
+            manager
+                .create_table(
+                    Table::create()
+                        .table("stat_pause")
+                        .col(ColumnDef::new("id").integer().not_null().primary_key())
+                        .to_owned(),
+                )
+                .await?;
+        }
+        swap(manager, &replaced(backend), &replacements(backend)).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let backend = manager.get_database_backend();
-        swap(manager, &partnership_triggers(backend), &replaced(backend)).await
+        swap(manager, &replacements(backend), &replaced(backend)).await?;
+        if backend == DbBackend::Sqlite {
+            crate::dsl::drop_tables(manager, &["stat_pause"]).await?;
+        }
+        Ok(())
     }
 }

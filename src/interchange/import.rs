@@ -11,7 +11,7 @@ use super::{resolve, validate};
 use crate::domain::changes::RecordChange;
 use crate::domain::scope::Scope;
 use crate::store::city_names::{self, CityNames};
-use crate::store::{links, rows, search_index, write};
+use crate::store::{links, rows, search_index, stats, write};
 use sea_orm::{
     DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel,
     prelude::DateTimeUtc,
@@ -125,6 +125,14 @@ pub async fn import_in(
         return Err(ImportError::Invalid(problems));
     }
 
+    let recount = stats::recount_pays(
+        txn,
+        document.partnerships.len() + document.visits.len() + document.protocols.len(),
+    )
+    .await?;
+    if recount {
+        stats::pause(txn).await?;
+    }
     let now = chrono::Utc::now();
     let mut writer = Writer {
         txn,
@@ -171,6 +179,9 @@ pub async fn import_in(
             .partition(|id| writer.created.contains(&(kind, *id)));
         search_index::reindex(txn, kind, &existing).await?;
         search_index::index_new(txn, kind, &fresh).await?;
+    }
+    if recount {
+        stats::recount(txn).await?;
     }
 
     Ok((writer.report, writer.changes))

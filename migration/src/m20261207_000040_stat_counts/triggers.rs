@@ -43,6 +43,15 @@ impl Trigger {
         &self.name
     }
 
+    /// The same trigger, firing only when `condition` holds too.
+    pub(crate) fn and_when(mut self, condition: &str) -> Self {
+        self.when = Some(match self.when {
+            Some(when) => format!("({when}) AND {condition}"),
+            None => condition.into(),
+        });
+        self
+    }
+
     pub(crate) fn create(&self, backend: DbBackend) -> Vec<String> {
         let Trigger {
             name, event, table, ..
