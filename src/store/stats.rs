@@ -246,7 +246,7 @@ pub async fn recount_pays(db: &impl ConnectionTrait, records: usize) -> Result<b
     let mut stored = 0_i64;
     for table in ["partnership", "visit", "protocol"] {
         let highest = Query::select()
-            .expr(Func::coalesce([Expr::col("id").max(), Expr::val(0).into()]))
+            .expr(Func::coalesce([Expr::col("id").max(), Expr::val(0)]))
             .from(table)
             .to_owned();
         if let Some(row) = traced::one(db, &highest).await? {
