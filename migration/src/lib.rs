@@ -27,6 +27,7 @@ mod m20261207_000016_search_terms;
 mod m20261207_000021_create_webhooks;
 mod m20261207_000030_editor_scopes;
 mod m20261207_000040_stat_counts;
+mod m20261207_000041_stat_partnership_statements;
 mod m20261207_000050_webhook_trace_context;
 
 /// Every migration, oldest first.
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000021_create_webhooks::Migration),
             Box::new(m20261207_000030_editor_scopes::Migration),
             Box::new(m20261207_000040_stat_counts::Migration),
+            Box::new(m20261207_000041_stat_partnership_statements::Migration),
             Box::new(m20261207_000050_webhook_trace_context::Migration),
         ]
     }

@@ -18,7 +18,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*, sea_orm::DbBackend};
 
-mod triggers;
+pub(crate) mod triggers;
 use triggers::triggers;
 
 #[derive(DeriveMigrationName)]

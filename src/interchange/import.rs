@@ -13,7 +13,7 @@ use crate::domain::scope::Scope;
 use crate::store::Db;
 use crate::store::Txn;
 use crate::store::city_names::{self, CityNames};
-use crate::store::{links, rows, search_index, write};
+use crate::store::{links, rows, search_index, stats, write};
 use sea_orm::{DbErr, EntityTrait, IntoActiveModel, prelude::DateTimeUtc};
 use std::collections::{BTreeMap, HashMap};
 
@@ -124,6 +124,14 @@ pub async fn import_in(
         return Err(ImportError::Invalid(problems));
     }
 
+    let recount = stats::recount_pays(
+        txn,
+        document.partnerships.len() + document.visits.len() + document.protocols.len(),
+    )
+    .await?;
+    if recount {
+        stats::pause(txn).await?;
+    }
     let now = chrono::Utc::now();
     let mut writer = Writer {
         txn,
@@ -170,6 +178,9 @@ pub async fn import_in(
             .partition(|id| writer.created.contains(&(kind, *id)));
         search_index::reindex(txn, kind, &existing).await?;
         search_index::index_new(txn, kind, &fresh).await?;
+    }
+    if recount {
+        stats::recount(txn).await?;
     }
 
     Ok((writer.report, writer.changes))

@@ -103,21 +103,22 @@ pub async fn partnerships_by_country(
     db: &impl ConnectionTrait,
     filter: &Filter<partnership::Model>,
 ) -> Result<Vec<Count>, DbErr> {
-    grouped_or_kept(db, filter, "partnership_country", || {
-        let mut select = grouped(
-            Expr::col(("c", city::Column::CountryCode)),
-            t("id").count_distinct(),
-            filter,
-        );
-        select.join_as(
-            JoinType::InnerJoin,
-            city::Entity,
-            "c",
-            is_either_city(Expr::col(("c", city::Column::Id))),
-        );
-        select
-    })
-    .await
+    grouped_or_kept(db, filter, "partnership_country", || by_country(filter)).await
+}
+
+fn by_country(filter: &Filter<partnership::Model>) -> SelectStatement {
+    let mut select = grouped(
+        Expr::col(("c", city::Column::CountryCode)),
+        t("id").count_distinct(),
+        filter,
+    );
+    select.join_as(
+        JoinType::InnerJoin,
+        city::Entity,
+        "c",
+        is_either_city(Expr::col(("c", city::Column::Id))),
+    );
+    select
 }
 
 /// Partnerships per kind.
@@ -125,10 +126,11 @@ pub async fn partnerships_by_kind(
     db: &impl ConnectionTrait,
     filter: &Filter<partnership::Model>,
 ) -> Result<Vec<Count>, DbErr> {
-    grouped_or_kept(db, filter, "partnership_kind", || {
-        grouped(t(partnership::Column::Kind), Expr::cust("COUNT(*)"), filter)
-    })
-    .await
+    grouped_or_kept(db, filter, "partnership_kind", || by_kind(filter)).await
+}
+
+fn by_kind(filter: &Filter<partnership::Model>) -> SelectStatement {
+    grouped(t(partnership::Column::Kind), Expr::cust("COUNT(*)"), filter)
 }
 
 /// Partnerships per current status.
@@ -136,14 +138,15 @@ pub async fn partnerships_by_status(
     db: &impl ConnectionTrait,
     filter: &Filter<partnership::Model>,
 ) -> Result<Vec<Count>, DbErr> {
-    grouped_or_kept(db, filter, "partnership_status", || {
-        grouped(
-            t(partnership::Column::Status),
-            Expr::cust("COUNT(*)"),
-            filter,
-        )
-    })
-    .await
+    grouped_or_kept(db, filter, "partnership_status", || by_status(filter)).await
+}
+
+fn by_status(filter: &Filter<partnership::Model>) -> SelectStatement {
+    grouped(
+        t(partnership::Column::Status),
+        Expr::cust("COUNT(*)"),
+        filter,
+    )
 }
 
 /// Partnerships per year of establishment (those with a known date).
@@ -151,16 +154,17 @@ pub async fn partnerships_by_year(
     db: &impl ConnectionTrait,
     filter: &Filter<partnership::Model>,
 ) -> Result<Vec<Count>, DbErr> {
-    grouped_or_kept(db, filter, "partnership_year", || {
-        let year = Func::cust("SUBSTR")
-            .arg(t(partnership::Column::EstablishedOn))
-            .arg(1)
-            .arg(4);
-        let mut select = grouped(year.into(), Expr::cust("COUNT(*)"), filter);
-        select.and_where(t(partnership::Column::EstablishedOn).is_not_null());
-        select
-    })
-    .await
+    grouped_or_kept(db, filter, "partnership_year", || by_year(filter)).await
+}
+
+fn by_year(filter: &Filter<partnership::Model>) -> SelectStatement {
+    let year = Func::cust("SUBSTR")
+        .arg(t(partnership::Column::EstablishedOn))
+        .arg(1)
+        .arg(4);
+    let mut select = grouped(year.into(), Expr::cust("COUNT(*)"), filter);
+    select.and_where(t(partnership::Column::EstablishedOn).is_not_null());
+    select
 }
 
 /// Records of `table` (through `link`) per topic, each topic counting its
@@ -227,3 +231,91 @@ pub async fn protocols_by_topic(
     })
     .await
 }
+
+/// Whether a write of `records` partnerships, visits and protocols (the
+/// records the statistics count) should [`pause`] the triggers and
+/// [`recount`]: on SQLite, when they are at least as many as are stored
+/// (a recount reads every stored one; the triggers cost a statement or
+/// more per written row and link). PostgreSQL's statement triggers add
+/// one delta per statement already.
+pub async fn recount_pays(db: &impl ConnectionTrait, records: usize) -> Result<bool, DbErr> {
+    if db.get_database_backend() != sea_orm::DbBackend::Sqlite || records == 0 {
+        return Ok(false);
+    }
+    let mut stored = 0_i64;
+    for table in ["partnership", "visit", "protocol"] {
+        let highest = Query::select()
+            .expr(Func::coalesce([Expr::col("id").max(), Expr::val(0)]))
+            .from(table)
+            .to_owned();
+        if let Some(row) = db.query_one(&highest).await? {
+            stored += row.try_get_by_index::<i64>(0)?;
+        }
+    }
+    Ok(i64::try_from(records).unwrap_or(i64::MAX) >= stored)
+}
+
+/// SQLite: stops the row triggers that keep the counts for the rest of
+/// the transaction, for a write of about as many records as there are;
+/// [`recount`] must follow before commit. Nobody else sees the pause: one
+/// writer at a time, and readers see committed rows only.
+pub async fn pause(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    let insert = Query::insert()
+        .into_table(PAUSE)
+        .columns([Alias::new("id")])
+        .values([1.into()])
+        .map_err(super::built)?
+        .to_owned();
+    db.execute(&insert).await.map(|_| ())
+}
+
+/// SQLite: after [`pause`], counts every statistic anew from the tables
+/// and lets the triggers run again.
+pub async fn recount(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    let everything = Filter::everything();
+    let fresh = [
+        ("partnership_country", by_country(&everything)),
+        ("partnership_kind", by_kind(&everything)),
+        ("partnership_status", by_status(&everything)),
+        ("partnership_year", by_year(&everything)),
+        (
+            "visit_topic",
+            by_topic("visit", "visit_topic", "visit_id", Condition::all()),
+        ),
+        (
+            "protocol_topic",
+            by_topic(
+                "protocol",
+                "protocol_topic",
+                "protocol_id",
+                Condition::all(),
+            ),
+        ),
+    ];
+    let clear = Query::delete().from_table(stat_count::Entity).to_owned();
+    db.execute(&clear).await?;
+    for (dimension, select) in fresh {
+        let rows = counts(db, &select).await?;
+        for chunk in rows.chunks(super::CHUNK / 3) {
+            let mut insert = Query::insert();
+            insert.into_table(stat_count::Entity).columns([
+                stat_count::Column::Dimension,
+                stat_count::Column::Key,
+                stat_count::Column::Count,
+            ]);
+            for row in chunk {
+                insert
+                    .values([dimension.into(), row.key.clone().into(), row.count.into()])
+                    .map_err(super::built)?;
+            }
+            db.execute(&insert).await?;
+        }
+    }
+    let resume = Query::delete().from_table(PAUSE).to_owned();
+    // The triggers run again from here: rows written after this are
+    // counted by them, on top of the fresh counts.
+    db.execute(&resume).await.map(|_| ())
+}
+
+/// The table whose row pauses the triggers (SQLite only; see its migration).
+const PAUSE: &str = "stat_pause";

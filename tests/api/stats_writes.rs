@@ -221,3 +221,94 @@ async fn concurrent_writes_lose_no_count() {
     };
     assert_eq!(total(&s), total(&before) + written);
 }
+
+/// A document with more partnerships and visits than the example data
+/// holds: on SQLite its import pauses the triggers and counts anew at its
+/// end (`store::stats::recount`).
+fn large_document() -> Value {
+    let countries = ["GL", "FO", "IS"];
+    let cities: Vec<Value> = (0..40)
+        .map(|i| json!({ "key": format!("lg-{i}"), "name": format!("L{i}"), "countryCode": countries[i % 3] }))
+        .collect();
+    let partnerships: Vec<Value> = (1..40)
+        .flat_map(|i| [(0, i), (i, (i + 7) % 40)])
+        .filter(|(a, b)| a != b)
+        .enumerate()
+        .map(|(n, (a, b))| {
+            json!({ "key": format!("lg-p{n}"), "cities": [format!("lg-{a}"), format!("lg-{b}")],
+                    "kind": if n % 2 == 0 { "SISTER_CITY" } else { "FRIENDSHIP" },
+                    "status": "ACTIVE", "establishedOn": format!("{}", 1950 + n % 5),
+                    "statusHistory": [{ "status": "ACTIVE", "on": "1950" }] })
+        })
+        .collect();
+    let visits: Vec<Value> = (0..600)
+        .map(|n| {
+            let topics = match n % 3 {
+                0 => json!(["lg-child"]),
+                1 => json!(["lg-child", "lg-root"]),
+                _ => json!(["lg-root"]),
+            };
+            json!({ "key": format!("lg-v{n}"), "fromCity": format!("lg-{}", n % 40),
+                    "toCity": format!("lg-{}", (n + 1) % 40), "startDate": "1960", "topics": topics })
+        })
+        .collect();
+    json!({
+        "topics": [
+            { "key": "lg-root", "name": "Root" },
+            { "key": "lg-child", "name": "Child", "parent": "lg-root" }
+        ],
+        "cities": cities, "partnerships": partnerships, "visits": visits
+    })
+}
+
+#[tokio::test]
+async fn a_large_import_counts_exactly_inside_its_transaction_and_after() {
+    let app = spawn_app().await;
+    let before = consistent(&app).await;
+    let text = large_document().to_string();
+    let document = twinning::interchange::parse(&text).expect("a valid document");
+    let db = app.test_db.connect().await;
+    let txn = db.begin().await.expect("begin");
+    twinning::interchange::import_in(&txn, &document, &|_| ())
+        .await
+        .expect("import");
+    let kinds = twinning::store::stats::partnerships_by_kind(&txn, &Filter::everything())
+        .await
+        .expect("kinds");
+    let sister = kinds
+        .iter()
+        .find(|c| c.key == "SISTER_CITY")
+        .map(|c| c.count);
+    assert_eq!(
+        sister,
+        Some(count(&before, "partnershipsByKind", "SISTER_CITY") + 39),
+        "inside the import's transaction"
+    );
+    let topics = twinning::store::stats::visits_by_topic(&txn, &Filter::everything())
+        .await
+        .expect("topics");
+    let root = topics.iter().find(|c| c.key == "lg-root").map(|c| c.count);
+    assert_eq!(root, Some(600), "every visit counts once for the root");
+    txn.commit().await.expect("commit");
+    let after = consistent(&app).await;
+    assert_eq!(count(&after, "visitsByTopic", "lg-child"), 400);
+    assert_eq!(
+        count(&after, "partnershipsByCountry", "IS"),
+        count(&before, "partnershipsByCountry", "IS") + 37
+    );
+
+    // The triggers count again after it: one more visit on the child.
+    let editor = app.key("editor", Role::Editor).await;
+    let visit = json!({ "key": "lg-one-more", "fromCity": "lg-1", "toCity": "lg-2",
+                        "startDate": "1961", "topics": ["lg-child"] });
+    write(
+        &app,
+        &editor,
+        IMPORT,
+        json!({ "doc": { "visits": [visit] } }),
+    )
+    .await;
+    let last = consistent(&app).await;
+    assert_eq!(count(&last, "visitsByTopic", "lg-child"), 401);
+    assert_eq!(count(&last, "visitsByTopic", "lg-root"), 601);
+}

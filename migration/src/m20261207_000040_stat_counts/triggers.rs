@@ -7,19 +7,52 @@ use sea_orm_migration::sea_orm::DbBackend;
 
 /// One row trigger: `event` such as `AFTER INSERT`, an optional `WHEN`
 /// condition, and the statements it runs.
-pub(super) struct Trigger {
+pub(crate) struct Trigger {
     name: String,
     event: String,
     table: &'static str,
     when: Option<String>,
-    /// PostgreSQL only: a statement trigger with this transition table
+    /// PostgreSQL only: a statement trigger with these transition tables
     /// (`NEW TABLE AS rows`) instead of a row trigger.
     statement: Option<&'static str>,
     body: Vec<String>,
 }
 
 impl Trigger {
-    pub(super) fn create(&self, backend: DbBackend) -> Vec<String> {
+    /// A trigger (the later migrations that replace some of these make
+    /// theirs with this).
+    pub(crate) fn new(
+        name: &str,
+        event: &str,
+        table: &'static str,
+        when: Option<&str>,
+        statement: Option<&'static str>,
+        body: Vec<String>,
+    ) -> Self {
+        Trigger {
+            name: name.into(),
+            event: event.into(),
+            table,
+            when: when.map(Into::into),
+            statement,
+            body,
+        }
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The same trigger, firing only when `condition` holds too.
+    pub(crate) fn and_when(mut self, condition: &str) -> Self {
+        self.when = Some(match self.when {
+            Some(when) => format!("({when}) AND {condition}"),
+            None => condition.into(),
+        });
+        self
+    }
+
+    pub(crate) fn create(&self, backend: DbBackend) -> Vec<String> {
         let Trigger {
             name, event, table, ..
         } = self;
@@ -61,7 +94,7 @@ impl Trigger {
         }
     }
 
-    pub(super) fn drop(&self, backend: DbBackend) -> Vec<String> {
+    pub(crate) fn drop(&self, backend: DbBackend) -> Vec<String> {
         let name = &self.name;
         match backend {
             DbBackend::Postgres => vec![
@@ -74,7 +107,7 @@ impl Trigger {
 }
 
 /// Every trigger that keeps the counts.
-pub(super) fn triggers(backend: DbBackend) -> Vec<Trigger> {
+pub(crate) fn triggers(backend: DbBackend) -> Vec<Trigger> {
     let partnership = |row: &str, sign| -> Vec<String> {
         PARTNERSHIP
             .iter()
