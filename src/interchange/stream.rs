@@ -11,14 +11,15 @@
 //! raw newline, so indenting every line is exact.
 
 use super::document::{self as doc, FORMAT_VERSION};
-use super::export::{Related3, all};
+use super::export::{Related3, page};
 use super::keys::{Keys, Kind};
 use super::records::{self, Stored};
 use crate::store::{city_names, lookup};
 use sea_orm::{ConnectionTrait, DbErr};
 use tokio::sync::mpsc::{self, Receiver, Sender};
 
-/// Records per part sent: a part is one write to the client.
+/// Records per part sent (and per page read): a part is one write to the
+/// client.
 const RECORDS_PER_PART: usize = 200;
 
 /// Why a streamed export stopped.
@@ -36,26 +37,34 @@ pub type Part = Result<String, DbErr>;
 
 /// An export from one snapshot, under way: the data's version (the number
 /// of change sets and the last one's id, see
-/// [`crate::store::changes::data_version`]) and the document's parts.
+/// [`crate::store::changes::data_version`]), the change set the feed
+/// follows on from, and the document's parts.
 pub struct Snapshot {
     pub version: (i64, i64),
+    settled: i64,
     pub parts: Receiver<Part>,
 }
 
 impl Snapshot {
     /// The change feed's cursor at this snapshot: a mirror that imports
-    /// the document follows the feed from here.
+    /// the document follows the feed from here. Every change set up to it
+    /// is in the document; one after it may be too (it committed before
+    /// the snapshot while one with a smaller id was still in flight), and
+    /// applying it again changes nothing.
     pub fn cursor(&self) -> String {
-        crate::domain::changes::feed_cursor(self.version.1)
+        crate::domain::changes::feed_cursor(self.settled)
     }
 }
 
 /// Starts an export from one snapshot (a read-only repeatable-read
 /// transaction on PostgreSQL, one read transaction on SQLite), held while
 /// a task sends the parts; a database error mid-way is the last part.
-pub async fn start(db: &sea_orm::DatabaseConnection) -> Result<Snapshot, DbErr> {
+/// `horizon` was read before (see [`crate::store::horizon`]) on the
+/// primary, and `db` holds every change set below it.
+pub async fn start(db: &sea_orm::DatabaseConnection, horizon: i32) -> Result<Snapshot, DbErr> {
     let txn = crate::store::connection::begin_snapshot(db).await?;
     let version = crate::store::changes::data_version(&txn).await?;
+    let settled = version.1.min(i64::from(horizon) - 1);
     // A few parts ahead of the client at most: back-pressure holds the rest.
     let (sender, parts) = mpsc::channel(4);
     tokio::spawn(async move {
@@ -69,7 +78,11 @@ pub async fn start(db: &sea_orm::DatabaseConnection) -> Result<Snapshot, DbErr> 
         // Read-only: nothing to keep, and a failed rollback changes nothing.
         let _ = txn.rollback().await;
     });
-    Ok(Snapshot { version, parts })
+    Ok(Snapshot {
+        version,
+        settled,
+        parts,
+    })
 }
 
 /// Sends the whole database as one document, in parts, to `parts`.
@@ -102,7 +115,8 @@ async fn send(parts: &Sender<Part>, part: String) -> Result<(), StreamError> {
 }
 
 /// One kind's array, as `"name": [ … ]` with the comma that follows it
-/// unless it is the `last`.
+/// unless it is the `last`. Read a page of records at a time, in the
+/// document's order, so that a kind is never held whole.
 async fn kind<R: Stored>(
     db: &impl ConnectionTrait,
     related: Related3<'_>,
@@ -110,16 +124,17 @@ async fn kind<R: Stored>(
     parts: &Sender<Part>,
     last: bool,
 ) -> Result<(), StreamError> {
-    let records: Vec<R> = all(db, related).await?;
+    let keys = related.0.of(R::KIND).sorted_keys();
     let comma = if last { "" } else { "," };
-    if records.is_empty() {
+    if keys.is_empty() {
         return send(parts, format!("\n  \"{name}\": []{comma}")).await;
     }
     send(parts, format!("\n  \"{name}\": [")).await?;
-    for (chunk_index, chunk) in records.chunks(RECORDS_PER_PART).enumerate() {
+    for (page_index, keys) in keys.chunks(RECORDS_PER_PART).enumerate() {
+        let records: Vec<R> = page(db, related, keys).await?;
         let mut part = String::new();
-        for (index, record) in chunk.iter().enumerate() {
-            if chunk_index > 0 || index > 0 {
+        for (index, record) in records.iter().enumerate() {
+            if page_index > 0 || index > 0 {
                 part.push(',');
             }
             let text = serde_json::to_string_pretty(record)
