@@ -148,10 +148,7 @@ async fn export(
 ) -> CommandResult {
     let db = connect(database).await?;
     let failed = |e: sea_orm::DbErr| format!("export failed: {e}");
-    let horizon = crate::store::horizon::find_horizon(&db)
-        .await
-        .map_err(failed)?;
-    let mut snapshot = interchange::stream::start(&db, horizon)
+    let mut snapshot = interchange::stream::start(&db, &db)
         .await
         .map_err(failed)?;
     let mut sink: Box<dyn Write> = match out {

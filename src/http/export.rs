@@ -10,7 +10,7 @@ use super::AppState;
 use crate::error::ErrorCode;
 use crate::graphql::pipeline::consistency;
 use crate::store::wal::DbRole;
-use crate::store::{connection, horizon};
+use crate::store::connection;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -110,10 +110,8 @@ async fn snapshot(
     // The document, its version and its feed cursor from one snapshot, so
     // that a write committing meanwhile is in all of them or in none; the
     // document is streamed as it is read. The cursor stops short of a
-    // change set still in flight, read before the snapshot.
-    let horizon = horizon::find_horizon(primary).await?;
-    let db = horizon::settled_reader(primary, read).await?;
-    let snapshot = crate::interchange::stream::start(db, horizon).await?;
+    // change set still in flight.
+    let snapshot = crate::interchange::stream::start(primary, read).await?;
     let cursor = snapshot.cursor();
     let parts = futures_util::stream::unfold(snapshot.parts, |mut parts| async move {
         let part = parts.recv().await?;

@@ -14,7 +14,7 @@ use super::document::{self as doc, FORMAT_VERSION};
 use super::export::{Related3, page};
 use super::keys::{Keys, Kind};
 use super::records::{self, Stored};
-use crate::store::{city_names, lookup};
+use crate::store::{city_names, horizon, lookup};
 use sea_orm::{ConnectionTrait, DbErr};
 use tokio::sync::mpsc::{self, Receiver, Sender};
 
@@ -48,9 +48,9 @@ pub struct Snapshot {
 impl Snapshot {
     /// The change feed's cursor at this snapshot: a mirror that imports
     /// the document follows the feed from here. Every change set up to it
-    /// is in the document; one after it may be too (it committed before
-    /// the snapshot while one with a smaller id was still in flight), and
-    /// applying it again changes nothing.
+    /// is in the document; under concurrent writers one after it may be
+    /// too (it committed before the snapshot while one with a smaller id
+    /// was still in flight), and applying it again changes nothing.
     pub fn cursor(&self) -> String {
         crate::domain::changes::feed_cursor(self.settled)
     }
@@ -59,12 +59,23 @@ impl Snapshot {
 /// Starts an export from one snapshot (a read-only repeatable-read
 /// transaction on PostgreSQL, one read transaction on SQLite), held while
 /// a task sends the parts; a database error mid-way is the last part.
-/// `horizon` was read before (see [`crate::store::horizon`]) on the
-/// primary, and `db` holds every change set below it.
-pub async fn start(db: &sea_orm::DatabaseConnection, horizon: i32) -> Result<Snapshot, DbErr> {
+/// Reads from `read`, or from `primary` when the replica `read` lacks a
+/// change set its cursor must cover.
+pub async fn start(
+    primary: &sea_orm::DatabaseConnection,
+    read: &sea_orm::DatabaseConnection,
+) -> Result<Snapshot, DbErr> {
+    let before = horizon::find_horizon(primary).await?;
+    let db = horizon::settled_reader(primary, read).await?;
     let txn = crate::store::connection::begin_snapshot(db).await?;
     let version = crate::store::changes::data_version(&txn).await?;
-    let settled = version.1.min(i64::from(horizon) - 1);
+    let settled = match settled(primary, &txn, before, version.1).await {
+        Ok(settled) => settled,
+        Err(error) => {
+            let _ = txn.rollback().await;
+            return Err(error);
+        }
+    };
     // A few parts ahead of the client at most: back-pressure holds the rest.
     let (sender, parts) = mpsc::channel(4);
     tokio::spawn(async move {
@@ -83,6 +94,35 @@ pub async fn start(db: &sea_orm::DatabaseConnection, horizon: i32) -> Result<Sna
         settled,
         parts,
     })
+}
+
+/// The last change set up to which the snapshot `txn` holds every one that
+/// commits, its last change set being `last`: every id below the horizon
+/// `before`, read before the snapshot, is in it (or rolled back). Above
+/// that, ids settled by now (a second horizon) count as far as the first
+/// one that committed after the snapshot was taken.
+async fn settled(
+    primary: &sea_orm::DatabaseConnection,
+    txn: &impl ConnectionTrait,
+    before: i32,
+    last: i64,
+) -> Result<i64, DbErr> {
+    use crate::store::changes::find_change_set_ids_after;
+    if last < i64::from(before) {
+        return Ok(last);
+    }
+    let after = horizon::find_horizon(primary).await?;
+    let held: std::collections::HashSet<i32> = find_change_set_ids_after(txn, before - 1)
+        .await?
+        .into_iter()
+        .collect();
+    let late = find_change_set_ids_after(primary, before - 1)
+        .await?
+        .into_iter()
+        .take_while(|id| *id < after)
+        .find(|id| !held.contains(id))
+        .unwrap_or(after);
+    Ok(last.min(i64::from(late) - 1))
 }
 
 /// Sends the whole database as one document, in parts, to `parts`.

@@ -133,7 +133,7 @@ async fn last_id(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
 /// `pg_locks`, which sees the whole lock table at one instant.
 async fn find_writers(db: &impl ConnectionTrait) -> Result<HashMap<String, Option<i64>>, DbErr> {
     // Two-key advisory locks show their keys as classid and objid, with
-    // objsubid 2.
+    // objsubid 2; pg_locks lists every database of the server.
     let select = Statement::from_sql_and_values(
         DbBackend::Postgres,
         "SELECT mark.virtualtransaction, min(id.objid::bigint) \
@@ -143,6 +143,8 @@ async fn find_writers(db: &impl ConnectionTrait) -> Result<HashMap<String, Optio
            AND id.objsubid = 2 AND id.objid <> 0 AND id.granted \
          WHERE mark.locktype = 'advisory' AND mark.classid = $1::oid \
            AND mark.objsubid = 2 AND mark.objid = 0 AND mark.granted \
+           AND mark.database = \
+             (SELECT oid FROM pg_database WHERE datname = current_database()) \
          GROUP BY mark.virtualtransaction",
         [i64::from(WRITERS).into()],
     );
