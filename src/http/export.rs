@@ -9,8 +9,8 @@
 use super::AppState;
 use crate::error::ErrorCode;
 use crate::graphql::pipeline::consistency;
-use crate::store::wal::DbRole;
 use crate::store::connection;
+use crate::store::wal::DbRole;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};

@@ -384,7 +384,11 @@ async fn a_change_set_in_flight_holds_the_feed_and_the_export_cursor_not_the_wri
 
     // Neither the feed nor an export's cursor passes the open change set.
     let (sets, cursor) = read_feed(&app, Some(start.clone()), Value::Null).await;
-    assert_eq!(sets, Vec::<Value>::new(), "the feed passed change set {late}");
+    assert_eq!(
+        sets,
+        Vec::<Value>::new(),
+        "the feed passed change set {late}"
+    );
     assert_eq!(cursor, start);
     let (document, export_cursor) = export(&app).await;
     assert!(document.contains("\"early\""), "the export has the commit");
