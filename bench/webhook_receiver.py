@@ -1,7 +1,8 @@
 """The fast local receiver of bench/webhooks.sh: answers every POST with 204
 at once (no signature check: the figures are the sender's), counts them,
 and keeps each delivery's lag, from the change set's time (the body's
-`timestamp`) to its arrival. GET /count, GET /stats (the lag's percentiles
+`timestamp`) to its arrival. GET /count, GET /last (when the last delivery
+was answered, in ms since the epoch), GET /stats (the lag's percentiles
 since the last reset), GET /reset, GET /hold and GET /release (deliveries
 wait unanswered in between). Standard library only.
 
@@ -11,11 +12,13 @@ wait unanswered in between). Standard library only.
 import json
 import sys
 import threading
+import time
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 lock = threading.Lock()
 count = 0
+last_ms = 0
 lags_ms = []
 # Closed by GET /hold: deliveries wait unanswered until GET /release, so the
 # sender (one delivery in flight per endpoint) leaves the rest in its outbox.
@@ -32,7 +35,7 @@ class Receiver(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: the sender reuses its connection
 
     def do_POST(self):
-        global count
+        global count, last_ms
         body = self.rfile.read(int(self.headers.get("content-length", 0)))
         arrived = datetime.now().astimezone()
         gate.wait()
@@ -46,6 +49,7 @@ class Receiver(BaseHTTPRequestHandler):
             lag = None
         with lock:
             count += 1
+            last_ms = int(time.time() * 1000)
             if lag is not None:
                 lags_ms.append(lag)
 
@@ -54,6 +58,8 @@ class Receiver(BaseHTTPRequestHandler):
         with lock:
             if self.path == "/count":
                 text = str(count)
+            elif self.path == "/last":
+                text = str(last_ms)
             elif self.path == "/stats":
                 text = (
                     f"deliveries={len(lags_ms)} lag_ms p50={percentile(lags_ms, 0.5):.0f} "
@@ -69,7 +75,7 @@ class Receiver(BaseHTTPRequestHandler):
                 lags_ms.clear()
                 text = "ok"
             else:
-                text = "count, stats or reset"
+                text = "count, last, stats, reset, hold or release"
         data = text.encode()
         self.send_response(200)
         self.send_header("content-length", str(len(data)))

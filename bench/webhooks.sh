@@ -12,9 +12,11 @@
 #    one endpoint, registered through the API;
 # 4. drain: the receiver holds the first delivery unanswered (one endpoint's
 #    deliveries go one at a time) while BACKLOG_SECS of Q6 load (wrk,
-#    bench/q6.lua) fill the outbox; then it answers, and the time until the
-#    outbox is empty (`twinning_webhook_outbox_depth` on /metrics) gives
-#    deliveries/s;
+#    bench/q6.lua) fill the outbox; then it answers; once the outbox is
+#    empty (`twinning_webhook_outbox_depth` on /metrics reads 0, a gauge
+#    the worker refreshes every second, also while it sends), the
+#    deliveries the receiver counted over the time from the release to the
+#    last one's answer give deliveries/s;
 # 5. lag: DURATION s of Q6 load with the endpoint enabled, sampling
 #    `twinning_webhook_outbox_depth` and `…_oldest_pending_seconds` every
 #    0.5 s; then the receiver's lag percentiles for that load.
@@ -122,12 +124,18 @@ q6_load() { # TAG SECONDS: Q6 under wrk; prints its requests per second
     >"$RUN/wrk-$1.txt" 2>&1 || die "wrk failed; see $RUN/wrk-$1.txt"
   awk '/^Requests\/sec/ { print $2 }' "$RUN/wrk-$1.txt"
 }
-wait_drained() { # prints the milliseconds until the outbox is empty (at most 10 min)
-  local start
-  start=$(now_ms)
+wait_drained() { # waits until the outbox is empty (at most 10 min)
+  # Two readings of 0 a refresh apart: the gauge is read every second.
+  local zero=0
   for _ in $(seq 1 12000); do
-    [ "$(metric twinning_webhook_outbox_depth)" = 0 ] && { echo $(($(now_ms) - start)); return; }
-    sleep 0.05
+    if [ "$(metric twinning_webhook_outbox_depth)" = 0 ]; then
+      zero=$((zero + 1))
+      [ "$zero" -ge 2 ] && return
+      sleep 1.1
+    else
+      zero=0
+      sleep 0.05
+    fi
   done
   die "the outbox did not drain in 10 minutes"
 }
@@ -135,13 +143,16 @@ wait_drained() { # prints the milliseconds until the outbox is empty (at most 10
 # ---------------------------------------------------------------- 4. drain
 receiver hold >/dev/null
 q6_load backlog "$BACKLOG_SECS" >/dev/null
+sleep 1.5 # a fresh reading of the gauge
 BACKLOG=$(metric twinning_webhook_outbox_depth)
 before=$(receiver count)
+released=$(now_ms)
 receiver release >/dev/null
-DRAIN_MS=$(wait_drained)
-# The receiver's count, not the gauge: the gauge is refreshed by the worker
-# and lags a little behind the outbox.
+wait_drained
+# The receiver's count and clock, not the gauge's: it is read once a second.
 DELIVERED=$(($(receiver count) - before))
+DRAIN_MS=$(($(receiver last) - released))
+[ "$DELIVERED" -ge "$BACKLOG" ] || die "the receiver counted $DELIVERED of a backlog of $BACKLOG"
 RATE=$(python3 -c "print(f'{$DELIVERED / max($DRAIN_MS, 1) * 1000:.0f}')")
 
 # ---------------------------------------------------------------- 5. lag
@@ -155,7 +166,9 @@ receiver reset >/dev/null
 SAMPLER=$!
 PIDS+=($SAMPLER)
 Q6_RATE=$(q6_load lag "$DURATION")
-TAIL_MS=$(wait_drained)
+load_ended=$(now_ms)
+wait_drained
+TAIL_MS=$(($(receiver last) - load_ended))
 kill "$SAMPLER" 2>/dev/null || true
 sleep 0.5
 LAG=$(receiver stats)
@@ -165,5 +178,5 @@ MAX_OLDEST=$(awk '$3 > m { m = $3 } END { print m + 0 }' "$RUN/outbox-samples.tx
 {
   echo "webhooks on $DATABASE, $(basename "$TWINNING") of $(date -u -r "$TWINNING" '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "drain: $DELIVERED deliveries received in $DRAIN_MS ms after ${BACKLOG_SECS}s of Q6 queued them (outbox depth gauge $BACKLOG): $RATE deliveries/s"
-  echo "lag under Q6 (c=$CONCURRENCY, ${DURATION}s, $Q6_RATE req/s): receiver $LAG; outbox depth max $MAX_DEPTH, oldest pending max ${MAX_OLDEST}s; drained ${TAIL_MS} ms after the load"
+  echo "lag under Q6 (c=$CONCURRENCY, ${DURATION}s, $Q6_RATE req/s): receiver $LAG; outbox depth max $MAX_DEPTH, oldest pending max ${MAX_OLDEST}s; last delivery ${TAIL_MS} ms after the load"
 } | tee "$RUN/summary.txt"

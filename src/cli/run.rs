@@ -148,7 +148,7 @@ async fn export(
 ) -> CommandResult {
     let db = connect(database).await?;
     let failed = |e: sea_orm::DbErr| format!("export failed: {e}");
-    let mut snapshot = interchange::stream::start(&db).await.map_err(failed)?;
+    let mut snapshot = interchange::stream::start(&db, &db).await.map_err(failed)?;
     let mut sink: Box<dyn Write> = match out {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path)

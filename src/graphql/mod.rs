@@ -35,6 +35,17 @@ fn db<'a>(ctx: &Context<'a>) -> &'a Db {
     ctx.data_unchecked::<Db>()
 }
 
+/// The primary database, in the schema's data: what reads that must know
+/// about writes in flight ask (see [`crate::store::horizon`]), whichever
+/// database answers the request.
+pub struct PrimaryDb(pub Db);
+
+/// The primary database (the request's own when the schema has none).
+fn primary<'a>(ctx: &Context<'a>) -> &'a Db {
+    ctx.data_opt::<PrimaryDb>()
+        .map_or_else(|| db(ctx), |p| &p.0)
+}
+
 /// A record by id, through its loader.
 async fn by_id<M: Record>(ctx: &Context<'_>, id: i32) -> Result<Option<M>> {
     ctx.data_unchecked::<DataLoader<loader::Rows<M>>>()

@@ -45,13 +45,14 @@ pub async fn export(State(state): State<AppState>, headers: HeaderMap) -> Respon
     };
     let databases = state.api.databases();
     let read = databases.read(token).await;
-    let mut answer = snapshot(&read.db, &headers).await;
+    let primary = databases.primary();
+    let mut answer = snapshot(primary, &read.db, &headers).await;
     if let Err(error) = &answer
         && read.role == DbRole::Replica
         && connection::failure(error) == connection::Failure::Unavailable
     {
-        let primary = databases.failed(&read, "an export could not reach it");
-        answer = snapshot(&primary.db, &headers).await;
+        let fallback = databases.failed(&read, "an export could not reach it");
+        answer = snapshot(primary, &fallback.db, &headers).await;
     }
     match answer {
         Ok(response) => response,
@@ -97,16 +98,21 @@ fn matches(headers: &HeaderMap, tag: &str) -> bool {
         .any(|t| t == tag || t == "*")
 }
 
-async fn snapshot(db: &Db, headers: &HeaderMap) -> Result<Response, DbErr> {
+async fn snapshot(
+    primary: &Db,
+    read: &Db,
+    headers: &HeaderMap,
+) -> Result<Response, DbErr> {
     // Cheap first: a client whose copy is current gets 304 without an export.
-    let latest = crate::store::changes::data_version(db).await?;
+    let latest = crate::store::changes::data_version(read).await?;
     if matches(headers, &etag(latest)) {
         return Ok(not_modified(latest));
     }
     // The document, its version and its feed cursor from one snapshot, so
     // that a write committing meanwhile is in all of them or in none; the
-    // document is streamed as it is read.
-    let snapshot = crate::interchange::stream::start(db).await?;
+    // document is streamed as it is read. The cursor stops short of a
+    // change set still in flight.
+    let snapshot = crate::interchange::stream::start(primary, read).await?;
     let cursor = snapshot.cursor();
     let parts = futures_util::stream::unfold(snapshot.parts, |mut parts| async move {
         let part = parts.recv().await?;

@@ -127,9 +127,21 @@ pub(super) type Related3<'a> = (&'a Keys, &'a CityNames, &'a Histories);
 /// Every record of one kind, sorted by key.
 pub(super) async fn all<R: Stored>(
     db: &impl ConnectionTrait,
-    (keys, names, histories): Related3<'_>,
+    related: Related3<'_>,
 ) -> Result<Vec<R>, DbErr> {
-    let link_maps = links::find_link_maps(db, R::LINKS, None).await?;
+    page(db, related, &related.0.of(R::KIND).sorted_keys()).await
+}
+
+/// The records of one kind with `keys` (as [`super::keys::KeyMap::sorted_keys`] gives
+/// them), in that order: a page of a kind, read by its unique key.
+pub(super) async fn page<R: Stored>(
+    db: &impl ConnectionTrait,
+    (keys, names, histories): Related3<'_>,
+    page: &[&str],
+) -> Result<Vec<R>, DbErr> {
+    let mut rows = rows::find_by_keys::<R::Entity>(db, page).await?;
+    let ids: Vec<i32> = rows.iter().map(R::row_id).collect();
+    let link_maps = links::find_link_maps(db, R::LINKS, Some(&ids)).await?;
     let related = Related {
         keys,
         links: &link_maps,
@@ -137,7 +149,6 @@ pub(super) async fn all<R: Stored>(
         histories,
     };
     // Sorted here rather than by the database, whose collation may differ.
-    let mut rows = rows::find_all::<R::Entity>(db).await?;
     rows.sort_by(|a, b| R::row_key(a).cmp(R::row_key(b)));
     Ok(rows.iter().map(|row| R::from_row(row, &related)).collect())
 }

@@ -38,6 +38,14 @@ impl KeyMap {
         self.by_key.contains_key(key)
     }
 
+    /// Every key, in the order export writes records (Rust's string order,
+    /// whatever the database's collation).
+    pub fn sorted_keys(&self) -> Vec<&str> {
+        let mut keys: Vec<&str> = self.by_key.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        keys
+    }
+
     /// The key of an id. An id this map does not know (a record the document
     /// does not mention) shows as `#id`, which no key can equal, so that a
     /// record pointing at it compares as changed.

@@ -11,14 +11,15 @@
 //! raw newline, so indenting every line is exact.
 
 use super::document::{self as doc, FORMAT_VERSION};
-use super::export::{Related3, all};
+use super::export::{Related3, page};
 use super::keys::{Keys, Kind};
 use super::records::{self, Stored};
-use crate::store::{city_names, lookup};
+use crate::store::{city_names, horizon, lookup};
 use sea_orm::{ConnectionTrait, DbErr};
 use tokio::sync::mpsc::{self, Receiver, Sender};
 
-/// Records per part sent: a part is one write to the client.
+/// Records per part sent (and per page read): a part is one write to the
+/// client.
 const RECORDS_PER_PART: usize = 200;
 
 /// Why a streamed export stopped.
@@ -36,26 +37,45 @@ pub type Part = Result<String, DbErr>;
 
 /// An export from one snapshot, under way: the data's version (the number
 /// of change sets and the last one's id, see
-/// [`crate::store::changes::data_version`]) and the document's parts.
+/// [`crate::store::changes::data_version`]), the change set the feed
+/// follows on from, and the document's parts.
 pub struct Snapshot {
     pub version: (i64, i64),
+    settled: i64,
     pub parts: Receiver<Part>,
 }
 
 impl Snapshot {
     /// The change feed's cursor at this snapshot: a mirror that imports
-    /// the document follows the feed from here.
+    /// the document follows the feed from here. Every change set up to it
+    /// is in the document; under concurrent writers one after it may be
+    /// too (it committed before the snapshot while one with a smaller id
+    /// was still in flight), and applying it again changes nothing.
     pub fn cursor(&self) -> String {
-        crate::domain::changes::feed_cursor(self.version.1)
+        crate::domain::changes::feed_cursor(self.settled)
     }
 }
 
 /// Starts an export from one snapshot (a read-only repeatable-read
 /// transaction on PostgreSQL, one read transaction on SQLite), held while
 /// a task sends the parts; a database error mid-way is the last part.
-pub async fn start(db: &crate::store::Db) -> Result<Snapshot, DbErr> {
+/// Reads from `read`, or from `primary` when the replica `read` lacks a
+/// change set its cursor must cover.
+pub async fn start(
+    primary: &crate::store::Db,
+    read: &crate::store::Db,
+) -> Result<Snapshot, DbErr> {
+    let before = horizon::find_horizon(primary).await?;
+    let db = horizon::settled_reader(primary, read).await?;
     let txn = crate::store::connection::begin_snapshot(db).await?;
     let version = crate::store::changes::data_version(&txn).await?;
+    let settled = match settled(primary, &txn, before, version.1).await {
+        Ok(settled) => settled,
+        Err(error) => {
+            let _ = txn.rollback().await;
+            return Err(error);
+        }
+    };
     // A few parts ahead of the client at most: back-pressure holds the rest.
     let (sender, parts) = mpsc::channel(4);
     tokio::spawn(async move {
@@ -69,7 +89,40 @@ pub async fn start(db: &crate::store::Db) -> Result<Snapshot, DbErr> {
         // Read-only: nothing to keep, and a failed rollback changes nothing.
         let _ = txn.rollback().await;
     });
-    Ok(Snapshot { version, parts })
+    Ok(Snapshot {
+        version,
+        settled,
+        parts,
+    })
+}
+
+/// The last change set up to which the snapshot `txn` holds every one that
+/// commits, its last change set being `last`: every id below the horizon
+/// `before`, read before the snapshot, is in it (or rolled back). Above
+/// that, ids settled by now (a second horizon) count as far as the first
+/// one that committed after the snapshot was taken.
+async fn settled(
+    primary: &crate::store::Db,
+    txn: &impl ConnectionTrait,
+    before: i32,
+    last: i64,
+) -> Result<i64, DbErr> {
+    use crate::store::changes::find_change_set_ids_after;
+    if last < i64::from(before) {
+        return Ok(last);
+    }
+    let after = horizon::find_horizon(primary).await?;
+    let held: std::collections::HashSet<i32> = find_change_set_ids_after(txn, before - 1)
+        .await?
+        .into_iter()
+        .collect();
+    let late = find_change_set_ids_after(primary, before - 1)
+        .await?
+        .into_iter()
+        .take_while(|id| *id < after)
+        .find(|id| !held.contains(id))
+        .unwrap_or(after);
+    Ok(last.min(i64::from(late) - 1))
 }
 
 /// Sends the whole database as one document, in parts, to `parts`.
@@ -102,7 +155,8 @@ async fn send(parts: &Sender<Part>, part: String) -> Result<(), StreamError> {
 }
 
 /// One kind's array, as `"name": [ … ]` with the comma that follows it
-/// unless it is the `last`.
+/// unless it is the `last`. Read a page of records at a time, in the
+/// document's order, so that a kind is never held whole.
 async fn kind<R: Stored>(
     db: &impl ConnectionTrait,
     related: Related3<'_>,
@@ -110,16 +164,17 @@ async fn kind<R: Stored>(
     parts: &Sender<Part>,
     last: bool,
 ) -> Result<(), StreamError> {
-    let records: Vec<R> = all(db, related).await?;
+    let keys = related.0.of(R::KIND).sorted_keys();
     let comma = if last { "" } else { "," };
-    if records.is_empty() {
+    if keys.is_empty() {
         return send(parts, format!("\n  \"{name}\": []{comma}")).await;
     }
     send(parts, format!("\n  \"{name}\": [")).await?;
-    for (chunk_index, chunk) in records.chunks(RECORDS_PER_PART).enumerate() {
+    for (page_index, keys) in keys.chunks(RECORDS_PER_PART).enumerate() {
+        let records: Vec<R> = page(db, related, keys).await?;
         let mut part = String::new();
-        for (index, record) in chunk.iter().enumerate() {
-            if chunk_index > 0 || index > 0 {
+        for (index, record) in records.iter().enumerate() {
+            if page_index > 0 || index > 0 {
                 part.push(',');
             }
             let text = serde_json::to_string_pretty(record)

@@ -31,7 +31,9 @@ pub async fn record(
     if changes.is_empty() {
         return Ok(None);
     }
-    hold_commit_order(db).await?;
+    // Ids are taken in commit order on SQLite, not on PostgreSQL: readers
+    // stop at the horizon (see `super::horizon`), which this mark shows.
+    super::horizon::mark_writer(db).await?;
     let id = insert_change_set(db, author).await?;
     for chunk in changes.chunks(500) {
         let mut insert = Query::insert();
@@ -62,34 +64,10 @@ pub async fn record(
     Ok(Some(id))
 }
 
-/// The advisory lock that orders change sets: "twin" in ASCII.
-const COMMIT_ORDER_LOCK: i64 = 0x7477_696e;
-
-/// Makes change-set ids follow commit order, so that a reader of `id >
-/// cursor` (the change feed, webhook order) never skips a change set
-/// committed late. PostgreSQL hands out a sequence's ids at insert, not at
-/// commit: without this, a transaction could take id 7, a second take 8
-/// and commit first, and a reader who saw 8 would never look back for 7.
-/// A transaction-level advisory lock, taken just before the change set's
-/// insert and released at commit or rollback, lets one writer at a time
-/// through the last step of a write (insert the history, commit); the
-/// writes themselves still run concurrently. SQLite has one writer at a
-/// time already.
-async fn hold_commit_order(db: &impl ConnectionTrait) -> Result<(), DbErr> {
-    use sea_orm::sea_query::Func;
-    if db.get_database_backend() != DbBackend::Postgres {
-        return Ok(());
-    }
-    let lock = Query::select()
-        .expr(Func::cust("pg_advisory_xact_lock").arg(COMMIT_ORDER_LOCK))
-        .to_owned();
-    db.execute(&lock).await.map(|_| ())
-}
-
 /// Writes a change set (who, under which scope, which operation, now);
-/// returns its id.
+/// returns its id, published to the horizon's readers on PostgreSQL.
 async fn insert_change_set(db: &impl ConnectionTrait, author: Author<'_>) -> Result<i32, DbErr> {
-    let insert = Query::insert()
+    let mut insert = Query::insert()
         .into_table(change_set::Entity)
         .columns([
             change_set::Column::Actor,
@@ -104,10 +82,13 @@ async fn insert_change_set(db: &impl ConnectionTrait, author: Author<'_>) -> Res
             chrono::Utc::now().into(),
         ])
         .map_err(super::built)?
-        .returning_col(change_set::Column::Id)
         .to_owned();
-    let row = db
-        .query_one(&insert)
+    let mut returning = vec![Expr::col(change_set::Column::Id)];
+    if db.get_database_backend() == DbBackend::Postgres {
+        returning.push(super::horizon::publish_id());
+    }
+    insert.returning(Query::returning().exprs(returning));
+    let row = db.query_one(&insert)
         .await?
         .ok_or(DbErr::RecordNotInserted)?;
     match db.get_database_backend() {
@@ -121,9 +102,9 @@ async fn insert_change_set(db: &impl ConnectionTrait, author: Author<'_>) -> Res
 
 /// What identifies the data's state: how many change sets were committed,
 /// and the last one's id. Every write commits one, and none is ever
-/// deleted, so a commit always changes the count (kept even though ids now
-/// follow commit order: history written before that ordering may hold a
-/// late commit under a lower id). One statement over the primary key.
+/// deleted, so a commit always changes the count (on PostgreSQL a late
+/// commit may hold a lower id than the last, which only the count shows).
+/// One statement over the primary key.
 pub async fn data_version(db: &impl ConnectionTrait) -> Result<(i64, i64), DbErr> {
     use sea_orm::sea_query::Func;
     let select = Query::select()

@@ -1,10 +1,10 @@
-//! The change feed's reads: change sets after a cursor in commit order (ids
-//! follow commit order, see [`super::changes::record`]), their changes,
-//! and the history of the records they touched, from which the feed
-//! rebuilds each record's content as of each change set.
+//! The change feed's reads: change sets after a cursor and below the
+//! horizon (every id below it is settled, see [`super::horizon`]), in id
+//! order, their changes, and the history of the records they touched, from
+//! which the feed rebuilds each record's content as of each change set.
 
 use entity::{change, change_set};
-use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 
 /// A change set as the feed shows it: no actor, scope or operation.
@@ -25,11 +25,32 @@ pub struct FeedChange {
     pub after: Option<String>,
 }
 
-/// Up to `limit` change sets after change set `after`, in commit order;
-/// with `types`, only those that changed a record of one of them.
+impl FeedChange {
+    /// The changes as the feed reads them, in the order they were made.
+    fn select() -> SelectStatement {
+        Query::select()
+            .columns([
+                change::Column::Id,
+                change::Column::ChangeSetId,
+                change::Column::RecordType,
+                change::Column::RecordKey,
+                change::Column::Action,
+                change::Column::After,
+            ])
+            .from(change::Entity)
+            .order_by(change::Column::ChangeSetId, Order::Asc)
+            .order_by(change::Column::Id, Order::Asc)
+            .to_owned()
+    }
+}
+
+/// Up to `limit` change sets after change set `after` and below `horizon`
+/// (see [`super::horizon::find_horizon`]), in id order; with `types`, only
+/// those that changed a record of one of them.
 pub async fn find_sets_after(
     db: &impl ConnectionTrait,
     after: i32,
+    horizon: i32,
     types: Option<&[String]>,
     limit: u64,
 ) -> Result<Vec<FeedSet>, DbErr> {
@@ -38,6 +59,7 @@ pub async fn find_sets_after(
         .columns([change_set::Column::Id, change_set::Column::CreatedAt])
         .from(change_set::Entity)
         .and_where(Expr::col(change_set::Column::Id).gt(after))
+        .and_where(Expr::col(change_set::Column::Id).lt(horizon))
         .order_by(change_set::Column::Id, Order::Asc);
     if let Some(types) = types {
         let touched = Query::select()
@@ -64,21 +86,10 @@ pub async fn find_histories(
 ) -> Result<Vec<FeedChange>, DbErr> {
     let mut rows = Vec::new();
     for chunk in keys.chunks(super::CHUNK) {
-        let select = Query::select()
-            .columns([
-                change::Column::Id,
-                change::Column::ChangeSetId,
-                change::Column::RecordType,
-                change::Column::RecordKey,
-                change::Column::Action,
-                change::Column::After,
-            ])
-            .from(change::Entity)
+        let select = FeedChange::select()
             .and_where(Expr::col(change::Column::ChangeSetId).lte(up_to))
             .and_where(Expr::col(change::Column::RecordType).is_in(types.iter().cloned()))
             .and_where(Expr::col(change::Column::RecordKey).is_in(chunk.iter().cloned()))
-            .order_by(change::Column::ChangeSetId, Order::Asc)
-            .order_by(change::Column::Id, Order::Asc)
             .to_owned();
         rows.extend(
             FeedChange::find_by_statement(db.get_database_backend().build(&select))
@@ -96,20 +107,9 @@ pub async fn find_changes_between(
     from: i32,
     to: i32,
 ) -> Result<Vec<FeedChange>, DbErr> {
-    let select = Query::select()
-        .columns([
-            change::Column::Id,
-            change::Column::ChangeSetId,
-            change::Column::RecordType,
-            change::Column::RecordKey,
-            change::Column::Action,
-            change::Column::After,
-        ])
-        .from(change::Entity)
+    let select = FeedChange::select()
         .and_where(Expr::col(change::Column::ChangeSetId).gte(from))
         .and_where(Expr::col(change::Column::ChangeSetId).lte(to))
-        .order_by(change::Column::ChangeSetId, Order::Asc)
-        .order_by(change::Column::Id, Order::Asc)
         .to_owned();
     FeedChange::find_by_statement(db.get_database_backend().build(&select))
         .all(db)

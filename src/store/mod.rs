@@ -9,6 +9,7 @@ pub mod city_names;
 pub mod connection;
 pub mod feed;
 pub mod filters;
+pub mod horizon;
 pub mod links;
 pub mod lookup;
 pub mod nested;

@@ -151,15 +151,22 @@ pub async fn release(db: &impl ConnectionTrait, webhook_id: i32) -> Result<(), D
 }
 
 /// An endpoint's oldest pending delivery: the next to send, in change-set
-/// order.
-pub async fn head(db: &impl ConnectionTrait, webhook_id: i32) -> Result<Option<Delivery>, DbErr> {
-    webhook_delivery::Entity::find()
+/// order; none while it is at or above `horizon` (see
+/// [`super::horizon::find_horizon`]): a change set before it may still
+/// commit.
+pub async fn head(
+    db: &impl ConnectionTrait,
+    webhook_id: i32,
+    horizon: i32,
+) -> Result<Option<Delivery>, DbErr> {
+    let head = webhook_delivery::Entity::find()
         .filter(webhook_delivery::Column::WebhookId.eq(webhook_id))
         .filter(webhook_delivery::Column::Status.eq(PENDING))
         .order_by_asc(webhook_delivery::Column::ChangeSetId)
         .order_by_asc(webhook_delivery::Column::Id)
         .one(db)
-        .await
+        .await?;
+    Ok(head.filter(|delivery| delivery.change_set_id < horizon))
 }
 
 /// What came of one attempt, and what happens next.

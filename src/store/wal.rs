@@ -75,6 +75,15 @@ pub async fn written(db: &impl ConnectionTrait) -> Result<Lsn, DbErr> {
         .ok_or_else(|| DbErr::Custom("pg_current_wal_lsn() is NULL".into()))
 }
 
+/// How far the primary has inserted into its log: every transaction seen
+/// committed before this call is at or before it, even one committed
+/// without waiting for its flush.
+pub async fn inserted(db: &impl ConnectionTrait) -> Result<Lsn, DbErr> {
+    position(db, "pg_current_wal_insert_lsn")
+        .await?
+        .ok_or_else(|| DbErr::Custom("pg_current_wal_insert_lsn() is NULL".into()))
+}
+
 /// How far a replica has replayed the primary's log; `None` on a server
 /// that is not replaying one (a primary, or a replica before its first
 /// record).

@@ -10,6 +10,7 @@ use super::target::Policy;
 use crate::config::WebhookConfig;
 use crate::metrics::WebhookCounters;
 use crate::store::Db;
+use crate::store::horizon;
 use crate::store::outbox::{self, AttemptOutcome, DELIVERED, Delivery, FAILED, PENDING};
 use crate::store::webhooks::Webhook;
 use chrono::{DateTime, Utc};
@@ -68,7 +69,11 @@ impl Worker {
             client,
             counters,
         });
-        let task = tokio::spawn(run(context, stopped));
+        // The gauges apart from the sending: a backlog keeps the sender
+        // busy for as long as it lasts, and that is when they matter.
+        let task = tokio::spawn(async move {
+            tokio::join!(run(context.clone(), stopped), measure(&context));
+        });
         Ok(Worker { stop, task })
     }
 
@@ -80,40 +85,55 @@ impl Worker {
 }
 
 async fn run(context: Arc<Context>, mut stopped: watch::Receiver<bool>) {
-    let mut measured = Instant::now() - DEPTH_EVERY;
     loop {
-        if measured.elapsed() >= DEPTH_EVERY {
-            measured = Instant::now();
-            measure_depth(&context).await;
-        }
-        let busy = match claim_and_send(&context).await {
-            Ok(busy) => busy,
+        let pause = match claim_and_send(&context).await {
+            Ok(Round::Sent) => continue,
+            Ok(Round::Held) => HELD,
+            Ok(Round::Idle) => POLL,
             Err(error) => {
                 tracing::warn!(%error, "webhook worker: database error");
-                false
+                POLL
             }
         };
-        if !busy {
-            tokio::select! {
-                () = tokio::time::sleep(POLL) => {}
-                _ = stopped.changed() => return,
-            }
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            _ = stopped.changed() => return,
         }
     }
 }
 
-/// How often the worker reads the outbox's depth for `/metrics`.
+/// What a round of the worker did.
+enum Round {
+    /// Sent at least one delivery: go on at once.
+    Sent,
+    /// Sent none: every due delivery waits behind a change set still in
+    /// flight, which commits (or not) in moments.
+    Held,
+    /// Found nothing due.
+    Idle,
+}
+
+/// How long the worker waits for a change set in flight.
+const HELD: Duration = Duration::from_millis(5);
+
+/// How often the outbox's depth is read for `/metrics`.
 const DEPTH_EVERY: Duration = Duration::from_secs(1);
 
-/// Reads how many deliveries wait, and since when, into the gauges.
-async fn measure_depth(context: &Context) {
-    match outbox::depth(&context.db).await {
-        Ok((depth, oldest)) => {
-            let waited = oldest.map_or(0, |at| (Utc::now() - at).num_seconds().max(0));
-            context.counters.outbox_depth.set(depth);
-            context.counters.outbox_oldest_seconds.set(waited);
+/// Reads how many deliveries wait, and since when, into the gauges, every
+/// [`DEPTH_EVERY`], until the worker stops (its task is aborted).
+async fn measure(context: &Context) {
+    let mut every = tokio::time::interval(DEPTH_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match outbox::depth(&context.db).await {
+            Ok((depth, oldest)) => {
+                let waited = oldest.map_or(0, |at| (Utc::now() - at).num_seconds().max(0));
+                context.counters.outbox_depth.set(depth);
+                context.counters.outbox_oldest_seconds.set(waited);
+            }
+            Err(error) => tracing::warn!(%error, "webhook worker: reading the outbox's depth"),
         }
-        Err(error) => tracing::warn!(%error, "webhook worker: reading the outbox's depth"),
     }
 }
 
@@ -123,37 +143,57 @@ fn lease(config: &WebhookConfig) -> chrono::Duration {
         .unwrap_or(chrono::Duration::minutes(1))
 }
 
-/// Claims due endpoints and sends their deliveries; whether any was due.
-async fn claim_and_send(context: &Arc<Context>) -> Result<bool, DbErr> {
+/// Claims due endpoints and sends their deliveries.
+async fn claim_and_send(context: &Arc<Context>) -> Result<Round, DbErr> {
     let now = Utc::now();
     let hooks = outbox::claim(&context.db, now, now + lease(&context.config), CLAIM).await?;
     if hooks.is_empty() {
-        return Ok(false);
+        return Ok(Round::Idle);
     }
+    // Change-set order per endpoint: a delivery goes only once every change
+    // set before it is settled (see `crate::store::horizon`), read after
+    // the claim and before the deliveries.
+    let horizon = match horizon::find_horizon(&context.db).await {
+        Ok(horizon) => horizon,
+        Err(error) => {
+            for hook in &hooks {
+                outbox::release(&context.db, hook.id).await?;
+            }
+            return Err(error);
+        }
+    };
     let tasks: Vec<_> = hooks
         .into_iter()
         .map(|hook| {
             let context = context.clone();
             tokio::spawn(async move {
                 let id = hook.id;
-                if let Err(error) = send_due(&context, hook).await {
-                    tracing::warn!(%error, webhook = id, "webhook worker: database error");
-                }
-                outbox::release(&context.db, id).await
+                let sent = send_due(&context, hook, horizon)
+                    .await
+                    .unwrap_or_else(|error| {
+                        tracing::warn!(%error, webhook = id, "webhook worker: database error");
+                        0
+                    });
+                outbox::release(&context.db, id).await.map(|()| sent)
             })
         })
         .collect();
+    let mut sent = 0;
     for task in tasks {
-        if let Ok(Err(error)) = task.await {
-            tracing::warn!(%error, "webhook worker: releasing an endpoint");
+        match task.await {
+            Ok(Ok(n)) => sent += n,
+            Ok(Err(error)) => tracing::warn!(%error, "webhook worker: releasing an endpoint"),
+            Err(_) => {}
         }
     }
-    Ok(true)
+    Ok(if sent > 0 { Round::Sent } else { Round::Held })
 }
 
-/// Sends an endpoint's due deliveries in order, until one must wait.
-async fn send_due(context: &Context, mut hook: Webhook) -> Result<(), DbErr> {
-    while let Some(delivery) = outbox::head(&context.db, hook.id).await? {
+/// Sends an endpoint's due deliveries below `horizon` in order, until one
+/// must wait; how many attempts it made.
+async fn send_due(context: &Context, mut hook: Webhook, horizon: i32) -> Result<usize, DbErr> {
+    let mut sent = 0;
+    while let Some(delivery) = outbox::head(&context.db, hook.id, horizon).await? {
         if delivery.next_attempt_at > Utc::now() {
             break;
         }
@@ -177,6 +217,7 @@ async fn send_due(context: &Context, mut hook: Webhook) -> Result<(), DbErr> {
         outbox::record_attempt(&context.db, &delivery, &outcome)
             .instrument(span)
             .await?;
+        sent += 1;
         match outcome.status {
             DELIVERED => {
                 context.counters.sent.inc();
@@ -200,7 +241,7 @@ async fn send_due(context: &Context, mut hook: Webhook) -> Result<(), DbErr> {
             break;
         }
     }
-    Ok(())
+    Ok(sent)
 }
 
 /// One attempt at a delivery, as a span in the trace of the write that

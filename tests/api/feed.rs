@@ -331,3 +331,71 @@ async fn a_follower_under_concurrent_writers_never_sees_a_gap_fill_later() {
             .contains("types")
     );
 }
+
+/// A change set of the history, written in a transaction the caller holds
+/// open: a write that took its id and has not committed.
+pub(crate) async fn write_in_flight(db: &twinning::store::Txn, key: &str) -> i32 {
+    use twinning::domain::changes::{Action, RecordChange};
+    use twinning::store::changes::{Author, record};
+    let author = Author {
+        actor: "test",
+        scope: None,
+        operation: "inFlight",
+    };
+    let change = RecordChange {
+        record_type: "City",
+        key: key.to_owned(),
+        action: Action::Created,
+        before: None,
+        after: Some(json!({ "key": key, "name": key, "countryCode": "NO" })),
+    };
+    record(db, author, &[change])
+        .await
+        .expect("the change set is written")
+        .expect("an id")
+}
+
+#[tokio::test]
+async fn a_change_set_in_flight_holds_the_feed_and_the_export_cursor_not_the_writers() {
+    let app = spawn_app().await;
+    if !app.test_db.url.starts_with("postgres") {
+        println!("skipped: SQLite has one writer at a time, so no change set commits late");
+        return;
+    }
+    use sea_orm::TransactionTrait;
+    let editor = app.key("editor", Role::Editor).await;
+    let (_, start) = read_feed(&app, None, Value::Null).await;
+    let db = app.test_db.connect().await;
+    let open = db.begin().await.expect("a transaction");
+    let late = write_in_flight(&open, "late").await;
+
+    // A write through the API takes a larger id and commits, without
+    // waiting for the open one.
+    let create =
+        "mutation ($input: CityInput!) { createCity(input: $input) { userErrors { code } } }";
+    let city = json!({ "key": "early", "name": "Early", "countryCode": "NO" });
+    let done = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        app.data_as(&editor, create, json!({ "input": city })),
+    )
+    .await
+    .expect("a write does not wait for another's change set");
+    assert_eq!(done["createCity"]["userErrors"], json!([]));
+
+    // Neither the feed nor an export's cursor passes the open change set.
+    let (sets, cursor) = read_feed(&app, Some(start.clone()), Value::Null).await;
+    assert_eq!(
+        sets,
+        Vec::<Value>::new(),
+        "the feed passed change set {late}"
+    );
+    assert_eq!(cursor, start);
+    let (document, export_cursor) = export(&app).await;
+    assert!(document.contains("\"early\""), "the export has the commit");
+    assert_eq!(export_cursor, start, "the export's cursor passed {late}");
+
+    open.commit().await.expect("commit");
+    let (sets, _) = read_feed(&app, Some(start), Value::Null).await;
+    let keys: Vec<&Value> = sets.iter().map(|s| &s["changes"][0]["recordKey"]).collect();
+    assert_eq!(keys, [&json!("late"), &json!("early")], "in id order");
+}

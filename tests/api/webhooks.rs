@@ -382,3 +382,81 @@ async fn redirects_are_not_followed() {
     assert_eq!(hooks[0]["deliveries"][0]["status"], "PENDING");
     trap.assert_untouched().await;
 }
+
+#[tokio::test]
+async fn the_outbox_depth_gauge_counts_deliveries_while_a_backlog_is_sent() {
+    let app = server(true).await;
+    let admin = app.key("admin", Role::Admin).await;
+    // A slow receiver: the worker sends without pause for seconds.
+    let receiver = Receiver::start_with(&[], &["--delay", "0.3"]).await;
+    let (_, secret) = create_webhook(&app, &admin, json!({ "url": receiver.url() })).await;
+    receiver.set_secret(&secret);
+    for i in 0..12 {
+        create_city(&app, &format!("backlog-{i}"), &admin).await;
+    }
+    let depth = |metrics: &str| -> Option<i64> {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("twinning_webhook_outbox_depth "))
+            .and_then(|v| v.trim().parse().ok())
+    };
+    let mut seen = Vec::new();
+    for _ in 0..60 {
+        let metrics = app.metrics_text().await;
+        seen.push(depth(&metrics));
+        if depth(&metrics).is_some_and(|d| d >= 3) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        seen.iter().flatten().any(|d| *d >= 3),
+        "the gauge never showed the backlog: {seen:?}"
+    );
+    log_until(&app, &admin, |hooks| {
+        hooks[0]["deliveries"]
+            .as_array()
+            .is_some_and(|d| d.iter().all(|d| d["status"] == "DELIVERED"))
+    })
+    .await;
+    for _ in 0..50 {
+        if depth(&app.metrics_text().await) == Some(0) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the gauge did not return to 0 once the outbox was empty");
+}
+
+#[tokio::test]
+async fn a_delivery_waits_behind_a_change_set_in_flight() {
+    let app = server(true).await;
+    if !app.test_db.url.starts_with("postgres") {
+        println!("skipped: SQLite has one writer at a time, so no change set commits late");
+        return;
+    }
+    use sea_orm::TransactionTrait;
+    let admin = app.key("admin", Role::Admin).await;
+    let mut receiver = Receiver::start(&[]).await;
+    let (_, secret) = create_webhook(&app, &admin, json!({ "url": receiver.url() })).await;
+    receiver.set_secret(&secret);
+    let db = app.test_db.connect().await;
+    let open = db.begin().await.expect("a transaction");
+    let late = crate::feed::write_in_flight(&open, "late").await;
+    create_city(&app, "early", &admin).await;
+    // The committed one's delivery is due, but its change set comes after
+    // one that may still commit.
+    let early = tokio::time::timeout(Duration::from_millis(1500), receiver.next()).await;
+    assert!(
+        early.is_err(),
+        "delivered past change set {late} in flight: {early:?}"
+    );
+    open.commit().await.expect("commit");
+    let first = receiver.next().await;
+    let second = receiver.next().await;
+    let keys = [
+        &first["payload"]["data"]["changes"][0]["recordKey"],
+        &second["payload"]["data"]["changes"][0]["recordKey"],
+    ];
+    assert_eq!(keys, [&json!("late"), &json!("early")], "change-set order");
+}

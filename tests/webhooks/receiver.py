@@ -2,7 +2,7 @@
 Standard Webhooks reference library (PyPI `standardwebhooks`), answers with
 the next status of its script, and prints one JSON line per request.
 
-    receiver.py SECRET_FILE [STATUS ...] [--redirect URL] [--port PORT]
+    receiver.py SECRET_FILE [STATUS ...] [--redirect URL] [--port PORT] [--delay SECS]
 
 It prints `listening <port>` first. The secret is read from SECRET_FILE at
 each request (the test writes it once createWebhook has returned it). After
@@ -28,6 +28,11 @@ if "--port" in args:
     at = args.index("--port")
     port = int(args[at + 1])
     del args[at : at + 2]
+delay = 0.02
+if "--delay" in args:
+    at = args.index("--delay")
+    delay = float(args[at + 1])
+    del args[at : at + 2]
 secret_file, statuses = args[0], [int(s) for s in args[1:]]
 
 
@@ -42,7 +47,7 @@ class Handler(BaseHTTPRequestHandler):
             in_flight += 1
             concurrent = in_flight
         # Long enough for a second sender, if there were one, to overlap.
-        time.sleep(0.02)
+        time.sleep(delay)
         with lock:
             in_flight -= 1
         body = self.rfile.read(int(self.headers.get("content-length", 0)))

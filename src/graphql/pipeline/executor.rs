@@ -154,12 +154,14 @@ impl Api {
         };
         let plain = builder()
             .data(db.clone())
+            .data(crate::graphql::PrimaryDb(db.clone()))
             .data(live.clone())
             .data(options.page_limits)
             .data(options.webhook_policy)
             .finish();
         let mut schema = builder()
             .data(db.clone())
+            .data(crate::graphql::PrimaryDb(db.clone()))
             .data(live.clone())
             .data(options.page_limits)
             .data(options.webhook_policy)

@@ -1,5 +1,6 @@
-//! `changeFeed`: the committed change sets after a cursor, in commit order,
-//! for partners who mirror the data (readers; no admin rights).
+//! `changeFeed`: the committed change sets after a cursor, in id order and
+//! never past one still in flight, for partners who mirror the data
+//! (readers; no admin rights).
 //!
 //! Each change carries the record's whole content as of its change set, as
 //! interchange JSON (the shape of a record in `twinning export` and
@@ -14,6 +15,7 @@ use crate::domain::kinds::Kind;
 use crate::error::{AppError, Result};
 use crate::graphql::connection::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::store::feed::{self, FeedChange};
+use crate::store::horizon;
 use async_graphql::{Context, Json, Object, SimpleObject};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
@@ -66,9 +68,10 @@ pub struct FeedQuery;
 
 #[Object]
 impl FeedQuery {
-    /// The change sets committed after `after`, in commit order, with each
-    /// record's content as of its change set: with an export (which names
-    /// the cursor it was taken at), enough to keep a copy exact.
+    /// The change sets committed after `after`, in the order to apply them
+    /// (one committing late is never passed over), with each record's
+    /// content as of its change set: with an export (which names the
+    /// cursor it was taken at), enough to keep a copy exact.
     async fn change_feed(
         &self,
         ctx: &Context<'_>,
@@ -98,8 +101,13 @@ impl FeedQuery {
                 "types: {unknown:?} is not a record type"
             )));
         }
-        let db = crate::graphql::db(ctx);
-        let mut sets = feed::find_sets_after(db, after, types.as_deref(), first + 1).await?;
+        // The horizon first, then the reads: what they see below it is
+        // final (see `crate::store::horizon`).
+        let primary = crate::graphql::primary(ctx);
+        let horizon = horizon::find_horizon(primary).await?;
+        let db = horizon::settled_reader(primary, crate::graphql::db(ctx)).await?;
+        let mut sets =
+            feed::find_sets_after(db, after, horizon, types.as_deref(), first + 1).await?;
         let has_next_page = sets.len() as u64 > first;
         sets.truncate(first as usize);
         let (Some(oldest), Some(newest)) = (sets.first(), sets.last()) else {
