@@ -10,6 +10,7 @@ use crate::error::{ErrorCode, Result};
 use crate::graphql::connection::PageLimits;
 use crate::graphql::schema::{AppSchema, builder, sdl};
 use async_graphql::parser::types::OperationType;
+use running::operation_type;
 use sea_orm::DatabaseConnection;
 
 mod running;
@@ -395,14 +396,4 @@ enum Route {
     Extensions,
     /// The plain one, after admission here.
     Plain(Option<cost::Operation>),
-}
-
-/// An operation type as GraphQL spells it, for the operation's span.
-fn operation_type(ty: async_graphql::parser::types::OperationType) -> &'static str {
-    use async_graphql::parser::types::OperationType;
-    match ty {
-        OperationType::Query => "query",
-        OperationType::Mutation => "mutation",
-        OperationType::Subscription => "subscription",
-    }
 }
