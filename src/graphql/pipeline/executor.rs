@@ -11,6 +11,7 @@ use crate::graphql::connection::PageLimits;
 use crate::graphql::schema::{AppSchema, builder, sdl};
 use crate::store::Db;
 use async_graphql::parser::types::OperationType;
+use running::operation_type;
 
 mod running;
 
@@ -401,14 +402,4 @@ enum Route {
     Extensions,
     /// The plain one, after admission here.
     Plain(Option<cost::Operation>),
-}
-
-/// An operation type as GraphQL spells it, for the operation's span.
-fn operation_type(ty: async_graphql::parser::types::OperationType) -> &'static str {
-    use async_graphql::parser::types::OperationType;
-    match ty {
-        OperationType::Query => "query",
-        OperationType::Mutation => "mutation",
-        OperationType::Subscription => "subscription",
-    }
 }

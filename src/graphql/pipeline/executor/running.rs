@@ -79,6 +79,16 @@ fn operation_name(request: &mut async_graphql::Request) -> Option<String> {
     }
 }
 
+/// An operation type as GraphQL spells it, for the operation's span.
+pub(super) fn operation_type(ty: async_graphql::parser::types::OperationType) -> &'static str {
+    use async_graphql::parser::types::OperationType;
+    match ty {
+        OperationType::Query => "query",
+        OperationType::Mutation => "mutation",
+        OperationType::Subscription => "subscription",
+    }
+}
+
 /// Runs a request as a task of its own, so that a panic in a resolver fails
 /// that request only, with `INTERNAL`; the server goes on serving.
 async fn isolated(
