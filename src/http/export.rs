@@ -98,11 +98,7 @@ fn matches(headers: &HeaderMap, tag: &str) -> bool {
         .any(|t| t == tag || t == "*")
 }
 
-async fn snapshot(
-    primary: &Db,
-    read: &Db,
-    headers: &HeaderMap,
-) -> Result<Response, DbErr> {
+async fn snapshot(primary: &Db, read: &Db, headers: &HeaderMap) -> Result<Response, DbErr> {
     // Cheap first: a client whose copy is current gets 304 without an export.
     let latest = crate::store::changes::data_version(read).await?;
     if matches(headers, &etag(latest)) {

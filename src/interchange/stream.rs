@@ -61,10 +61,7 @@ impl Snapshot {
 /// a task sends the parts; a database error mid-way is the last part.
 /// Reads from `read`, or from `primary` when the replica `read` lacks a
 /// change set its cursor must cover.
-pub async fn start(
-    primary: &crate::store::Db,
-    read: &crate::store::Db,
-) -> Result<Snapshot, DbErr> {
+pub async fn start(primary: &crate::store::Db, read: &crate::store::Db) -> Result<Snapshot, DbErr> {
     let before = horizon::find_horizon(primary).await?;
     let db = horizon::settled_reader(primary, read).await?;
     let txn = crate::store::connection::begin_snapshot(db).await?;

@@ -88,7 +88,8 @@ async fn insert_change_set(db: &impl ConnectionTrait, author: Author<'_>) -> Res
         returning.push(super::horizon::publish_id());
     }
     insert.returning(Query::returning().exprs(returning));
-    let row = db.query_one(&insert)
+    let row = db
+        .query_one(&insert)
         .await?
         .ok_or(DbErr::RecordNotInserted)?;
     match db.get_database_backend() {
