@@ -104,7 +104,9 @@ async fn import(files: &[PathBuf], database: &DatabaseArgs) -> CommandResult {
         println!("{name}: imported");
         print!("{report}");
     }
-    Ok(())
+    db::close_after_writes(db)
+        .await
+        .map_err(|e| format!("cannot close the database: {e}"))
 }
 
 /// How many records a document holds.
