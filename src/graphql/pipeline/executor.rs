@@ -11,7 +11,7 @@ use crate::graphql::connection::PageLimits;
 use crate::graphql::schema::{AppSchema, builder, sdl};
 use crate::store::Db;
 use async_graphql::parser::types::OperationType;
-use running::operation_type;
+use running::{Route, operation_type};
 
 mod running;
 
@@ -153,19 +153,17 @@ impl Api {
             local: store.clone(),
             shared: options.shared.clone(),
         };
-        let plain = builder()
-            .data(db.clone())
-            .data(crate::graphql::PrimaryDb(db.clone()))
-            .data(live.clone())
-            .data(options.page_limits)
-            .data(options.webhook_policy)
-            .finish();
-        let mut schema = builder()
-            .data(db.clone())
-            .data(crate::graphql::PrimaryDb(db.clone()))
-            .data(live.clone())
-            .data(options.page_limits)
-            .data(options.webhook_policy)
+        // Both schemas hold the same data; only the extensions differ.
+        let with_data = || {
+            builder()
+                .data(db.clone())
+                .data(crate::graphql::PrimaryDb(db.clone()))
+                .data(live.clone())
+                .data(options.page_limits)
+                .data(options.webhook_policy)
+        };
+        let plain = with_data().finish();
+        let mut schema = with_data()
             .extension(persisted::TrustExtension(trust.clone(), registered))
             .extension(
                 async_graphql::extensions::apollo_persisted_queries::ApolloPersistedQueries::new(
@@ -393,13 +391,4 @@ impl Api {
             errors => Err(errors),
         }
     }
-}
-
-/// Which schema runs an admitted HTTP request (see [`Api::route`]).
-#[derive(Clone, Copy)]
-enum Route {
-    /// The one with the extensions, which run admission themselves.
-    Extensions,
-    /// The plain one, after admission here.
-    Plain(Option<cost::Operation>),
 }

@@ -1,7 +1,7 @@
 //! Running one admitted request: on its database, with loaders of its
 //! own, in a task of its own so that a panic fails that request only.
 
-use super::{Api, Route, error_response};
+use super::{Api, error_response};
 use crate::error::ErrorCode;
 use crate::graphql::pipeline::request_data::{Batching, request_data};
 use crate::graphql::pipeline::{Client, CostLedger, Refusal, batches};
@@ -13,6 +13,15 @@ type RunWith<'a> = (
     &'a CostLedger,
     &'a std::sync::Arc<std::sync::atomic::AtomicU64>,
 );
+
+/// Which schema runs an admitted HTTP request (see [`Api::route`]).
+#[derive(Clone, Copy)]
+pub(super) enum Route {
+    /// The one with the extensions, which run admission themselves.
+    Extensions,
+    /// The plain one, after admission here.
+    Plain(Option<crate::graphql::pipeline::cost::Operation>),
+}
 
 impl Api {
     /// Runs an admitted request on `read`'s database with loaders of its
