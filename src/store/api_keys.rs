@@ -127,11 +127,8 @@ pub async fn authenticate(db: &Db, authorization: Option<&str>) -> Result<Princi
         .strip_prefix("tw_")
         .and_then(|rest| rest.split('_').next())
         .ok_or(AuthError::InvalidKey)?;
-    let Some(stored) = api_key::Entity::find()
-        .filter(api_key::Column::Prefix.eq(prefix))
-        .one(db)
-        .await?
-    else {
+    let select = api_key::Entity::find().filter(api_key::Column::Prefix.eq(prefix));
+    let Some(stored) = super::first(db, select).await? else {
         return Err(AuthError::InvalidKey);
     };
     let presented = sha256_hex(key);

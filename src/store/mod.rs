@@ -38,7 +38,7 @@ pub use record::Record;
 pub use traced::{Db, Txn};
 
 use sea_orm::sea_query::SelectStatement;
-use sea_orm::{DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryTrait, Select, Statement};
 
 /// Rows (or keys) per multi-row statement: well under SQLite's and
 /// PostgreSQL's limits on bound parameters.
@@ -58,6 +58,17 @@ fn limited(backend: DbBackend, select: &SelectStatement, limit: u64) -> Statemen
     statement.sql.push_str(" LIMIT ");
     statement.sql.push_str(&limit.to_string());
     statement
+}
+
+/// The first row `select` finds, as its entity's model: sea-orm's `one()`
+/// with `LIMIT 1` in the statement's text. `one()` binds its LIMIT, which
+/// SQLite re-prepares at every execution (see [`limited`]).
+async fn first<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+) -> Result<Option<E::Model>, DbErr> {
+    let statement = limited(db.get_database_backend(), select.as_query(), 1);
+    E::find().from_raw_sql(statement).one(db).await
 }
 
 /// A statement sea-query refused to build (a row with more or fewer values

@@ -103,12 +103,14 @@ pub async fn claim(
                 .or(Expr::col(webhook::Column::LeaseUntil).lt(now)),
         )
         .and_where(Expr::exists(pending(true)))
-        .and_where(Expr::exists(pending(false)).not())
-        .limit(limit);
-    // Most polls find nothing due: they read, and take no write lock.
+        .and_where(Expr::exists(pending(false)).not());
+    // Most polls find nothing due: they read, and take no write lock. The
+    // probe reads one row and has no LIMIT, which SQLite would re-prepare
+    // at every poll (see `super::limited`).
     if db.query_one(&select).await?.is_none() {
         return Ok(Vec::new());
     }
+    select.limit(limit);
     let txn = super::connection::begin_write(db).await?;
     if txn.get_database_backend() == DbBackend::Postgres {
         select.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
@@ -163,9 +165,8 @@ pub async fn head(
         .filter(webhook_delivery::Column::WebhookId.eq(webhook_id))
         .filter(webhook_delivery::Column::Status.eq(PENDING))
         .order_by_asc(webhook_delivery::Column::ChangeSetId)
-        .order_by_asc(webhook_delivery::Column::Id)
-        .one(db)
-        .await?;
+        .order_by_asc(webhook_delivery::Column::Id);
+    let head = super::first(db, head).await?;
     Ok(head.filter(|delivery| delivery.change_set_id < horizon))
 }
 
@@ -284,7 +285,7 @@ pub async fn redeliver(db: &impl ConnectionTrait, id: i32) -> Result<Option<Deli
         .filter(webhook_delivery::Column::Id.eq(id))
         .exec(db)
         .await?;
-    webhook_delivery::Entity::find_by_id(id).one(db).await
+    super::first(db, webhook_delivery::Entity::find_by_id(id)).await
 }
 
 /// Removes an endpoint's deliveries and their attempts.
@@ -334,7 +335,7 @@ pub async fn change_set(
     db: &impl ConnectionTrait,
     id: i32,
 ) -> Result<Option<(DateTime<Utc>, Vec<PayloadChange>)>, DbErr> {
-    let Some(set) = entity::change_set::Entity::find_by_id(id).one(db).await? else {
+    let Some(set) = super::first(db, entity::change_set::Entity::find_by_id(id)).await? else {
         return Ok(None);
     };
     let changes = entity::change::Entity::find()

@@ -20,10 +20,7 @@ pub async fn find_by_key<E: EntityTrait>(
     db: &impl ConnectionTrait,
     key: &str,
 ) -> Result<Option<E::Model>, DbErr> {
-    E::find()
-        .filter(Expr::col(Alias::new("key")).eq(key))
-        .one(db)
-        .await
+    super::first(db, E::find().filter(Expr::col(Alias::new("key")).eq(key))).await
 }
 
 /// The records with the given keys (the others have none).

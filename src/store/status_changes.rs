@@ -213,12 +213,11 @@ pub async fn find_newest_recorded(
     db: &impl ConnectionTrait,
     partnership_id: i32,
 ) -> Result<Option<step::Model>, DbErr> {
-    step::Entity::find()
+    let select = step::Entity::find()
         .filter(step::Column::PartnershipId.eq(partnership_id))
         .filter(step::Column::Derived.eq(false))
-        .order_by_desc(step::Column::Id)
-        .one(db)
-        .await
+        .order_by_desc(step::Column::Id);
+    super::first(db, select).await
 }
 
 /// Takes a lifecycle step: moves the partnership `current` (as read) to the
@@ -234,15 +233,13 @@ pub async fn advance(
     if !move_partnership(db, current, &new, now).await? {
         return Ok(None);
     }
-    let updated = partnership::Entity::find_by_id(current.id)
-        .one(db)
+    let updated = super::first(db, partnership::Entity::find_by_id(current.id))
         .await?
         .ok_or(DbErr::RecordNotUpdated)?;
     let last = step::Entity::find()
         .filter(step::Column::PartnershipId.eq(updated.id))
-        .order_by_desc(step::Column::Position)
-        .one(db)
-        .await?;
+        .order_by_desc(step::Column::Position);
+    let last = super::first(db, last).await?;
     let recorded = step::ActiveModel {
         city_id: Set(new.city_id),
         protocol_id: Set(new.protocol_id),

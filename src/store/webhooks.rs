@@ -94,8 +94,7 @@ pub async fn enabled(db: &impl ConnectionTrait) -> Result<Vec<Webhook>, DbErr> {
 
 /// One endpoint.
 pub async fn find(db: &impl ConnectionTrait, id: i32) -> Result<Option<Webhook>, DbErr> {
-    Ok(webhook::Entity::find_by_id(id)
-        .one(db)
+    Ok(super::first(db, webhook::Entity::find_by_id(id))
         .await?
         .map(Into::into))
 }
@@ -117,7 +116,7 @@ pub async fn update(
     id: i32,
     changes: WebhookChanges,
 ) -> Result<Option<Webhook>, DbErr> {
-    let Some(row) = webhook::Entity::find_by_id(id).one(db).await? else {
+    let Some(row) = super::first(db, webhook::Entity::find_by_id(id)).await? else {
         return Ok(None);
     };
     let mut row = row.into_active_model();
