@@ -6,13 +6,13 @@
 
 use super::loader::{CountKey, CountRequest, Counts, Nested, NestedKey};
 use crate::error::{AppError, Result};
+use crate::graphql::pipeline::request_data::loader;
 use crate::store::Record;
 use crate::store::filters::Filter;
 use crate::store::nested::PageRequest;
 use crate::store::pages::{self, Ordering, PositionError, Window};
 use crate::store::relations::Relation;
 use async_graphql::connection::{ConnectionNameType, CursorType, Edge, EdgeNameType, EmptyFields};
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Object, ObjectType, OutputType};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -197,7 +197,7 @@ struct NestedCount<M: 'static> {
 #[async_trait::async_trait]
 impl<M: Record> Counter for NestedCount<M> {
     async fn count(&self, ctx: &Context<'_>) -> Result<u64> {
-        let loader = ctx.data_unchecked::<DataLoader<Counts<M>>>();
+        let loader = loader::<Counts<M>>(ctx);
         Ok(loader.load_one(self.key.clone()).await?.unwrap_or(0))
     }
 }
@@ -335,7 +335,7 @@ async fn load_page<M: Record>(
     parent: i32,
     request: Arc<PageRequest<M>>,
 ) -> Result<Vec<M>> {
-    let loader = ctx.data_unchecked::<DataLoader<Nested<M>>>();
+    let loader = loader::<Nested<M>>(ctx);
     Ok(loader
         .load_one(NestedKey { parent, request })
         .await?

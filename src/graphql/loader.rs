@@ -27,6 +27,12 @@ fn batch_span<L>(keys: usize) -> tracing::Span {
     )
 }
 
+/// A loader made on its first use in a request, from the request's database
+/// ([`crate::graphql::pipeline::request_data::Loaders`]).
+pub trait FromDb: Send + Sync + 'static {
+    fn from_db(db: Db) -> Self;
+}
+
 /// Records of one table by id or key.
 pub struct Rows<M> {
     db: Db,
@@ -319,5 +325,35 @@ impl Loader<PartiesOf> for Parties {
         }
         .instrument(batch_span::<Self>(ids.len()))
         .await
+    }
+}
+
+impl<M: Record> FromDb for Rows<M> {
+    fn from_db(db: Db) -> Self {
+        Self::new(db)
+    }
+}
+
+impl<M: Record> FromDb for Nested<M> {
+    fn from_db(db: Db) -> Self {
+        Self::new(db)
+    }
+}
+
+impl<M: Record> FromDb for Counts<M> {
+    fn from_db(db: Db) -> Self {
+        Self::new(db)
+    }
+}
+
+impl FromDb for CityNames {
+    fn from_db(db: Db) -> Self {
+        Self::new(db)
+    }
+}
+
+impl FromDb for Parties {
+    fn from_db(db: Db) -> Self {
+        Self::new(db)
     }
 }

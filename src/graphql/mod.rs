@@ -17,7 +17,6 @@ use crate::error::Result;
 use crate::store::Db;
 use crate::store::Record;
 use async_graphql::Context;
-use async_graphql::dataloader::DataLoader;
 
 pub use connection::PageLimits;
 pub use mutation::Mutation;
@@ -48,7 +47,7 @@ fn primary<'a>(ctx: &Context<'a>) -> &'a Db {
 
 /// A record by id, through its loader.
 async fn by_id<M: Record>(ctx: &Context<'_>, id: i32) -> Result<Option<M>> {
-    ctx.data_unchecked::<DataLoader<loader::Rows<M>>>()
+    pipeline::request_data::loader::<loader::Rows<M>>(ctx)
         .load_one(id)
         .await
 }
@@ -64,7 +63,7 @@ async fn referenced<M: Record>(ctx: &Context<'_>, id: i32) -> Result<M> {
 
 /// A record by key, through its loader.
 async fn by_key<M: Record>(ctx: &Context<'_>, key: String) -> Result<Option<M>> {
-    ctx.data_unchecked::<DataLoader<loader::Rows<M>>>()
+    pipeline::request_data::loader::<loader::Rows<M>>(ctx)
         .load_one(loader::Key(key))
         .await
 }

@@ -193,12 +193,34 @@ impl Subscription {
         }
         let types: Option<Vec<&'static str>> =
             types.map(|t| t.into_iter().map(|t| Kind::from(t).type_name()).collect());
+        // With `record` selected, the stream waits for the shared read of
+        // the record before it hands the change on. Otherwise every
+        // subscriber's execution of the event (its extensions' and fields'
+        // futures) would start at once and wait for that read, all of them
+        // held together: about 9 kB a subscriber at the peak of a change's
+        // fan-out (debug build). Waiting here holds only the stream's state,
+        // and each execution then finishes in one go. A failed read is left
+        // to the field, which reads again and reports the error as before.
+        let record = ctx
+            .look_ahead()
+            .field("record")
+            .exists()
+            .then(|| db(ctx).clone());
         Ok(changes(ctx, move |row| {
             let wanted = types
                 .as_ref()
                 .is_none_or(|t| t.contains(&row.record_type.as_str()))
                 && keys.as_ref().is_none_or(|k| k.contains(&row.record_key));
-            async move { Ok(wanted.then_some(RecordChanged(row))) }
+            let record = record.clone();
+            async move {
+                if !wanted {
+                    return Ok(None);
+                }
+                if let Some(db) = &record {
+                    let _ = row.record(db).await;
+                }
+                Ok(Some(RecordChanged(row)))
+            }
         }))
     }
 

@@ -14,7 +14,7 @@ mod executor;
 mod int_range;
 pub mod persisted;
 pub mod rate_limit;
-mod request_data;
+pub(crate) mod request_data;
 
 pub use admission::{Client, CostLedger, CostReport, QueryLimits, Transport, did_not_run};
 pub use executor::{Api, ApiOptions, Caller, Executed, RateLimits, Refusal};

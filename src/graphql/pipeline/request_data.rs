@@ -5,8 +5,10 @@ use super::Client;
 use super::batches;
 use crate::graphql::loader;
 use crate::store::Db;
-use async_graphql::Data;
 use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Data};
+use std::any::{Any, TypeId};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// How long a WebSocket operation's loader waits for more keys before it
 /// runs its batch, unless configured (`--batch-delay-ms`); HTTP requests
@@ -48,23 +50,46 @@ impl Batching {
     }
 }
 
-/// Adds the loaders of each record type (rows by id or key, nested pages,
-/// nested counts) and the
-/// special ones to `data`.
-macro_rules! add_loaders {
-    ($data:expr, $db:expr, $batching:expr, [$($model:ty),+]) => {
-        $(
-            $data.insert($batching.loader(loader::Rows::<$model>::new($db.clone())));
-            $data.insert($batching.loader(loader::Nested::<$model>::new($db.clone())));
-            $data.insert($batching.loader(loader::Counts::<$model>::new($db.clone())));
-        )+
-        $data.insert($batching.loader(loader::CityNames::new($db.clone())));
-        $data.insert($batching.loader(loader::Parties::new($db.clone())));
-    };
+/// A request's loaders (or a WebSocket connection's), each made when a
+/// resolver first asks for it. A connection keeps its data for as long as
+/// it is open, and a subscription mostly loads nothing through a loader:
+/// made up front, the 32 loaders and their entries in the data held about
+/// 6.7 kB a connection (heaptrack, debug build), 67 MB at 10,000
+/// subscribers.
+pub(crate) struct Loaders {
+    db: Db,
+    batching: Batching,
+    /// The loaders made so far, by type: a request uses a few of the 32, so
+    /// a list searched in order.
+    made: Mutex<Vec<(TypeId, Arc<dyn Any + Send + Sync>)>>,
 }
 
-/// The loaders of one request (or one WebSocket connection: they keep no
-/// cache, so they never serve stale rows) and who is asking.
+impl Loaders {
+    /// The request's loader of type `T`.
+    fn get<T: loader::FromDb>(&self) -> Arc<DataLoader<T>> {
+        let id = TypeId::of::<T>();
+        let mut made = self.made.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(found) = made
+            .iter()
+            .find(|(made, _)| *made == id)
+            .and_then(|(_, loader)| loader.clone().downcast::<DataLoader<T>>().ok())
+        {
+            return found;
+        }
+        let loader = Arc::new(self.batching.loader(T::from_db(self.db.clone())));
+        made.push((id, loader.clone()));
+        loader
+    }
+}
+
+/// The request's loader of type `T`.
+pub(crate) fn loader<T: loader::FromDb>(ctx: &Context<'_>) -> Arc<DataLoader<T>> {
+    ctx.data_unchecked::<Loaders>().get()
+}
+
+/// The data of one request (or one WebSocket connection: its loaders keep
+/// no cache, so they never serve stale rows): who is asking and the
+/// loaders.
 pub(crate) fn request_data(
     db: &Db,
     batching: &Batching,
@@ -74,22 +99,10 @@ pub(crate) fn request_data(
     let mut data = Data::default();
     data.insert(principal);
     data.insert(client);
-    add_loaders!(
-        data,
-        db,
-        batching,
-        [
-            entity::city::Model,
-            entity::partnership::Model,
-            entity::visit::Model,
-            entity::protocol::Model,
-            entity::event::Model,
-            entity::topic::Model,
-            entity::organization::Model,
-            entity::source::Model,
-            entity::partnership_status_change::Model,
-            crate::store::changes::ChangeRow
-        ]
-    );
+    data.insert(Loaders {
+        db: db.clone(),
+        batching: batching.clone(),
+        made: Mutex::new(Vec::new()),
+    });
     data
 }

@@ -16,12 +16,12 @@ use crate::graphql::connection::{
     Connection, NestedList, PageArgs, nested_page, nested_page_with, root_page,
 };
 use crate::graphql::loader::{CityNames, NamesOfCity};
+use crate::graphql::pipeline::request_data::loader;
 use crate::graphql::{by_id, by_key};
 use crate::store::filters::Filter;
 use crate::store::orderings;
 use crate::store::pages::Ordering;
 use crate::store::relations::*;
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use entity::city;
 
@@ -278,8 +278,7 @@ pub fn distance_km(a: &city::Model, b: &city::Model) -> Option<f64> {
 }
 
 async fn translations(ctx: &Context<'_>, city_id: i32) -> Result<Vec<Translation>> {
-    let rows = ctx
-        .data_unchecked::<DataLoader<CityNames>>()
+    let rows = loader::<CityNames>(ctx)
         .load_one(NamesOfCity(city_id))
         .await?;
     Ok(rows

@@ -12,12 +12,12 @@ use crate::error::Result;
 use crate::graphql::by_key;
 use crate::graphql::connection::{Connection, PageArgs, nested_page, root_page};
 use crate::graphql::loader::{Parties, PartiesOf};
+use crate::graphql::pipeline::request_data::loader;
 use crate::graphql::scalars::{DateSpan, PartialDate};
 use crate::store::filters::{self, Filter, protocols};
 use crate::store::orderings;
 use crate::store::pages::Ordering;
 use crate::store::relations::*;
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, InputObject, Object};
 use entity::protocol;
 
@@ -53,8 +53,7 @@ impl Protocol {
     }
     /// The cities that signed it, in signing order (a short list, not paged).
     async fn parties(&self, ctx: &Context<'_>) -> Result<Vec<City>> {
-        let parties = ctx
-            .data_unchecked::<DataLoader<Parties>>()
+        let parties = loader::<Parties>(ctx)
             .load_one(PartiesOf(self.0.id))
             .await?;
         Ok(parties.unwrap_or_default().into_iter().map(City).collect())
