@@ -30,6 +30,7 @@ mod m20261207_000040_stat_counts;
 mod m20261207_000041_stat_partnership_statements;
 mod m20261207_000050_webhook_trace_context;
 mod m20261207_000060_visit_start_order;
+mod m20261207_000070_stat_pause_postgres;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000041_stat_partnership_statements::Migration),
             Box::new(m20261207_000050_webhook_trace_context::Migration),
             Box::new(m20261207_000060_visit_start_order::Migration),
+            Box::new(m20261207_000070_stat_pause_postgres::Migration),
         ]
     }
 }

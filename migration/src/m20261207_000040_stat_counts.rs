@@ -56,13 +56,13 @@ fn fresh(dimension: &str) -> String {
     }
 }
 
-const PARTNERSHIP: [&str; 4] = [
+pub(crate) const PARTNERSHIP: [&str; 4] = [
     "partnership_country",
     "partnership_kind",
     "partnership_status",
     "partnership_year",
 ];
-const TOPICS: [&str; 2] = ["visit_topic", "protocol_topic"];
+pub(crate) const TOPICS: [&str; 2] = ["visit_topic", "protocol_topic"];
 
 /// The link table and owner column of a topic statistic.
 fn link_of(dimension: &str) -> (&'static str, &'static str) {
@@ -73,7 +73,7 @@ fn link_of(dimension: &str) -> (&'static str, &'static str) {
 }
 
 /// The statement that adds the `(k, d)` rows of `select` to a dimension.
-fn add(backend: DbBackend, dimension: &str, select: &str) -> String {
+pub(crate) fn add(backend: DbBackend, dimension: &str, select: &str) -> String {
     let sum =
         format!("SELECT '{dimension}', k, SUM(d) FROM ({select}) s WHERE k IS NOT NULL GROUP BY k");
     match backend {
@@ -167,7 +167,7 @@ fn links_part(dimension: &str, inserted: bool) -> String {
 }
 
 /// Counts a dimension anew: takes away what is counted, adds what is there.
-fn recount(dimension: &str) -> String {
+pub(crate) fn recount(dimension: &str) -> String {
     format!(
         "SELECT key AS k, -count AS d FROM stat_count WHERE dimension = '{dimension}' \
          UNION ALL SELECT key, -delta FROM stat_delta WHERE dimension = '{dimension}' \

@@ -31,7 +31,7 @@ use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
 pub(crate) struct Migration;
 
 /// The triggers this migration replaces on both backends.
-const REPLACED: [&str; 3] = [
+pub(crate) const REPLACED: [&str; 3] = [
     "stat_partnership_insert",
     "stat_partnership_delete",
     "stat_partnership_update",
@@ -93,7 +93,7 @@ fn add(backend: DbBackend, parts: &str) -> String {
 }
 
 /// The partnership triggers of this migration.
-fn partnership_triggers(backend: DbBackend) -> Vec<Trigger> {
+pub(crate) fn partnership_triggers(backend: DbBackend) -> Vec<Trigger> {
     let postgres = backend == DbBackend::Postgres;
     let (new, old) = if postgres {
         ("new_rows", "old_rows")

@@ -234,18 +234,21 @@ pub async fn protocols_by_topic(
 
 /// Whether a write of `records` partnerships, visits and protocols (the
 /// records the statistics count) should [`pause`] the triggers and
-/// [`recount`]: on SQLite, when they are at least as many as are stored
-/// (a recount reads every stored one; the triggers cost a statement or
-/// more per written row and link). PostgreSQL's statement triggers add
-/// one delta per statement already.
+/// [`recount`]: when they are at least as many as are stored (a recount
+/// reads every stored one). On SQLite the triggers cost a statement or
+/// more per written row and link; on PostgreSQL the link triggers' plan,
+/// kept for the session, was made when the import's link tables were
+/// nearly empty and reads all of them per statement (see migration 70).
 pub async fn recount_pays(db: &impl ConnectionTrait, records: usize) -> Result<bool, DbErr> {
-    if db.get_database_backend() != sea_orm::DbBackend::Sqlite || records == 0 {
+    if records == 0 {
         return Ok(false);
     }
     let mut stored = 0_i64;
     for table in ["partnership", "visit", "protocol"] {
         let highest = Query::select()
-            .expr(Func::coalesce([Expr::col("id").max(), Expr::val(0)]))
+            .expr(
+                Expr::expr(Func::coalesce([Expr::col("id").max(), Expr::val(0)])).cast_as("BIGINT"),
+            )
             .from(table)
             .to_owned();
         if let Some(row) = db.query_one(&highest).await? {
@@ -255,11 +258,15 @@ pub async fn recount_pays(db: &impl ConnectionTrait, records: usize) -> Result<b
     Ok(i64::try_from(records).unwrap_or(i64::MAX) >= stored)
 }
 
-/// SQLite: stops the row triggers that keep the counts for the rest of
-/// the transaction, for a write of about as many records as there are;
-/// [`recount`] must follow before commit. Nobody else sees the pause: one
-/// writer at a time, and readers see committed rows only.
+/// Stops the triggers that keep the counts for the rest of the
+/// transaction, for a write of about as many records as there are;
+/// [`recount`] must follow before commit. Nobody else sees the pause: on
+/// SQLite one writer at a time, and readers see committed rows only; on
+/// PostgreSQL a setting local to the transaction.
 pub async fn pause(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        return set_pause(db, "on").await;
+    }
     let insert = Query::insert()
         .into_table(PAUSE)
         .columns([Alias::new("id")])
@@ -269,9 +276,32 @@ pub async fn pause(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     db.execute(&insert).await.map(|_| ())
 }
 
-/// SQLite: after [`pause`], counts every statistic anew from the tables
-/// and lets the triggers run again.
+/// PostgreSQL: sets the transaction's pause (`twinning.stat_pause`, which
+/// the trigger functions read; see migration 70) on or off.
+async fn set_pause(db: &impl ConnectionTrait, value: &str) -> Result<(), DbErr> {
+    let set = Query::select()
+        .expr(Func::cust("set_config").args([
+            Expr::val(PAUSE_SETTING),
+            Expr::val(value),
+            Expr::val(true),
+        ]))
+        .to_owned();
+    db.execute(&set).await.map(|_| ())
+}
+
+/// After [`pause`], counts every statistic anew from the tables and lets
+/// the triggers run again. On PostgreSQL `stat_count` is not rewritten
+/// (other transactions fold their deltas into it): `stat_recount()` adds
+/// the difference between the fresh counts and the kept ones (`stat_count`
+/// and this transaction's deltas, one snapshot per statistic) as deltas,
+/// folded at commit; a write committed after that snapshot folds its own
+/// deltas on top.
 pub async fn recount(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        let recount = Query::select().expr(Func::cust("stat_recount")).to_owned();
+        db.execute(&recount).await?;
+        return set_pause(db, "off").await;
+    }
     let everything = Filter::everything();
     let fresh = [
         ("partnership_country", by_country(&everything)),
@@ -319,3 +349,6 @@ pub async fn recount(db: &impl ConnectionTrait) -> Result<(), DbErr> {
 
 /// The table whose row pauses the triggers (SQLite only; see its migration).
 const PAUSE: &str = "stat_pause";
+
+/// The transaction's setting that pauses the triggers (PostgreSQL only).
+const PAUSE_SETTING: &str = "twinning.stat_pause";

@@ -312,3 +312,59 @@ async fn a_large_import_counts_exactly_inside_its_transaction_and_after() {
     assert_eq!(count(&last, "visitsByTopic", "lg-child"), 401);
     assert_eq!(count(&last, "visitsByTopic", "lg-root"), 601);
 }
+
+/// PostgreSQL: a large import pauses the triggers in its own transaction
+/// only and counts anew at its end, as deltas on top of `stat_count`; a
+/// write that commits between that recount and the import's commit is
+/// counted once, and a paused import rolled back leaves no count behind.
+#[tokio::test]
+async fn a_write_beside_a_paused_import_is_counted_once() {
+    if !std::env::var("TEST_DATABASE_URL").is_ok_and(|url| url.starts_with("postgres")) {
+        eprintln!("needs TEST_DATABASE_URL=postgres://…; nothing to do on SQLite");
+        return;
+    }
+    let app = spawn_app().await;
+    let editor = app.key("editor", Role::Editor).await;
+    let before = consistent(&app).await;
+    let text = large_document().to_string();
+    let document = twinning::interchange::parse(&text).expect("a valid document");
+    let db = app.test_db.connect().await;
+
+    let rolled_back = db.begin().await.expect("begin");
+    twinning::interchange::import_in(&rolled_back, &document, &|_| ())
+        .await
+        .expect("import");
+    rolled_back.rollback().await.expect("rollback");
+    assert_eq!(consistent(&app).await, before, "a rolled-back import");
+
+    let txn = db.begin().await.expect("begin");
+    twinning::interchange::import_in(&txn, &document, &|_| ())
+        .await
+        .expect("import");
+    let beside = json!({
+        "topics": [{ "key": "bs-topic", "name": "Beside" }],
+        "cities": [
+            { "key": "bs-a", "name": "A", "countryCode": "IS" },
+            { "key": "bs-b", "name": "B", "countryCode": "GL" }
+        ],
+        "partnerships": [{ "key": "bs-ab", "cities": ["bs-a", "bs-b"], "kind": "SISTER_CITY",
+                           "status": "ACTIVE", "establishedOn": "1950",
+                           "statusHistory": [{ "status": "ACTIVE", "on": "1950" }] }],
+        "visits": [{ "key": "bs-v", "fromCity": "bs-a", "toCity": "bs-b", "startDate": "1960",
+                     "topics": ["bs-topic"] }]
+    });
+    write(&app, &editor, IMPORT, json!({ "doc": beside })).await;
+    txn.commit().await.expect("commit");
+
+    let after = consistent(&app).await;
+    assert_eq!(
+        count(&after, "partnershipsByKind", "SISTER_CITY"),
+        count(&before, "partnershipsByKind", "SISTER_CITY") + 39 + 1
+    );
+    assert_eq!(
+        count(&after, "partnershipsByCountry", "IS"),
+        count(&before, "partnershipsByCountry", "IS") + 37 + 1
+    );
+    assert_eq!(count(&after, "visitsByTopic", "lg-root"), 600);
+    assert_eq!(count(&after, "visitsByTopic", "bs-topic"), 1);
+}

@@ -94,6 +94,17 @@ impl Trigger {
         }
     }
 
+    /// PostgreSQL: the statement that replaces the trigger's function with
+    /// one that runs `guard` first (a later migration's pause).
+    pub(crate) fn replace_function(&self, guard: &str) -> String {
+        let name = &self.name;
+        let body: String = self.body.iter().map(|s| format!("{s};\n")).collect();
+        format!(
+            "CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN {guard}{body} RETURN NULL; END $$"
+        )
+    }
+
     pub(crate) fn drop(&self, backend: DbBackend) -> Vec<String> {
         let name = &self.name;
         match backend {
