@@ -67,7 +67,11 @@ impl Api {
             }
         };
         let run = crate::store::traced::in_role(read.role, run);
-        isolated(crate::metrics::counting_statements(statements.clone(), run)).await
+        isolated(Box::pin(crate::metrics::counting_statements(
+            statements.clone(),
+            run,
+        )))
+        .await
     }
 }
 
@@ -100,8 +104,15 @@ pub(super) fn operation_type(ty: async_graphql::parser::types::OperationType) ->
 
 /// Runs a request as a task of its own, so that a panic in a resolver fails
 /// that request only, with `INTERNAL`; the server goes on serving.
+///
+/// The execution comes boxed: its future is some 10 kB, and a task moves
+/// what it is given several times on its way in and out (the task's cell,
+/// its stage, the join handle), where a box moves as a pointer (callgrind:
+/// 72 k instructions of copying in each Q1 request, a twentieth of it).
 async fn isolated(
-    execution: impl std::future::Future<Output = async_graphql::Response> + Send + 'static,
+    execution: std::pin::Pin<
+        Box<dyn std::future::Future<Output = async_graphql::Response> + Send + 'static>,
+    >,
 ) -> async_graphql::Response {
     // The task goes on in the operation's span (a task starts in none).
     match tokio::spawn(tracing::Instrument::in_current_span(execution)).await {
@@ -123,13 +134,15 @@ mod tests {
 
     #[tokio::test]
     async fn a_panicking_request_fails_alone_with_internal() {
-        let panicked = isolated(async { panic!("a resolver's bug") }).await;
+        let panicked = isolated(Box::pin(async { panic!("a resolver's bug") })).await;
         let error = &panicked.errors[0];
         assert_eq!(error.message, "internal error");
         assert_eq!(ErrorCode::of(error), Some(ErrorCode::Internal));
         // The next request runs as usual.
-        let next =
-            isolated(async { async_graphql::Response::new(async_graphql::Value::from(1)) }).await;
+        let next = isolated(Box::pin(async {
+            async_graphql::Response::new(async_graphql::Value::from(1))
+        }))
+        .await;
         assert!(next.errors.is_empty());
         assert_eq!(next.data, async_graphql::Value::from(1));
     }
