@@ -5,6 +5,9 @@
 use tracing_subscriber::{EnvFilter, Layer, fmt, prelude::*};
 
 pub mod otlp;
+mod per_layer;
+
+use per_layer::AskedEveryTime;
 
 pub use otlp::{Otlp, Tracing};
 
@@ -48,15 +51,17 @@ pub fn init(json: bool, otlp: Option<&Otlp>) -> Result<Tracing, String> {
         .with_location(false)
         .with_threads(false)
         .with_tracked_inactivity(false)
-        .with_filter(tracing_subscriber::filter::filter_fn(|metadata| {
-            if metadata.is_span() {
-                metadata.target().starts_with("twinning")
-            } else {
-                *metadata.level() <= tracing::Level::WARN
-            }
-        }));
+        .with_filter(AskedEveryTime(tracing_subscriber::filter::filter_fn(
+            |metadata| {
+                if metadata.is_span() {
+                    metadata.target().starts_with("twinning")
+                } else {
+                    *metadata.level() <= tracing::Level::WARN
+                }
+            },
+        )));
     let result = tracing_subscriber::registry()
-        .with(log.with_filter(filter))
+        .with(log.with_filter(AskedEveryTime(filter)))
         .with(traces)
         .try_init();
     if result.is_ok() {

@@ -349,7 +349,22 @@ pub async fn serve_process(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> tokio::process::Child {
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_twinning"))
+    let child = serve_command(database_url, port, args, env)
+        .spawn()
+        .expect("the server starts");
+    until_healthy(port).await;
+    child
+}
+
+/// The command [`serve_process`] runs, for a test that wants its output.
+pub fn serve_command(
+    database_url: &str,
+    port: u16,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_twinning"));
+    command
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .args(args)
         .env("DATABASE_URL", database_url)
@@ -358,9 +373,12 @@ pub async fn serve_process(
         .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
         .env_remove("RUST_LOG")
         .envs(env.iter().copied())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the server starts");
+        .kill_on_drop(true);
+    command
+}
+
+/// Waits until the server on `port` answers `/health`.
+pub async fn until_healthy(port: u16) {
     let client = reqwest::Client::new();
     for _ in 0..300 {
         if client
@@ -369,7 +387,7 @@ pub async fn serve_process(
             .await
             .is_ok()
         {
-            return child;
+            return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }

@@ -6,7 +6,9 @@
 //! its trace; a statement on a replica says so; a collector that refuses
 //! connections costs the clients nothing.
 
-use crate::helpers::{TestDb, admin_and_endpoint, create_city, serve_process};
+use crate::helpers::{
+    TestDb, admin_and_endpoint, create_city, serve_command, serve_process, until_healthy,
+};
 use crate::replica_cluster::Cluster;
 use crate::services::free_port;
 use axum::body::Bytes;
@@ -70,6 +72,31 @@ async fn receiver() -> (u16, Received) {
 
 /// `twinning serve` exporting traces to `endpoint`.
 async fn serve(database_url: &str, port: u16, endpoint: &str, args: &[&str]) -> Child {
+    // The default export timeout (10 s): a batch whose export times out is
+    // dropped, and on a loaded machine this receiver can take over a
+    // second to answer.
+    serve_with_timeout(database_url, port, endpoint, args, "10000").await
+}
+
+/// `twinning serve` exporting traces to `endpoint`, an export waiting at
+/// most `timeout_ms` for the collector.
+async fn serve_with_timeout(
+    database_url: &str,
+    port: u16,
+    endpoint: &str,
+    args: &[&str],
+    timeout_ms: &str,
+) -> Child {
+    let (args, env) = exporting(endpoint, args, timeout_ms);
+    serve_process(database_url, port, &args, &env).await
+}
+
+/// The arguments and environment of a server exporting to `endpoint`.
+fn exporting<'a>(
+    endpoint: &'a str,
+    args: &[&'a str],
+    timeout_ms: &'a str,
+) -> (Vec<&'a str>, [(&'static str, &'a str); 3]) {
     let mut all = vec!["--otlp-endpoint", endpoint];
     all.extend(["--webhook-allow-http", "--webhook-allow-private"]);
     all.extend(args);
@@ -77,10 +104,9 @@ async fn serve(database_url: &str, port: u16, endpoint: &str, args: &[&str]) -> 
         // Export every 100 ms rather than every 5 s.
         ("OTEL_BSP_SCHEDULE_DELAY", "100"),
         ("OTEL_TRACES_SAMPLER", "parentbased_always_on"),
-        // A collector that never answers holds an export this long.
-        ("OTEL_EXPORTER_OTLP_TIMEOUT", "1000"),
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", timeout_ms),
     ];
-    serve_process(database_url, port, &all, &env).await
+    (all, env)
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -249,6 +275,90 @@ async fn a_nested_query_is_one_trace_from_the_callers_span_down_to_its_statement
         Some(statements.len() as i64),
         "every statement the operation counted has its span"
     );
+}
+
+#[tokio::test]
+async fn every_traced_request_keeps_its_span_while_the_exporter_sends() {
+    // Background work (the exporter, the webhook worker) asks `tracing`
+    // whether to log on the same threads as the requests; a request must
+    // still open its span each time, in the trace and in the log.
+    let test_db = TestDb::new().await;
+    let (collector, received) = receiver().await;
+    let port = free_port();
+    let endpoint = format!("http://127.0.0.1:{collector}");
+    let (args, env) = exporting(&endpoint, &["--log-json"], "10000");
+    let mut server = serve_command(&test_db.url, port, &args, &env)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the server starts");
+    let log = server.stderr.take().expect("the server's log");
+    let log = tokio::spawn(async move {
+        let mut text = String::new();
+        tokio::io::AsyncReadExt::read_to_string(&mut { log }, &mut text)
+            .await
+            .expect("the log");
+        text
+    });
+    until_healthy(port).await;
+    let client = reqwest::Client::new();
+    let caller_span = "00f067aa0ba902b7";
+    let traces: Vec<String> = (0..80).map(|i| format!("{:032x}", 0xa11 + i)).collect();
+    for trace_id in &traces {
+        let body: Value = client
+            .post(format!("http://127.0.0.1:{port}/graphql"))
+            .header("traceparent", format!("00-{trace_id}-{caller_span}-01"))
+            .json(&json!({ "query": NESTED }))
+            .send()
+            .await
+            .expect("an answer")
+            .json()
+            .await
+            .expect("JSON");
+        assert_eq!(body["data"]["city"]["name"], "Murmansk", "{body}");
+        // Spread over several of the exporter's rounds (every 100 ms).
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let operations = |spans: &[Span]| {
+        spans
+            .iter()
+            .filter(|s| s.name == "graphql.operation")
+            .count()
+    };
+    let spans = spans_until(&received, |spans| operations(spans) >= traces.len()).await;
+    let adopted: Vec<&String> = traces
+        .iter()
+        .filter(|trace_id| {
+            spans.iter().any(|s| {
+                s.name == "request"
+                    && hex(&s.trace_id) == **trace_id
+                    && hex(&s.parent_span_id) == caller_span
+            })
+        })
+        .collect();
+    assert_eq!(
+        adopted.len(),
+        traces.len(),
+        "every request's span, in its caller's trace"
+    );
+
+    // Every operation's log line is in its request's span.
+    let pid = server.id().expect("running");
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
+    let log = tokio::time::timeout(Duration::from_secs(60), log)
+        .await
+        .expect("the server stops")
+        .expect("the log");
+    let lines: Vec<Value> = log
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line["fields"]["message"] == "graphql")
+        .collect();
+    assert_eq!(lines.len(), traces.len(), "{log}");
+    for line in &lines {
+        assert_eq!(line["span"]["name"], "request", "{line}");
+    }
 }
 
 #[tokio::test]
@@ -432,7 +542,15 @@ async fn a_collector_that_never_answers_costs_the_clients_nothing() {
 async fn answered_despite(endpoint: &str) {
     let test_db = TestDb::new().await;
     let port = free_port();
-    let mut server = serve(&test_db.url, port, endpoint, &["--otlp-max-queue", "16"]).await;
+    // A collector that never answers holds each export a second.
+    let mut server = serve_with_timeout(
+        &test_db.url,
+        port,
+        endpoint,
+        &["--otlp-max-queue", "16"],
+        "1000",
+    )
+    .await;
     let client = reqwest::Client::new();
     for _ in 0..200 {
         let body: Value = client
