@@ -39,8 +39,8 @@ pub struct Rows<M> {
     _model: PhantomData<fn() -> M>,
 }
 
-impl<M> Rows<M> {
-    pub fn new(db: Db) -> Self {
+impl<M: Record> FromDb for Rows<M> {
+    fn from_db(db: Db) -> Self {
         Self {
             db,
             _model: PhantomData,
@@ -139,8 +139,8 @@ pub struct Nested<M> {
     _model: PhantomData<fn() -> M>,
 }
 
-impl<M> Nested<M> {
-    pub fn new(db: Db) -> Self {
+impl<M: Record> FromDb for Nested<M> {
+    fn from_db(db: Db) -> Self {
         Self {
             db,
             _model: PhantomData,
@@ -224,8 +224,8 @@ pub struct Counts<M> {
     _model: PhantomData<fn() -> M>,
 }
 
-impl<M> Counts<M> {
-    pub fn new(db: Db) -> Self {
+impl<M: Record> FromDb for Counts<M> {
+    fn from_db(db: Db) -> Self {
         Self {
             db,
             _model: PhantomData,
@@ -264,8 +264,8 @@ pub struct CityNames {
     db: Db,
 }
 
-impl CityNames {
-    pub fn new(db: Db) -> Self {
+impl FromDb for CityNames {
+    fn from_db(db: Db) -> Self {
         Self { db }
     }
 }
@@ -301,8 +301,8 @@ pub struct Parties {
     db: Db,
 }
 
-impl Parties {
-    pub fn new(db: Db) -> Self {
+impl FromDb for Parties {
+    fn from_db(db: Db) -> Self {
         Self { db }
     }
 }
@@ -328,32 +328,3 @@ impl Loader<PartiesOf> for Parties {
     }
 }
 
-impl<M: Record> FromDb for Rows<M> {
-    fn from_db(db: Db) -> Self {
-        Self::new(db)
-    }
-}
-
-impl<M: Record> FromDb for Nested<M> {
-    fn from_db(db: Db) -> Self {
-        Self::new(db)
-    }
-}
-
-impl<M: Record> FromDb for Counts<M> {
-    fn from_db(db: Db) -> Self {
-        Self::new(db)
-    }
-}
-
-impl FromDb for CityNames {
-    fn from_db(db: Db) -> Self {
-        Self::new(db)
-    }
-}
-
-impl FromDb for Parties {
-    fn from_db(db: Db) -> Self {
-        Self::new(db)
-    }
-}
