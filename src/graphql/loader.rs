@@ -327,4 +327,3 @@ impl Loader<PartiesOf> for Parties {
         .await
     }
 }
-

@@ -232,6 +232,11 @@ pub async fn protocols_by_topic(
     .await
 }
 
+/// Below this many records a write's triggers cost a few hundred
+/// statements at most, wherever a recount would stand: not worth the three
+/// statements that find out (a mutation writes one record).
+const RECOUNT_FROM: usize = 256;
+
 /// Whether a write of `records` partnerships, visits and protocols (the
 /// records the statistics count) should [`pause`] the triggers and
 /// [`recount`]: when they are at least as many as are stored (a recount
@@ -239,8 +244,10 @@ pub async fn protocols_by_topic(
 /// more per written row and link; on PostgreSQL the link triggers' plan,
 /// kept for the session, was made when the import's link tables were
 /// nearly empty and reads all of them per statement (see migration 70).
+/// A write of fewer than [`RECOUNT_FROM`] records (every mutation) keeps
+/// the triggers without asking what is stored.
 pub async fn recount_pays(db: &impl ConnectionTrait, records: usize) -> Result<bool, DbErr> {
-    if records == 0 {
+    if records < RECOUNT_FROM {
         return Ok(false);
     }
     let mut stored = 0_i64;
