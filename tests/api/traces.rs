@@ -168,6 +168,22 @@ const NESTED: &str = r#"query Partners {
   }
 }"#;
 
+/// [`NESTED`]'s answer from the server on `port`, sent with `traceparent`.
+async fn nested(client: &reqwest::Client, port: u16, traceparent: Option<&str>) -> Value {
+    let mut request = client.post(format!("http://127.0.0.1:{port}/graphql"));
+    if let Some(traceparent) = traceparent {
+        request = request.header("traceparent", traceparent);
+    }
+    request
+        .json(&json!({ "query": NESTED }))
+        .send()
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("JSON")
+}
+
 #[tokio::test]
 async fn a_nested_query_is_one_trace_from_the_callers_span_down_to_its_statements() {
     let test_db = TestDb::new().await;
@@ -304,16 +320,8 @@ async fn every_traced_request_keeps_its_span_while_the_exporter_sends() {
     let caller_span = "00f067aa0ba902b7";
     let traces: Vec<String> = (0..80).map(|i| format!("{:032x}", 0xa11 + i)).collect();
     for trace_id in &traces {
-        let body: Value = client
-            .post(format!("http://127.0.0.1:{port}/graphql"))
-            .header("traceparent", format!("00-{trace_id}-{caller_span}-01"))
-            .json(&json!({ "query": NESTED }))
-            .send()
-            .await
-            .expect("an answer")
-            .json()
-            .await
-            .expect("JSON");
+        let traceparent = format!("00-{trace_id}-{caller_span}-01");
+        let body = nested(&client, port, Some(&traceparent)).await;
         assert_eq!(body["data"]["city"]["name"], "Murmansk", "{body}");
         // Spread over several of the exporter's rounds (every 100 ms).
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -460,23 +468,6 @@ async fn a_statement_run_on_a_replica_is_named_so() {
     )
     .await;
     let client = reqwest::Client::new();
-    let query = |traceparent: Option<String>| {
-        let mut request = client.post(format!("http://127.0.0.1:{port}/graphql"));
-        if let Some(traceparent) = traceparent {
-            request = request.header("traceparent", traceparent);
-        }
-        async move {
-            let body: Value = request
-                .json(&json!({ "query": NESTED }))
-                .send()
-                .await
-                .expect("an answer")
-                .json()
-                .await
-                .expect("JSON");
-            body
-        }
-    };
     // Until the replica is in rotation and has replayed the example data.
     let mut replayed = false;
     for _ in 0..600 {
@@ -489,7 +480,7 @@ async fn a_statement_run_on_a_replica_is_named_so() {
             .await
             .expect("JSON");
         if ready["databases"][1]["in_rotation"] == json!(true)
-            && query(None).await["data"]["city"]["name"] == "Murmansk"
+            && nested(&client, port, None).await["data"]["city"]["name"] == "Murmansk"
         {
             replayed = true;
             break;
@@ -498,7 +489,8 @@ async fn a_statement_run_on_a_replica_is_named_so() {
     }
     assert!(replayed, "the replica came into rotation with the data");
     let trace_id = "5c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f";
-    let body = query(Some(format!("00-{trace_id}-00f067aa0ba902b7-01"))).await;
+    let traceparent = format!("00-{trace_id}-00f067aa0ba902b7-01");
+    let body = nested(&client, port, Some(&traceparent)).await;
     assert_eq!(body["data"]["city"]["name"], "Murmansk", "{body}");
     let spans = request_trace(&received, trace_id).await;
     let statements: Vec<&Span> = spans.iter().filter(|s| s.name == "db.statement").collect();
@@ -553,15 +545,7 @@ async fn answered_despite(endpoint: &str) {
     .await;
     let client = reqwest::Client::new();
     for _ in 0..200 {
-        let body: Value = client
-            .post(format!("http://127.0.0.1:{port}/graphql"))
-            .json(&json!({ "query": NESTED }))
-            .send()
-            .await
-            .expect("an answer")
-            .json()
-            .await
-            .expect("JSON");
+        let body = nested(&client, port, None).await;
         assert!(body.get("errors").is_none(), "{body}");
         assert_eq!(body["data"]["city"]["name"], "Murmansk", "{body}");
     }
