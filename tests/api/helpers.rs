@@ -377,6 +377,15 @@ pub fn serve_command(
     command
 }
 
+/// Sends SIGTERM to process `pid`: a server's graceful stop.
+pub fn terminate(pid: u32) {
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -TERM {pid}: {status:?}");
+}
+
 /// Waits until the server on `port` answers `/health`.
 pub async fn until_healthy(port: u16) {
     let client = reqwest::Client::new();

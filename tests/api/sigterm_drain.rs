@@ -63,11 +63,7 @@ impl Server {
     }
 
     fn terminate(&self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success());
+        crate::helpers::terminate(self.child.id());
     }
 
     /// The exit status, waiting at most `wait`.

@@ -7,7 +7,7 @@
 //! connections costs the clients nothing.
 
 use crate::helpers::{
-    TestDb, admin_and_endpoint, create_city, serve_command, serve_process, until_healthy,
+    TestDb, admin_and_endpoint, create_city, serve_command, serve_process, terminate, until_healthy,
 };
 use crate::replica_cluster::Cluster;
 use crate::services::free_port;
@@ -350,10 +350,7 @@ async fn every_traced_request_keeps_its_span_while_the_exporter_sends() {
     );
 
     // Every operation's log line is in its request's span.
-    let pid = server.id().expect("running");
-    let _ = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status();
+    terminate(server.id().expect("running"));
     let log = tokio::time::timeout(Duration::from_secs(60), log)
         .await
         .expect("the server stops")
@@ -550,10 +547,7 @@ async fn answered_despite(endpoint: &str) {
         assert_eq!(body["data"]["city"]["name"], "Murmansk", "{body}");
     }
     // Stopping tries once more to send what is queued, and exits cleanly.
-    let pid = server.id().expect("running");
-    let _ = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status();
+    terminate(server.id().expect("running"));
     let status = tokio::time::timeout(Duration::from_secs(120), server.wait())
         .await
         .expect("the server stops despite the dead collector")
