@@ -31,10 +31,7 @@ pub async fn record(
     if changes.is_empty() {
         return Ok(None);
     }
-    // Ids are taken in commit order on SQLite, not on PostgreSQL: readers
-    // stop at the horizon (see `super::horizon`), which this mark shows.
-    super::horizon::mark_writer(db).await?;
-    let id = insert_change_set(db, author).await?;
+    let Inserted { id, offered } = insert_change_set(db, author).await?;
     for chunk in changes.chunks(500) {
         let mut insert = Query::insert();
         insert.into_table(change::Entity).columns([
@@ -59,14 +56,48 @@ pub async fn record(
         }
         db.execute(&insert).await?;
     }
-    super::outbox::enqueue(db, id, changes).await?;
-    super::notify::announce(db, &super::notify::Signal::ChangeSet(id)).await?;
+    if offered {
+        super::outbox::enqueue(db, id, changes).await?;
+    }
     Ok(Some(id))
 }
 
-/// Writes a change set (who, under which scope, which operation, now);
-/// returns its id, published to the horizon's readers on PostgreSQL.
-async fn insert_change_set(db: &impl ConnectionTrait, author: Author<'_>) -> Result<i32, DbErr> {
+/// A change set just inserted.
+struct Inserted {
+    id: i32,
+    /// Whether an endpoint was enabled: only then does the outbox look for
+    /// the endpoints that want it.
+    offered: bool,
+}
+
+/// Writes a change set (who, under which scope, which operation, now).
+/// Asks in the same statement whether any webhook endpoint is enabled, and
+/// on PostgreSQL shows the horizon's readers the writer and its id (ids
+/// are not taken in commit order there; see `super::horizon`) and announces
+/// the change set to every server at commit (`super::notify`; on SQLite the
+/// writer's server tells itself): a mutation's change set is one round
+/// trip besides its changes.
+async fn insert_change_set(
+    db: &impl ConnectionTrait,
+    author: Author<'_>,
+) -> Result<Inserted, DbErr> {
+    let postgres = db.get_database_backend() == DbBackend::Postgres;
+    let mut row = Query::select();
+    row.exprs([
+        Expr::val(author.actor),
+        Expr::val(author.scope.map(Scope::to_string)),
+        Expr::val(author.operation),
+        Expr::val(chrono::Utc::now()),
+    ]);
+    let id = || Expr::col(change_set::Column::Id);
+    let mut returning = vec![id(), super::webhooks::any_enabled()];
+    if postgres {
+        row.from_subquery(super::horizon::mark_writer(), Alias::new("mark"));
+        returning.extend([
+            super::horizon::publish_id(),
+            super::notify::announce_change_set(id()),
+        ]);
+    }
     let mut insert = Query::insert()
         .into_table(change_set::Entity)
         .columns([
@@ -75,30 +106,26 @@ async fn insert_change_set(db: &impl ConnectionTrait, author: Author<'_>) -> Res
             change_set::Column::Operation,
             change_set::Column::CreatedAt,
         ])
-        .values([
-            author.actor.into(),
-            author.scope.map(Scope::to_string).into(),
-            author.operation.into(),
-            chrono::Utc::now().into(),
-        ])
+        .select_from(row)
         .map_err(super::built)?
         .to_owned();
-    let mut returning = vec![Expr::col(change_set::Column::Id)];
-    if db.get_database_backend() == DbBackend::Postgres {
-        returning.push(super::horizon::publish_id());
-    }
     insert.returning(Query::returning().exprs(returning));
     let row = db
         .query_one(&insert)
         .await?
         .ok_or(DbErr::RecordNotInserted)?;
-    match db.get_database_backend() {
-        DbBackend::Postgres => row.try_get_by_index(0),
-        // SQLite returns its integer ids as 64 bits.
-        _ => {
-            i32::try_from(row.try_get_by_index::<i64>(0)?).map_err(|e| DbErr::Custom(e.to_string()))
-        }
+    if postgres {
+        return Ok(Inserted {
+            id: row.try_get_by_index(0)?,
+            offered: row.try_get_by_index(1)?,
+        });
     }
+    // SQLite returns integers, its ids and truth values, as 64 bits.
+    Ok(Inserted {
+        id: i32::try_from(row.try_get_by_index::<i64>(0)?)
+            .map_err(|e| DbErr::Custom(e.to_string()))?,
+        offered: row.try_get_by_index::<i64>(1)? != 0,
+    })
 }
 
 /// What identifies the data's state: how many change sets were committed,

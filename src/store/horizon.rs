@@ -10,13 +10,14 @@
 //! reader finds the smallest id still in flight instead:
 //!
 //! - A writer takes a shared transaction-level advisory lock `(WRITERS, 0)`
-//!   (the mark) before it takes its id, and `(WRITERS, id)` in the very
-//!   statement that takes the id. Shared locks never wait for each other,
+//!   (the mark) before it takes its id, and `(WRITERS, id)` once it has it,
+//!   all in the statement that inserts its change set (one round trip).
+//!   Shared locks never wait for each other,
 //!   and both go at commit or rollback. Unlike rows, locks are seen by
 //!   every session at once (`pg_locks`), before the writer commits.
 //! - A reader reads the sequence's last id `L`, then the locks. A writer
 //!   it sees with a published id holds the horizon at that id. A writer it
-//!   sees marked but not yet published is between the two statements: the
+//!   sees marked but not yet published is between the two locks: the
 //!   reader waits (milliseconds) until it has published or ended. A writer
 //!   it does not see has ended (and is in any snapshot taken afterwards)
 //!   or marked itself after the reader read `L`, so its id is above `L`.
@@ -37,7 +38,7 @@
 
 use super::wal;
 use entity::change_set;
-use sea_orm::sea_query::{Expr, Func, SimpleExpr};
+use sea_orm::sea_query::{Expr, Func, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -48,16 +49,13 @@ const WRITERS: i32 = 0x7477_696e;
 /// How long a reader waits for a marked writer to publish its id.
 const PUBLISH_WAIT: Duration = Duration::from_secs(2);
 
-/// Marks this transaction as a change-set writer about to take its id.
-/// Runs in the writer's transaction; nothing on SQLite.
-pub(super) async fn mark_writer(db: &impl ConnectionTrait) -> Result<(), DbErr> {
-    if db.get_database_backend() != DbBackend::Postgres {
-        return Ok(());
-    }
-    let mark = sea_orm::sea_query::Query::select()
-        .expr(lock(Expr::val(0)))
-        .to_owned();
-    db.execute(&mark).await.map(|_| ())
+/// Marks this transaction as a change-set writer about to take its id: a
+/// row source for the change set's `INSERT … SELECT` (PostgreSQL). The
+/// subquery's volatile call keeps PostgreSQL from folding it into the
+/// insert's row, so it runs before the row's default takes the id: mark,
+/// id and [`publish_id`] are one statement, in that order.
+pub(super) fn mark_writer() -> SelectStatement {
+    Query::select().expr(lock(Expr::val(0))).to_owned()
 }
 
 /// Publishes the id just taken, for the change set insert's `RETURNING`

@@ -5,6 +5,7 @@ use crate::domain::webhooks::EventFilter;
 use chrono::{DateTime, Utc};
 use entity::webhook;
 use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder,
@@ -90,6 +91,21 @@ pub async fn enabled(db: &impl ConnectionTrait) -> Result<Vec<Webhook>, DbErr> {
         .into_iter()
         .map(Webhook::from)
         .collect())
+}
+
+/// Whether any endpoint is enabled, as an expression for the statement
+/// that inserts a change set (see `super::changes`): most writes have no
+/// endpoint to offer their change set to and then skip [`enabled`].
+pub(super) fn any_enabled() -> SimpleExpr {
+    // Scoped: at module level its `eq` would clash with `ColumnTrait`'s.
+    use sea_orm::sea_query::ExprTrait;
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(webhook::Entity)
+            .and_where(Expr::col(webhook::Column::Enabled).eq(true))
+            .to_owned(),
+    )
 }
 
 /// One endpoint.
