@@ -230,12 +230,9 @@ pub async fn advance(
     new: NewStep,
     now: DateTimeUtc,
 ) -> Result<Option<(partnership::Model, step::Model)>, DbErr> {
-    if !move_partnership(db, current, &new, now).await? {
+    let Some(updated) = move_partnership(db, current, &new, now).await? else {
         return Ok(None);
-    }
-    let updated = super::first(db, partnership::Entity::find_by_id(current.id))
-        .await?
-        .ok_or(DbErr::RecordNotUpdated)?;
+    };
     let last = step::Entity::find()
         .filter(step::Column::PartnershipId.eq(updated.id))
         .order_by_desc(step::Column::Position);
@@ -257,14 +254,14 @@ pub async fn advance(
     Ok(Some((updated, recorded)))
 }
 
-/// Writes the partnership's side of a step; false if it changed since
-/// `current` was read.
+/// Writes the partnership's side of a step; the partnership as written, or
+/// `None` if it changed since `current` was read.
 async fn move_partnership(
     db: &impl ConnectionTrait,
     current: &partnership::Model,
     new: &NewStep,
     now: DateTimeUtc,
-) -> Result<bool, DbErr> {
+) -> Result<Option<partnership::Model>, DbErr> {
     use PartnershipStatus::{Active, Ended, Suspended};
     let on = new.on;
     let mut row = current.clone().into_active_model();
@@ -286,7 +283,7 @@ async fn move_partnership(
         .set(row)
         .filter(partnership::Column::Id.eq(current.id))
         .filter(partnership::Column::UpdatedAt.eq(current.updated_at))
-        .exec(db)
+        .exec_with_returning(db)
         .await?;
-    Ok(written.rows_affected == 1)
+    Ok(written.into_iter().next())
 }
