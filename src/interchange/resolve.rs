@@ -194,10 +194,16 @@ pub async fn resolve(
             .or_default()
             .insert(reference.key);
     }
-    for kind in Kind::ALL {
-        let mut list: Vec<&str> = wanted.get(&kind).into_iter().flatten().copied().collect();
-        list.sort_unstable();
-        load_ids(db, kind, &list, keys).await?;
+    let lists: Vec<(Kind, Vec<&str>)> = Kind::ALL
+        .into_iter()
+        .map(|kind| {
+            let mut list: Vec<&str> = wanted.get(&kind).into_iter().flatten().copied().collect();
+            list.sort_unstable();
+            (kind, list)
+        })
+        .collect();
+    for (kind, id, key) in lookup::find_ids_by_kinds_and_keys(db, &lists).await? {
+        keys.of_mut(kind).insert_all([(id, key)]);
     }
 
     for reference in &references {
@@ -222,18 +228,6 @@ pub async fn resolve(
     if !document.partnerships.is_empty() {
         check_partnership_pairs(db, document, problems).await?;
     }
-    Ok(())
-}
-
-/// Fills the map of one kind with the stored ids of the given keys.
-async fn load_ids(
-    db: &impl ConnectionTrait,
-    kind: Kind,
-    wanted: &[&str],
-    keys: &mut Keys,
-) -> Result<(), DbErr> {
-    keys.of_mut(kind)
-        .insert_all(lookup::find_ids_by_keys(db, kind, wanted).await?);
     Ok(())
 }
 

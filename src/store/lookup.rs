@@ -6,7 +6,9 @@
 use super::CHUNK;
 use crate::domain::kinds::Kind;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, LockType, Query, SelectStatement};
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait, JoinType, LockType, Query, SelectStatement, UnionType,
+};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult, TryGetable, Value};
 use std::collections::HashSet;
 
@@ -46,6 +48,68 @@ pub async fn find_ids_by_keys(
     keys: &[&str],
 ) -> Result<Vec<(i32, String)>, DbErr> {
     find_where_in(db, kind, "key", keys).await
+}
+
+/// `(kind, id, key)` of the records that `wanted` names, a list of keys
+/// for each kind. Few keys of several kinds (what one mutation names) go in
+/// one statement, a `UNION ALL` of one select per kind, as long as their
+/// keys stay within [`CHUNK`]; a longer list goes alone, a chunk to a
+/// statement.
+pub async fn find_ids_by_kinds_and_keys(
+    db: &impl ConnectionTrait,
+    wanted: &[(Kind, Vec<&str>)],
+) -> Result<Vec<(Kind, i32, String)>, DbErr> {
+    let mut found = Vec::new();
+    let mut union: Option<(SelectStatement, usize)> = None;
+    for (kind, keys) in wanted.iter().filter(|(_, keys)| !keys.is_empty()) {
+        if keys.len() > CHUNK {
+            let pairs = find_ids_by_keys(db, *kind, keys).await?;
+            found.extend(pairs.into_iter().map(|(id, key)| (*kind, id, key)));
+            continue;
+        }
+        if let Some((select, count)) = union.take() {
+            if count + keys.len() <= CHUNK {
+                union = Some((select, count));
+            } else {
+                found.extend(tagged(db, &select).await?);
+            }
+        }
+        // Each row tagged with its kind's table: keys are unique per kind.
+        let select = Query::select()
+            .expr(Expr::val(kind.table()))
+            .columns([Alias::new("id"), Alias::new("key")])
+            .from(Alias::new(kind.table()))
+            .and_where(Expr::col(Alias::new("key")).is_in(keys.iter().copied()))
+            .to_owned();
+        union = Some(match union {
+            None => (select, keys.len()),
+            Some((mut all, count)) => {
+                all.union(UnionType::All, select);
+                (all, count + keys.len())
+            }
+        });
+    }
+    if let Some((select, _)) = union {
+        found.extend(tagged(db, &select).await?);
+    }
+    Ok(found)
+}
+
+/// The rows of a select of `(table, id, key)`, the table read as its kind.
+async fn tagged(
+    db: &impl ConnectionTrait,
+    select: &SelectStatement,
+) -> Result<Vec<(Kind, i32, String)>, DbErr> {
+    db.query_all(select)
+        .await?
+        .iter()
+        .map(|row| {
+            let table: String = row.try_get_by_index(0)?;
+            let kind = Kind::from_table(&table)
+                .ok_or_else(|| DbErr::Custom(format!("no kind is stored in {table:?}")))?;
+            Ok((kind, row.try_get_by_index(1)?, row.try_get_by_index(2)?))
+        })
+        .collect()
 }
 
 /// `(id, key)` of the records of `kind` with the given ids.

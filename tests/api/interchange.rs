@@ -101,6 +101,35 @@ async fn references_resolve_in_any_order_within_a_file_and_against_the_database(
     assert!(exported.contains(r#""toCity": "a""#), "{exported}");
 }
 
+/// More keys than one lookup statement holds: one kind alone over several
+/// statements (1,100 sources), two kinds that do not fit one statement
+/// together (600 cities, 500 topics). A second import finds every record.
+#[tokio::test]
+async fn a_document_naming_more_keys_than_a_statement_holds_resolves_every_key() {
+    let test_db = TestDb::new().await;
+    let db = test_db.connect().await;
+    let list = |n: usize, record: &dyn Fn(usize) -> serde_json::Value| -> Vec<serde_json::Value> {
+        (0..n).map(record).collect()
+    };
+    let document = serde_json::json!({
+        "sources": list(1_100, &|i| serde_json::json!({"key": format!("s{i}"), "title": format!("S {i}")})),
+        "cities": list(600, &|i| serde_json::json!({"key": format!("c{i}"), "name": format!("C {i}"), "countryCode": "FI"})),
+        "topics": list(500, &|i| serde_json::json!({"key": format!("t{i}"), "name": format!("T {i}")})),
+    })
+    .to_string();
+    let first = import_text(&db, &document).await;
+    assert_eq!(first.of(Kind::Source).created, 1_100, "{first}");
+    let second = import_text(&db, &document).await;
+    for (kind, count) in [(Kind::Source, 1_100), (Kind::City, 600), (Kind::Topic, 500)] {
+        let expected = Counts {
+            created: 0,
+            updated: 0,
+            unchanged: count,
+        };
+        assert_eq!(second.of(kind), expected, "{kind:?}: {second}");
+    }
+}
+
 #[tokio::test]
 async fn changed_records_are_updated_and_the_rest_left_alone() {
     let test_db = TestDb::new().await;
