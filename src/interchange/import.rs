@@ -13,6 +13,7 @@ use crate::domain::scope::Scope;
 use crate::store::Db;
 use crate::store::Txn;
 use crate::store::city_names::{self, CityNames};
+use crate::store::search_texts::{Indexed, RowTexts};
 use crate::store::{links, rows, search_index, stats, write};
 use sea_orm::{DbErr, EntityTrait, IntoActiveModel, prelude::DateTimeUtc};
 use std::collections::{BTreeMap, HashMap};
@@ -142,6 +143,7 @@ pub async fn import_in(
         progress,
         changes: Vec::new(),
         created: std::collections::HashSet::new(),
+        fresh_texts: HashMap::new(),
     };
     let sources = writer.upsert(&document.sources).await?;
     let topics = writer.upsert(&document.topics).await?;
@@ -177,7 +179,10 @@ pub async fn import_in(
             .into_iter()
             .partition(|id| writer.created.contains(&(kind, *id)));
         search_index::reindex(txn, kind, &existing).await?;
-        search_index::index_new(txn, kind, &fresh).await?;
+        match writer.fresh_texts.remove(&kind) {
+            Some(texts) => search_index::index_new_texts(txn, kind, &texts).await?,
+            None => search_index::index_new(txn, kind, &fresh).await?,
+        }
     }
     if recount {
         stats::recount(txn).await?;
@@ -202,6 +207,9 @@ struct Writer<'t> {
     /// Records this import created (of every kind): they have no search
     /// entries to replace yet.
     created: std::collections::HashSet<(Kind, i32)>,
+    /// What search reads of the records created, for the kinds whose rows
+    /// hold all of it: indexed without reading them back.
+    fresh_texts: HashMap<Kind, Vec<Indexed>>,
 }
 
 impl Writer<'_> {
@@ -223,6 +231,10 @@ impl Writer<'_> {
             .map(|index| records[*index].to_row(&self.keys))
             .collect();
         let inserted = write::insert_rows::<R::Entity>(self.txn, new_rows, self.now).await?;
+        let texts: Option<Vec<Indexed>> = inserted.iter().cloned().map(RowTexts::texts).collect();
+        if let Some(texts) = texts.filter(|t| !t.is_empty()) {
+            self.fresh_texts.entry(R::KIND).or_default().extend(texts);
+        }
         for (row, index) in inserted.iter().zip(new_indexes) {
             self.keys
                 .of_mut(R::KIND)

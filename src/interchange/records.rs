@@ -9,6 +9,7 @@ use super::keys::{Keys, Kind};
 use crate::domain::partial_date::PartialDate;
 use crate::store::city_names::CityNames;
 use crate::store::links::{self, LinkMaps, LinkSpec};
+use crate::store::search_texts::RowTexts;
 use crate::store::status_changes;
 use entity::{
     city, event, organization, partnership, partnership_status_change, protocol, source, topic,
@@ -109,7 +110,10 @@ impl Related<'_> {
 
 /// A kind of document record and the table row it is stored as.
 pub trait Stored: Clone + PartialEq + Send + Sync + serde::Serialize {
-    type Entity: EntityTrait<Model: Send + Sync, ActiveModel: ActiveModelTrait<Entity = Self::Entity> + Send>;
+    type Entity: EntityTrait<
+            Model: Send + Sync + RowTexts,
+            ActiveModel: ActiveModelTrait<Entity = Self::Entity> + Send,
+        >;
     const KIND: Kind;
     /// Its list fields stored in link tables, in the order of [`Stored::link_keys`].
     const LINKS: &'static [&'static LinkSpec];

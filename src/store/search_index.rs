@@ -64,6 +64,17 @@ pub async fn index_new(db: &impl ConnectionTrait, kind: Kind, ids: &[i32]) -> Re
     write_entries(db, kind, ids, false).await
 }
 
+/// Indexes records just created from what their rows hold (see
+/// [`super::search_texts::RowTexts`]): nothing to read back, nothing to
+/// delete.
+pub async fn index_new_texts(
+    db: &impl ConnectionTrait,
+    kind: Kind,
+    records: &[Indexed],
+) -> Result<(), DbErr> {
+    insert_entries(db, kind, records).await
+}
+
 /// Indexes every record when the index is empty but records exist: after
 /// the migration that replaced the full-text tables with the word index,
 /// whose rows only the application can compute.

@@ -87,83 +87,116 @@ pub async fn texts(
                 .collect()
         }
         Kind::Partnership => partnership_texts(db, ids).await?,
-        Kind::Visit => find_by_ids::<visit::Model>(db, ids)
-            .await?
-            .into_iter()
-            .map(|v| {
-                Indexed::new(
-                    v.id,
-                    v.key,
-                    vec![
-                        (naming("purpose"), v.purpose),
-                        (describing("summary"), v.summary),
-                        (describing("headOfDelegation"), v.head_of_delegation),
-                    ],
-                )
-            })
-            .collect(),
-        Kind::Protocol => find_by_ids::<protocol::Model>(db, ids)
-            .await?
-            .into_iter()
-            .map(|p| {
-                Indexed::new(
-                    p.id,
-                    p.key,
-                    vec![
-                        (naming("title"), Some(p.title)),
-                        (describing("summary"), p.summary),
-                    ],
-                )
-            })
-            .collect(),
-        Kind::Event => find_by_ids::<event::Model>(db, ids)
-            .await?
-            .into_iter()
-            .map(|e| {
-                Indexed::new(
-                    e.id,
-                    e.key,
-                    vec![
-                        (naming("name"), Some(e.name)),
-                        (describing("description"), e.description),
-                    ],
-                )
-            })
-            .collect(),
-        Kind::Topic => find_by_ids::<topic::Model>(db, ids)
-            .await?
-            .into_iter()
-            .map(|t| {
-                Indexed::new(
-                    t.id,
-                    t.key,
-                    vec![
-                        (naming("name"), Some(t.name)),
-                        (describing("description"), t.description),
-                    ],
-                )
-            })
-            .collect(),
-        Kind::Organization => find_by_ids::<organization::Model>(db, ids)
-            .await?
-            .into_iter()
-            .map(|o| Indexed::new(o.id, o.key, vec![(naming("name"), Some(o.name))]))
-            .collect(),
-        Kind::Source => find_by_ids::<source::Model>(db, ids)
-            .await?
-            .into_iter()
-            .map(|s| {
-                Indexed::new(
-                    s.id,
-                    s.key,
-                    vec![
-                        (naming("title"), Some(s.title)),
-                        (describing("publisher"), s.publisher),
-                    ],
-                )
-            })
-            .collect(),
+        Kind::Visit => from_rows::<visit::Model>(db, ids).await?,
+        Kind::Protocol => from_rows::<protocol::Model>(db, ids).await?,
+        Kind::Event => from_rows::<event::Model>(db, ids).await?,
+        Kind::Topic => from_rows::<topic::Model>(db, ids).await?,
+        Kind::Organization => from_rows::<organization::Model>(db, ids).await?,
+        Kind::Source => from_rows::<source::Model>(db, ids).await?,
     })
+}
+
+/// What search reads of the given records of a kind whose row holds all
+/// of it.
+async fn from_rows<M: super::Record + RowTexts>(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<Vec<Indexed>, DbErr> {
+    Ok(find_by_ids::<M>(db, ids)
+        .await?
+        .into_iter()
+        .filter_map(RowTexts::texts)
+        .collect())
+}
+
+/// What search reads of a record, from its row alone: so that a record
+/// just written is indexed without reading it back. `None` for the kinds
+/// whose words are partly in other tables (a city's translations, a
+/// partnership's city names).
+pub trait RowTexts: Sized {
+    fn texts(self) -> Option<Indexed> {
+        None
+    }
+}
+
+impl RowTexts for city::Model {}
+
+impl RowTexts for partnership::Model {}
+
+impl RowTexts for visit::Model {
+    fn texts(self) -> Option<Indexed> {
+        Some(Indexed::new(
+            self.id,
+            self.key,
+            vec![
+                (naming("purpose"), self.purpose),
+                (describing("summary"), self.summary),
+                (describing("headOfDelegation"), self.head_of_delegation),
+            ],
+        ))
+    }
+}
+
+impl RowTexts for protocol::Model {
+    fn texts(self) -> Option<Indexed> {
+        Some(Indexed::new(
+            self.id,
+            self.key,
+            vec![
+                (naming("title"), Some(self.title)),
+                (describing("summary"), self.summary),
+            ],
+        ))
+    }
+}
+
+impl RowTexts for event::Model {
+    fn texts(self) -> Option<Indexed> {
+        Some(Indexed::new(
+            self.id,
+            self.key,
+            vec![
+                (naming("name"), Some(self.name)),
+                (describing("description"), self.description),
+            ],
+        ))
+    }
+}
+
+impl RowTexts for topic::Model {
+    fn texts(self) -> Option<Indexed> {
+        Some(Indexed::new(
+            self.id,
+            self.key,
+            vec![
+                (naming("name"), Some(self.name)),
+                (describing("description"), self.description),
+            ],
+        ))
+    }
+}
+
+impl RowTexts for organization::Model {
+    fn texts(self) -> Option<Indexed> {
+        Some(Indexed::new(
+            self.id,
+            self.key,
+            vec![(naming("name"), Some(self.name))],
+        ))
+    }
+}
+
+impl RowTexts for source::Model {
+    fn texts(self) -> Option<Indexed> {
+        Some(Indexed::new(
+            self.id,
+            self.key,
+            vec![
+                (naming("title"), Some(self.title)),
+                (describing("publisher"), self.publisher),
+            ],
+        ))
+    }
 }
 
 /// The present parts, separated by spaces.
