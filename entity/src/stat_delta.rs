@@ -11,6 +11,9 @@ pub struct Model {
     pub dimension: String,
     pub key: String,
     pub delta: i64,
+    /// The transaction that wrote it (PostgreSQL's `txid_current()`), which
+    /// the fold and a reader of its own deltas look for; 0 on SQLite.
+    pub tx: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

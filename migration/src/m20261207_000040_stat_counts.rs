@@ -179,7 +179,7 @@ pub(crate) fn recount(dimension: &str) -> String {
 /// PostgreSQL: at commit, the transaction's deltas go into `stat_count` in
 /// key order (once: the deferred trigger fires for every delta row, the
 /// first does the work and marks the transaction done).
-const FOLD: [&str; 2] = [
+pub(crate) const FOLD: [&str; 2] = [
     "CREATE FUNCTION stat_fold() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
      IF current_setting('twinning.stat_folded', true) = 'on' THEN RETURN NULL; END IF; \
      PERFORM set_config('twinning.stat_folded', 'on', true); \

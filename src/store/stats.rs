@@ -9,7 +9,7 @@ use entity::{city, partnership, protocol, stat_count, stat_delta, topic, visit};
 use sea_orm::sea_query::{
     Alias, Condition, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement,
 };
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 
 /// How many records share a value.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,22 +38,28 @@ async fn counts(db: &impl ConnectionTrait, select: &SelectStatement) -> Result<V
 
 /// The kept counts of one statistic, in the order of [`grouped`]: what
 /// `stat_count` holds plus the deltas this transaction has not folded in
-/// yet (PostgreSQL folds them at commit; none on SQLite).
-fn kept(dimension: &'static str) -> SelectStatement {
+/// yet (PostgreSQL folds them at commit; none on SQLite). Only its own
+/// deltas are ever visible; on PostgreSQL they are asked for by its
+/// transaction id, through the index, and not at all by a transaction
+/// that has written nothing (no id).
+fn kept(backend: DbBackend, dimension: &'static str) -> SelectStatement {
+    let mut deltas = Query::select()
+        .column(stat_delta::Column::Key)
+        .column(stat_delta::Column::Delta)
+        .from(stat_delta::Entity)
+        .and_where(Expr::col(stat_delta::Column::Dimension).eq(dimension))
+        .to_owned();
+    if backend == DbBackend::Postgres {
+        deltas.and_where(
+            Expr::col(stat_delta::Column::Tx).eq(Func::cust("txid_current_if_assigned")),
+        );
+    }
     let rows = Query::select()
         .column(stat_count::Column::Key)
         .expr_as(Expr::col(stat_count::Column::Count), Alias::new("n"))
         .from(stat_count::Entity)
         .and_where(Expr::col(stat_count::Column::Dimension).eq(dimension))
-        .union(
-            sea_orm::sea_query::UnionType::All,
-            Query::select()
-                .column(stat_delta::Column::Key)
-                .column(stat_delta::Column::Delta)
-                .from(stat_delta::Entity)
-                .and_where(Expr::col(stat_delta::Column::Dimension).eq(dimension))
-                .to_owned(),
-        )
+        .union(sea_orm::sea_query::UnionType::All, deltas)
         .to_owned();
     let total = Func::cust("SUM").arg(Expr::col(("s", "n")));
     Query::select()
@@ -76,7 +82,7 @@ async fn grouped_or_kept<M>(
     select: impl FnOnce() -> SelectStatement,
 ) -> Result<Vec<Count>, DbErr> {
     if *filter == Filter::everything() {
-        counts(db, &kept(dimension)).await
+        counts(db, &kept(db.get_database_backend(), dimension)).await
     } else {
         counts(db, &select()).await
     }

@@ -131,6 +131,24 @@ async fn a_replica_answers_reads_your_own_writes_included_and_steps_aside_when_p
         replica_reads >= 50.0,
         "the replica answered: {replica_reads}"
     );
+    // The kept statistics read on the replica too (a standby cannot give
+    // a transaction an id: the reader asks for no deltas there).
+    let (_, body) = app
+        .post(
+            app.client.post(app.url("/graphql")),
+            "{ stats { partnershipsByStatus { key count } visitsByTopic { key count } } }",
+            json!({}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    assert!(
+        body["data"]["stats"]["partnershipsByStatus"].is_array(),
+        "{body}"
+    );
+    assert!(
+        app.metric(REPLICA_READS).await > replica_reads,
+        "the replica answered the statistics"
+    );
     // A malformed token names where it was.
     let (_, body) = app
         .post(
