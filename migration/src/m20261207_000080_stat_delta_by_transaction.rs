@@ -37,6 +37,16 @@ const FOLD_BY_TRANSACTION: &str = "CREATE OR REPLACE FUNCTION stat_fold() RETURN
      ON CONFLICT (dimension, key) DO UPDATE SET count = stat_count.count + excluded.count; \
      RETURN NULL; END $$";
 
+/// An index of `stat_delta` on these columns.
+fn index(name: &str, columns: &[&'static str]) -> IndexCreateStatement {
+    let mut index = Index::create();
+    index.name(name).table("stat_delta");
+    for column in columns {
+        index.col(*column);
+    }
+    index.to_owned()
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -63,14 +73,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name(BY_TRANSACTION)
-                    .table("stat_delta")
-                    .col("tx")
-                    .col("dimension")
-                    .to_owned(),
-            )
+            .create_index(index(BY_TRANSACTION, &["tx", "dimension"]))
             .await?;
         manager
             .get_connection()
@@ -92,13 +95,7 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
             manager
-                .create_index(
-                    Index::create()
-                        .name(BY_DIMENSION)
-                        .table("stat_delta")
-                        .col("dimension")
-                        .to_owned(),
-                )
+                .create_index(index(BY_DIMENSION, &["dimension"]))
                 .await?;
         }
         manager

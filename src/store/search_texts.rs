@@ -123,81 +123,41 @@ impl RowTexts for city::Model {}
 
 impl RowTexts for partnership::Model {}
 
-impl RowTexts for visit::Model {
-    fn texts(self) -> Option<Indexed> {
-        Some(Indexed::new(
-            self.id,
-            self.key,
-            vec![
-                (naming("purpose"), self.purpose),
-                (describing("summary"), self.summary),
-                (describing("headOfDelegation"), self.head_of_delegation),
-            ],
-        ))
-    }
+/// `RowTexts` of a kind whose row holds every field search reads: the row
+/// (bound to the given name) and each field with its text.
+macro_rules! row_texts {
+    ($model:ty, |$row:ident| [$($field:expr),+ $(,)?]) => {
+        impl RowTexts for $model {
+            fn texts(self) -> Option<Indexed> {
+                let $row = self;
+                Some(Indexed::new($row.id, $row.key, vec![$($field),+]))
+            }
+        }
+    };
 }
 
-impl RowTexts for protocol::Model {
-    fn texts(self) -> Option<Indexed> {
-        Some(Indexed::new(
-            self.id,
-            self.key,
-            vec![
-                (naming("title"), Some(self.title)),
-                (describing("summary"), self.summary),
-            ],
-        ))
-    }
-}
-
-impl RowTexts for event::Model {
-    fn texts(self) -> Option<Indexed> {
-        Some(Indexed::new(
-            self.id,
-            self.key,
-            vec![
-                (naming("name"), Some(self.name)),
-                (describing("description"), self.description),
-            ],
-        ))
-    }
-}
-
-impl RowTexts for topic::Model {
-    fn texts(self) -> Option<Indexed> {
-        Some(Indexed::new(
-            self.id,
-            self.key,
-            vec![
-                (naming("name"), Some(self.name)),
-                (describing("description"), self.description),
-            ],
-        ))
-    }
-}
-
-impl RowTexts for organization::Model {
-    fn texts(self) -> Option<Indexed> {
-        Some(Indexed::new(
-            self.id,
-            self.key,
-            vec![(naming("name"), Some(self.name))],
-        ))
-    }
-}
-
-impl RowTexts for source::Model {
-    fn texts(self) -> Option<Indexed> {
-        Some(Indexed::new(
-            self.id,
-            self.key,
-            vec![
-                (naming("title"), Some(self.title)),
-                (describing("publisher"), self.publisher),
-            ],
-        ))
-    }
-}
+row_texts!(visit::Model, |v| [
+    (naming("purpose"), v.purpose),
+    (describing("summary"), v.summary),
+    (describing("headOfDelegation"), v.head_of_delegation),
+]);
+row_texts!(protocol::Model, |p| [
+    (naming("title"), Some(p.title)),
+    (describing("summary"), p.summary),
+]);
+row_texts!(event::Model, |e| [
+    (naming("name"), Some(e.name)),
+    (describing("description"), e.description),
+]);
+row_texts!(topic::Model, |t| [
+    (naming("name"), Some(t.name)),
+    (describing("description"), t.description),
+]);
+row_texts!(organization::Model, |o| [(naming("name"), Some(o.name))]);
+row_texts!(source::Model, |s| [
+    (naming("title"), Some(s.title)),
+    (describing("publisher"), s.publisher),
+]);
 
 /// The present parts, separated by spaces.
 fn join(parts: &[Option<&str>]) -> String {
