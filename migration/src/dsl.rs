@@ -70,16 +70,27 @@ pub(crate) fn foreign_key(
         .to_owned()
 }
 
+/// The name [`index`] gives an index on these columns.
+fn index_name(table: &str, columns: &[&str]) -> String {
+    format!("ix_{table}_{}", columns.join("_"))
+}
+
 /// A non-unique index on some columns of a table, named after them.
 pub(crate) fn index(table: &'static str, columns: &[&str]) -> IndexCreateStatement {
     let mut statement = Index::create();
-    statement
-        .name(format!("ix_{table}_{}", columns.join("_")))
-        .table(table);
+    statement.name(index_name(table, columns)).table(table);
     for column in columns {
         statement.col(String::from(*column));
     }
     statement.to_owned()
+}
+
+/// Drops the index that [`index`] made on these columns.
+pub(crate) fn drop_index(table: &'static str, columns: &[&str]) -> IndexDropStatement {
+    Index::drop()
+        .name(index_name(table, columns))
+        .table(table)
+        .to_owned()
 }
 
 /// Creates the indexes in order.

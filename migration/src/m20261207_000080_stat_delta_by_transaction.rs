@@ -20,8 +20,11 @@ use sea_orm_migration::{prelude::*, schema::*, sea_orm::DbBackend};
 #[derive(DeriveMigrationName)]
 pub(crate) struct Migration;
 
-const BY_DIMENSION: &str = "ix_stat_delta_dimension";
-const BY_TRANSACTION: &str = "ix_stat_delta_tx";
+const TABLE: &str = "stat_delta";
+/// The index migration 40 made, and the one that replaces it (named after
+/// their columns by `dsl::index`).
+const BY_DIMENSION: [&str; 1] = ["dimension"];
+const BY_TRANSACTION: [&str; 2] = ["tx", "dimension"];
 
 /// The fold of `m20261207_000040_stat_counts`, reading this transaction's
 /// deltas through the index, in one statement.
@@ -37,16 +40,6 @@ const FOLD_BY_TRANSACTION: &str = "CREATE OR REPLACE FUNCTION stat_fold() RETURN
      ON CONFLICT (dimension, key) DO UPDATE SET count = stat_count.count + excluded.count; \
      RETURN NULL; END $$";
 
-/// An index of `stat_delta` on these columns.
-fn index(name: &str, columns: &[&'static str]) -> IndexCreateStatement {
-    let mut index = Index::create();
-    index.name(name).table("stat_delta");
-    for column in columns {
-        index.col(*column);
-    }
-    index.to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -59,21 +52,16 @@ impl MigrationTrait for Migration {
             big_integer("tx").default(0).to_owned()
         };
         manager
-            .alter_table(Table::alter().table("stat_delta").add_column(tx).to_owned())
+            .alter_table(Table::alter().table(TABLE).add_column(tx).to_owned())
             .await?;
         if !postgres {
             return Ok(());
         }
         manager
-            .drop_index(
-                Index::drop()
-                    .name(BY_DIMENSION)
-                    .table("stat_delta")
-                    .to_owned(),
-            )
+            .drop_index(crate::dsl::drop_index(TABLE, &BY_DIMENSION))
             .await?;
         manager
-            .create_index(index(BY_TRANSACTION, &["tx", "dimension"]))
+            .create_index(crate::dsl::index(TABLE, &BY_TRANSACTION))
             .await?;
         manager
             .get_connection()
@@ -87,24 +75,14 @@ impl MigrationTrait for Migration {
             let fold = FOLD[0].replacen("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1);
             manager.get_connection().execute_unprepared(&fold).await?;
             manager
-                .drop_index(
-                    Index::drop()
-                        .name(BY_TRANSACTION)
-                        .table("stat_delta")
-                        .to_owned(),
-                )
+                .drop_index(crate::dsl::drop_index(TABLE, &BY_TRANSACTION))
                 .await?;
             manager
-                .create_index(index(BY_DIMENSION, &["dimension"]))
+                .create_index(crate::dsl::index(TABLE, &BY_DIMENSION))
                 .await?;
         }
         manager
-            .alter_table(
-                Table::alter()
-                    .table("stat_delta")
-                    .drop_column("tx")
-                    .to_owned(),
-            )
+            .alter_table(Table::alter().table(TABLE).drop_column("tx").to_owned())
             .await
     }
 }

@@ -67,12 +67,12 @@ pub async fn find_ids_by_kinds_and_keys(
             found.extend(pairs.into_iter().map(|(id, key)| (*kind, id, key)));
             continue;
         }
-        if let Some((select, count)) = union.take() {
-            if count + keys.len() <= CHUNK {
-                union = Some((select, count));
-            } else {
-                found.extend(tagged(db, &select).await?);
-            }
+        // The statement so far is full: run it, start another.
+        if let Some((select, count)) = &union
+            && count + keys.len() > CHUNK
+        {
+            found.extend(tagged(db, select).await?);
+            union = None;
         }
         // Each row tagged with its kind's table: keys are unique per kind.
         let select = Query::select()
