@@ -32,6 +32,7 @@ mod m20261207_000050_webhook_trace_context;
 mod m20261207_000060_visit_start_order;
 mod m20261207_000070_stat_pause_postgres;
 mod m20261207_000080_stat_delta_by_transaction;
+mod m20261207_000090_stat_write_fast_paths;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000060_visit_start_order::Migration),
             Box::new(m20261207_000070_stat_pause_postgres::Migration),
             Box::new(m20261207_000080_stat_delta_by_transaction::Migration),
+            Box::new(m20261207_000090_stat_write_fast_paths::Migration),
         ]
     }
 }

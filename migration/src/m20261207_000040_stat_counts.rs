@@ -65,7 +65,7 @@ pub(crate) const PARTNERSHIP: [&str; 4] = [
 pub(crate) const TOPICS: [&str; 2] = ["visit_topic", "protocol_topic"];
 
 /// The link table and owner column of a topic statistic.
-fn link_of(dimension: &str) -> (&'static str, &'static str) {
+pub(crate) fn link_of(dimension: &str) -> (&'static str, &'static str) {
     match dimension {
         "visit_topic" => ("visit_topic", "visit_id"),
         _ => ("protocol_topic", "protocol_id"),
@@ -118,7 +118,7 @@ fn link_part(dimension: &str, row: &str, sign: i32) -> String {
 /// trigger would see the links written beside it: there, a statement
 /// trigger compares each owner's topics (with those above) before and after
 /// the statement, through its transition table `rows`.
-fn links_part(dimension: &str, inserted: bool) -> String {
+pub(crate) fn links_part(dimension: &str, inserted: bool) -> String {
     let (link, owner) = link_of(dimension);
     let (sign, before, after) = if inserted {
         (

@@ -29,7 +29,7 @@ use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
 pub(crate) struct Migration;
 
 /// What every kept-count trigger function runs first.
-const GUARD: &str =
+pub(crate) const GUARD: &str =
     "IF current_setting('twinning.stat_pause', true) = 'on' THEN RETURN NULL; END IF; ";
 
 /// The kept-count triggers PostgreSQL has after migration 41.
