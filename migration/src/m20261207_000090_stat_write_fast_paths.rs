@@ -148,14 +148,26 @@ fn link_inserts(fast: bool) -> Vec<Trigger> {
         .collect()
 }
 
-/// Drops `from`, creates `to` with the pause's guard first.
-async fn swap(manager: &SchemaManager<'_>, from: &Trigger, to: &Trigger) -> Result<(), DbErr> {
-    let backend = DbBackend::Postgres;
+/// Up (`fast`) or down: the update trigger swapped for the other, every
+/// function given the pause's guard first (migration 70).
+async fn apply(manager: &SchemaManager<'_>, fast: bool) -> Result<(), DbErr> {
+    let backend = manager.get_database_backend();
+    if backend != DbBackend::Postgres {
+        return Ok(());
+    }
+    let (from, to) = if fast {
+        (statement_trigger(), update_trigger())
+    } else {
+        (update_trigger(), statement_trigger())
+    };
     let db = manager.get_connection();
     for statement in from.drop(backend).iter().chain(&to.create(backend)) {
         db.execute_unprepared(statement).await?;
     }
-    db.execute_unprepared(&to.replace_function(GUARD)).await?;
+    for trigger in std::iter::once(to).chain(link_inserts(fast)) {
+        db.execute_unprepared(&trigger.replace_function(GUARD))
+            .await?;
+    }
     Ok(())
 }
 
@@ -167,28 +179,10 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        swap(manager, &statement_trigger(), &update_trigger()).await?;
-        let db = manager.get_connection();
-        for trigger in link_inserts(true) {
-            db.execute_unprepared(&trigger.replace_function(GUARD))
-                .await?;
-        }
-        Ok(())
+        apply(manager, true).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        swap(manager, &update_trigger(), &statement_trigger()).await?;
-        let db = manager.get_connection();
-        for trigger in link_inserts(false) {
-            db.execute_unprepared(&trigger.replace_function(GUARD))
-                .await?;
-        }
-        Ok(())
+        apply(manager, false).await
     }
 }
