@@ -18,7 +18,7 @@
 //!
 //! What PostgreSQL spends in the two functions (`pg_stat_user_functions`,
 //! the benchmark's write mix at one connection, two A/B rounds against the
-//! triggers before): 20–30 % less for a status step, 8–30 % less for a new
+//! triggers before): 20–32 % less for a status step, 8–31 % less for a new
 //! visit's two topics. Most of what is left is the function call and the
 //! insert of the deltas themselves.
 
