@@ -14,7 +14,7 @@ use crate::store::Db;
 use crate::store::Txn;
 use crate::store::city_names::{self, CityNames};
 use crate::store::search_texts::{Indexed, RowTexts};
-use crate::store::{links, rows, search_index, stats, write};
+use crate::store::{links, planner_statistics, rows, search_index, stats, write};
 use sea_orm::{DbErr, EntityTrait, IntoActiveModel, prelude::DateTimeUtc};
 use std::collections::{BTreeMap, HashMap};
 
@@ -185,7 +185,10 @@ pub async fn import_in(
         }
     }
     if recount {
+        // A write about as large as what was stored: the counts and the
+        // planner's statistics are measured anew rather than kept.
         stats::recount(txn).await?;
+        planner_statistics::refresh(txn).await?;
     }
 
     Ok((writer.report, writer.changes))

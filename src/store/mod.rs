@@ -18,6 +18,7 @@ pub mod orderings;
 pub mod outbox;
 pub mod pages;
 pub mod partnership_pairs;
+pub mod planner_statistics;
 pub mod record;
 pub mod relations;
 mod replica_health;
