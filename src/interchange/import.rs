@@ -98,6 +98,13 @@ pub async fn import_with(
         Ok(report)
     } else {
         txn.commit().await?;
+        // After the commit, so that a dry run or a refused import leaves
+        // the statistics as they were. The import stands if this fails.
+        if report.bulk
+            && let Err(error) = planner_statistics::refresh(db).await
+        {
+            tracing::warn!(%error, "could not measure the tables again after a large import");
+        }
         Ok(ImportReport {
             change_set,
             ..report
@@ -185,13 +192,16 @@ pub async fn import_in(
         }
     }
     if recount {
-        // A write about as large as what was stored: the counts and the
-        // planner's statistics are measured anew rather than kept.
         stats::recount(txn).await?;
-        planner_statistics::refresh(txn).await?;
     }
 
-    Ok((writer.report, writer.changes))
+    Ok((
+        ImportReport {
+            bulk: recount,
+            ..writer.report
+        },
+        writer.changes,
+    ))
 }
 
 /// The ids of written records.

@@ -18,6 +18,11 @@ pub struct ImportReport {
     /// The change set that records the import; none for a dry run or an
     /// import that changed nothing.
     pub change_set: Option<i32>,
+    /// It wrote about as many records as were stored: its transaction
+    /// counted the statistics anew, and once it has committed, PostgreSQL's
+    /// planner should measure the tables again
+    /// ([`crate::store::planner_statistics::refresh`]).
+    pub bulk: bool,
 }
 
 impl ImportReport {

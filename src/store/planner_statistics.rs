@@ -12,14 +12,15 @@
 //! `sqlite_stat1`, which its planner then trusts over its own estimates),
 //! and its plans are tuned and measured without them: left as it is.
 
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 
 /// Measures every table of the current schema again (PostgreSQL; nothing on
-/// SQLite). Inside the writing transaction `ANALYZE` samples the
-/// transaction's own new rows as live, so the statistics are right from
-/// its commit on; it holds a lock that only another `ANALYZE` or `VACUUM`
-/// of the same table waits for until then.
+/// SQLite), after the write has committed: `ANALYZE` outside a transaction
+/// takes each table in a transaction of its own, and only another `ANALYZE`
+/// or `VACUUM` of that table waits for it. (Inside the writing transaction
+/// it would measure rows a rollback then removes, and keep the row counts,
+/// which PostgreSQL updates in place.)
 pub async fn refresh(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     if db.get_database_backend() != DbBackend::Postgres {
         return Ok(());
@@ -28,7 +29,6 @@ pub async fn refresh(db: &impl ConnectionTrait) -> Result<(), DbErr> {
         .column(Alias::new("tablename"))
         .from((Alias::new("pg_catalog"), Alias::new("pg_tables")))
         .and_where(Expr::col(Alias::new("schemaname")).eq(Expr::cust("current_schema()")))
-        .order_by(Alias::new("tablename"), Order::Asc)
         .to_owned();
     let mut names = Vec::new();
     for row in db.query_all(&tables).await? {
@@ -38,8 +38,7 @@ pub async fn refresh(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     if names.is_empty() {
         return Ok(());
     }
-    // sea-query has no ANALYZE statement. One list, in name order, so that
-    // two imports committing at once take the tables' locks in one order.
+    // sea-query has no ANALYZE statement.
     db.execute_unprepared(&format!("ANALYZE {}", names.join(", ")))
         .await
         .map(|_| ())
