@@ -326,13 +326,21 @@ async fn every_traced_request_keeps_its_span_while_the_exporter_sends() {
         // Spread over several of the exporter's rounds (every 100 ms).
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let operations = |spans: &[Span]| {
+    // A request's span ends after its operation's, so it may reach the
+    // collector one export round later: wait for the requests that hold an
+    // operation, whichever trace they are in.
+    let requests = |spans: &[Span]| {
         spans
             .iter()
-            .filter(|s| s.name == "graphql.operation")
+            .filter(|r| {
+                r.name == "request"
+                    && spans
+                        .iter()
+                        .any(|o| o.name == "graphql.operation" && o.parent_span_id == r.span_id)
+            })
             .count()
     };
-    let spans = spans_until(&received, |spans| operations(spans) >= traces.len()).await;
+    let spans = spans_until(&received, |spans| requests(spans) >= traces.len()).await;
     let adopted: Vec<&String> = traces
         .iter()
         .filter(|trace_id| {
