@@ -224,6 +224,53 @@ async fn a_visit_dated_only_by_its_year_overlaps_a_month_of_that_year() {
 }
 
 #[tokio::test]
+async fn a_start_date_range_matches_every_date_whose_span_overlaps_it_and_no_other() {
+    let app = spawn_app().await;
+    let dates = [
+        "1999",
+        "1999-12",
+        "1999-12-31",
+        "2000",
+        "2000-01",
+        "2000-01-01",
+        "2000-06",
+        "2000-06-14",
+        "2000-06-15",
+        "2001",
+    ];
+    let visits: Vec<Value> = dates
+        .iter()
+        .map(|date| json!({ "key": format!("on-{date}"), "fromCity": "harbin", "toCity": "murmansk", "startDate": date }))
+        .collect();
+    import_into(&app, &json!({ "visits": visits }).to_string()).await;
+    let query = r#"query ($from: PartialDate) { visits(filter: { startDate: { from: $from, to: "2000-12-31" } }, orderBy: START_DATE, first: 100) { nodes { key } } }"#;
+    let from = |from: &str| {
+        let app = &app;
+        let from = from.to_owned();
+        async move { keys(&app.data(query, json!({ "from": from })).await["visits"]["nodes"]) }
+    };
+    // A span ends on the last day of its year, month or day: dated 1999,
+    // it ended before 2000 began.
+    assert_eq!(
+        from("2000").await,
+        [
+            "on-2000",
+            "on-2000-01",
+            "on-2000-01-01",
+            "on-2000-06",
+            "on-2000-06-14",
+            "on-2000-06-15"
+        ]
+    );
+    // From mid-June: the year 2000 and June 2000 still reach into it.
+    assert_eq!(
+        from("2000-06-15").await,
+        ["on-2000", "on-2000-06", "on-2000-06-15"]
+    );
+    assert_eq!(from("1999-12-31").await.len(), 9);
+}
+
+#[tokio::test]
 async fn filters_combine_and_or_not_and_match_names_in_any_script() {
     let app = spawn_app().await;
     let data = app
