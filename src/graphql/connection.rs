@@ -6,11 +6,11 @@
 
 use super::loader::{CountKey, CountRequest, Counts, Nested, NestedKey};
 use crate::error::{AppError, Result};
-use crate::graphql::pipeline::request_data::loader;
+use crate::graphql::pipeline::request_data::{joined_cities, loader};
 use crate::store::Record;
 use crate::store::filters::Filter;
 use crate::store::nested::PageRequest;
-use crate::store::pages::{self, Ordering, PositionError, Window};
+use crate::store::pages::{self, Ordering, PageRows, PositionError, Window};
 use crate::store::relations::Relation;
 use async_graphql::connection::{ConnectionNameType, CursorType, Edge, EdgeNameType, EmptyFields};
 use async_graphql::{Context, Object, ObjectType, OutputType};
@@ -240,7 +240,9 @@ pub async fn root_page<M: Record, N: OutputType>(
 ) -> Result<Connection<N>> {
     let window = args.window(ctx)?;
     super::CostLedger::count_page(ctx);
-    let rows = pages::page(super::db(ctx), &filter, ordering, &window).await?;
+    let cities = with_cities::<M>(ctx);
+    let page = pages::page(super::db(ctx), &filter, ordering, &window, cities).await?;
+    let rows = keep_cities(ctx, page);
     let totals = Totals::Count(Arc::new(RootCount { filter }));
     Ok(connection(&window, rows, ordering, totals, to_node, |_| {
         EmptyFields
@@ -298,7 +300,9 @@ where
     } = list;
     let window = args.window(ctx)?;
     super::CostLedger::count_page(ctx);
-    let request = Arc::new(PageRequest::page(relation, &filter, ordering, &window)?);
+    let request =
+        PageRequest::page(relation, &filter, ordering, &window)?.with_cities(with_cities::<M>(ctx));
+    let request = Arc::new(request);
     let rows = load_page(ctx, parent, request).await?;
     let key = CountKey {
         parent,
@@ -336,9 +340,37 @@ async fn load_page<M: Record>(
     request: Arc<PageRequest<M>>,
 ) -> Result<Vec<M>> {
     let loader = loader::<Nested<M>>(ctx);
-    Ok(loader
-        .load_one(NestedKey { parent, request })
-        .await?
-        .map(Arc::unwrap_or_clone)
-        .unwrap_or_default())
+    let page = loader.load_one(NestedKey { parent, request }).await?;
+    Ok(page.map_or_else(Vec::new, |page| {
+        keep_cities(ctx, Arc::unwrap_or_clone(page))
+    }))
+}
+
+/// The fields of a node that show its cities (by the ids in
+/// [`Record::CITIES`]).
+const SHOWS_CITIES: &[&str] = &[
+    "cities", "partner", "title", "fromCity", "toCity", "hostCity", "city", "signedIn",
+];
+
+/// Whether a page of `M` should read its rows' cities in its statement: in
+/// a query that keeps them ([`JoinedCities`](crate::graphql::pipeline::request_data::JoinedCities)), when its nodes (or a city's
+/// partnership edges) show a city.
+fn with_cities<M: Record>(ctx: &Context<'_>) -> bool {
+    if M::CITIES.is_empty() || joined_cities(ctx).is_none() {
+        return false;
+    }
+    let page = ctx.look_ahead();
+    let nodes = [page.field("nodes"), page.field("edges").field("node")];
+    page.field("edges").field("partner").exists()
+        || SHOWS_CITIES
+            .iter()
+            .any(|field| nodes.iter().any(|node| node.field(field).exists()))
+}
+
+/// A page's rows, its cities kept for the query's fields.
+fn keep_cities<M>(ctx: &Context<'_>, page: PageRows<M>) -> Vec<M> {
+    if let Some(kept) = joined_cities(ctx) {
+        kept.keep(page.cities);
+    }
+    page.rows
 }

@@ -8,6 +8,7 @@ use crate::store::Db;
 use crate::store::Record;
 use crate::store::filters::Filter;
 use crate::store::nested::{self, PageRequest};
+use crate::store::pages::PageRows;
 use crate::store::relations::Relation;
 use crate::store::{batched, city_names};
 use async_graphql::dataloader::Loader;
@@ -151,7 +152,7 @@ impl<M: Record> FromDb for Nested<M> {
 /// A parent's page, shared: the DataLoader clones a value for each parent
 /// that asked, and an `Arc` makes that clone free (the one parent takes the
 /// rows out of it without copying them).
-pub type Page<M> = Arc<Vec<M>>;
+pub type Page<M> = Arc<PageRows<M>>;
 
 impl<M: Record> Loader<NestedKey<M>> for Nested<M> {
     type Value = Page<M>;
@@ -166,8 +167,8 @@ impl<M: Record> Loader<NestedKey<M>> for Nested<M> {
             for (request, parents, group) in by_request(keys, |k| (&k.request, k.parent)) {
                 let mut by_parent = nested::pages(&self.db, &request, &parents).await?;
                 for key in group {
-                    let rows = by_parent.remove(&key.parent).unwrap_or_default();
-                    pages.insert(key, Arc::new(rows));
+                    let page = by_parent.remove(&key.parent).unwrap_or_default();
+                    pages.insert(key, Arc::new(page));
                 }
             }
             Ok(pages)

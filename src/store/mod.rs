@@ -10,6 +10,7 @@ pub mod connection;
 pub mod feed;
 pub mod filters;
 pub mod horizon;
+pub mod joined_cities;
 pub mod links;
 pub mod lookup;
 pub mod nested;

@@ -8,7 +8,8 @@
 
 use super::batched::by_ids;
 use super::filters::{Filter, T, both, t};
-use super::pages::{Ordering, PositionError, Window};
+use super::joined_cities;
+use super::pages::{Ordering, PageRows, PositionError, Window};
 use super::record::Record;
 use super::relations::{Link, Relation};
 use sea_orm::sea_query::{
@@ -27,6 +28,8 @@ pub struct PageRequest<M: 'static> {
     ordering: Ordering<M>,
     backwards: bool,
     limit: usize,
+    /// Whether the rows' cities come in the same statement.
+    cities: bool,
 }
 
 impl<M> PartialEq for PageRequest<M> {
@@ -35,6 +38,7 @@ impl<M> PartialEq for PageRequest<M> {
             && std::ptr::eq(self.ordering, other.ordering)
             && self.backwards == other.backwards
             && self.limit == other.limit
+            && self.cities == other.cities
             && self.condition == other.condition
     }
 }
@@ -55,7 +59,15 @@ impl<M> PageRequest<M> {
             ordering,
             backwards: window.backwards,
             limit: window.limit(),
+            cities: false,
         })
+    }
+
+    /// The same request, with the rows' cities read in its statement
+    /// ([`super::joined_cities`]) when `cities` and the rows have any.
+    pub fn with_cities(mut self, cities: bool) -> Self {
+        self.cities = cities;
+        self
     }
 
     /// The first `limit` children matching `filter`, in `ordering`: for
@@ -77,6 +89,7 @@ impl<M> PageRequest<M> {
             ordering,
             backwards: false,
             limit,
+            cities: false,
         }
     }
 
@@ -218,9 +231,9 @@ fn rows_unsorted(backend: DbBackend, parents: &[i32]) -> bool {
 }
 
 /// Every parent's page in one statement: each parent's first `limit` rows,
-/// with the parent's id as `tw_parent`, by parent in page order unless
-/// [`rows_unsorted`]; for [`shared_children`], only `(tw_parent, tw_child,
-/// tw_rn)` triples, in no set order.
+/// with the parent's id as `tw_parent` (and their cities, if asked), by
+/// parent in page order unless [`rows_unsorted`]; for [`shared_children`],
+/// only `(tw_parent, tw_child, tw_rn)` triples, in no set order.
 fn pages_statement<M: Record>(
     backend: DbBackend,
     request: &PageRequest<M>,
@@ -235,10 +248,16 @@ fn pages_statement<M: Record>(
             request.condition.clone(),
         )
     };
+    let cities = |select: &mut SelectStatement| {
+        if request.cities {
+            joined_cities::join::<M>(select);
+        }
+    };
     // One parent (a record's own page, the commonest case) needs no
     // numbering: its first rows are the page.
     if let [_] = parents {
         let mut select = children().with_rows();
+        cities(&mut select);
         for (expr, order) in &request.order {
             select.order_by_expr(expr.clone(), order.clone());
         }
@@ -276,6 +295,7 @@ fn pages_statement<M: Record>(
                 .columns([("x", "tw_parent"), ("x", "tw_rn")])
                 .from_subquery(numbered_pairs(), "x");
             M::join_rows(&mut select, Expr::col((T, "id")).equals(("x", "tw_child")));
+            cities(&mut select);
             select
                 .and_where(below_limit)
                 .order_by(("x", "tw_parent"), Order::Asc)
@@ -293,6 +313,7 @@ fn pages_statement<M: Record>(
             if !in_rows {
                 select.expr_as(parent.clone(), Alias::new("tw_parent"));
             }
+            cities(&mut select);
             numbered(&mut select, parent, &request.order);
             Query::select()
                 .column(Asterisk)
@@ -326,7 +347,8 @@ fn pages_by_parent<M>(
 /// Pages from `(parent, child id, number)` triples (see
 /// [`shared_children`]): each distinct child read once, cloned into every
 /// page it is on. A child deleted between the two statements is left out,
-/// as if the pages had been read a moment later.
+/// as if the pages had been read a moment later. Their cities are not read
+/// here: they are loaded by id when asked for.
 async fn shared_pages<M: Record>(
     db: &impl ConnectionTrait,
     triples: &[QueryResult],
@@ -357,22 +379,37 @@ pub async fn pages<M: Record>(
     db: &impl ConnectionTrait,
     request: &PageRequest<M>,
     parents: &[i32],
-) -> Result<HashMap<i32, Vec<M>>, DbErr> {
+) -> Result<HashMap<i32, PageRows<M>>, DbErr> {
     let backend = db.get_database_backend();
     let select = pages_statement(backend, request, parents);
     let rows = db.query_all_raw(select).await?;
     if shared_children(request.relation, parents) {
-        return shared_pages(db, &rows).await;
+        let pages = shared_pages(db, &rows).await?;
+        return Ok(pages
+            .into_iter()
+            .map(|(parent, rows)| (parent, PageRows::of(rows)))
+            .collect());
     }
+    let mut cities: HashMap<i32, Vec<entity::city::Model>> = HashMap::new();
     let numbered = rows_unsorted(backend, parents);
-    pages_by_parent(rows.iter().map(|row| {
+    let pages = pages_by_parent(rows.iter().map(|row| {
         let parent = row.try_get::<i32>("", "tw_parent")?;
         let number = match numbered {
             true => row.try_get::<i64>("", "tw_rn")?,
             false => 0,
         };
+        if request.cities {
+            joined_cities::read::<M>(row, cities.entry(parent).or_default())?;
+        }
         Ok((parent, number, M::from_query_result(row, "")?))
-    }))
+    }))?;
+    Ok(pages
+        .into_iter()
+        .map(|(parent, rows)| {
+            let cities = cities.remove(&parent).unwrap_or_default();
+            (parent, PageRows { rows, cities })
+        })
+        .collect())
 }
 
 /// How many children of a relation matching `filter` each parent has.

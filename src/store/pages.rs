@@ -181,13 +181,14 @@ pub enum PageError {
 }
 
 /// One page of `M`'s rows matching `filter`, in the window's order, up to
-/// its [`Window::limit`].
+/// its [`Window::limit`], with their cities if `cities`.
 pub async fn page<M: Record>(
     db: &impl ConnectionTrait,
     filter: &Filter<M>,
     ordering: Ordering<M>,
     window: &Window,
-) -> Result<Vec<M>, PageError> {
+    cities: bool,
+) -> Result<PageRows<M>, PageError> {
     let mut select = Query::select();
     select.column((T, sea_orm::sea_query::Asterisk));
     M::from_rows(&mut select);
@@ -195,12 +196,42 @@ pub async fn page<M: Record>(
     for (expr, order) in window.order(ordering) {
         select.order_by_expr(expr, order);
     }
+    if cities {
+        super::joined_cities::join::<M>(&mut select);
+    }
     let statement = super::limited(db.get_database_backend(), &select, window.limit() as u64);
-    let rows = db.query_all_raw(statement).await?;
-    Ok(rows
-        .iter()
-        .map(|row| M::from_query_result(row, ""))
-        .collect::<Result<_, _>>()?)
+    let mut page = PageRows::of(Vec::new());
+    for row in db.query_all_raw(statement).await? {
+        if cities {
+            super::joined_cities::read::<M>(&row, &mut page.cities)?;
+        }
+        page.rows.push(M::from_query_result(&row, "")?);
+    }
+    Ok(page)
+}
+
+/// A page's rows, and the cities they name when the page was asked to
+/// read them in its statement ([`super::joined_cities`]).
+#[derive(Clone)]
+pub struct PageRows<M> {
+    pub rows: Vec<M>,
+    pub cities: Vec<entity::city::Model>,
+}
+
+impl<M> PageRows<M> {
+    /// Rows without their cities.
+    pub fn of(rows: Vec<M>) -> Self {
+        Self {
+            rows,
+            cities: Vec::new(),
+        }
+    }
+}
+
+impl<M> Default for PageRows<M> {
+    fn default() -> Self {
+        Self::of(Vec::new())
+    }
 }
 
 /// How many of `M`'s rows match `filter`.

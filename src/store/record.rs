@@ -31,15 +31,19 @@ pub trait Record: FromQueryResult + Clone + Send + Sync + 'static {
     fn join_rows(select: &mut SelectStatement, on: Expr) {
         select.join_as(JoinType::InnerJoin, Self::TABLE, T, on);
     }
+    /// The columns that hold a city's id, whose cities a page can read in
+    /// its own statement ([`super::joined_cities`]).
+    const CITIES: &'static [&'static str] = &[];
     fn id(&self) -> i32;
     fn key(&self) -> &str;
 }
 
 macro_rules! record {
-    ($model:path, $kind:ident) => {
+    ($model:path, $kind:ident $(, cities: $cities:expr)?) => {
         impl Record for $model {
             const TABLE: &'static str = Kind::$kind.table();
             const TYPE_NAME: &'static str = Kind::$kind.type_name();
+            $(const CITIES: &'static [&'static str] = $cities;)?
             fn id(&self) -> i32 {
                 self.id
             }
@@ -51,12 +55,12 @@ macro_rules! record {
 }
 
 record!(city::Model, City);
-record!(partnership::Model, Partnership);
-record!(visit::Model, Visit);
-record!(protocol::Model, Protocol);
-record!(event::Model, Event);
+record!(partnership::Model, Partnership, cities: &["city_a_id", "city_b_id"]);
+record!(visit::Model, Visit, cities: &["from_city_id", "to_city_id"]);
+record!(protocol::Model, Protocol, cities: &["signed_in_id"]);
+record!(event::Model, Event, cities: &["host_city_id"]);
 record!(topic::Model, Topic);
-record!(organization::Model, Organization);
+record!(organization::Model, Organization, cities: &["city_id"]);
 record!(source::Model, Source);
 
 impl Record for partnership_status_change::Model {

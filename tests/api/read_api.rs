@@ -577,6 +577,87 @@ fn chain(n: usize) -> String {
 }
 
 #[tokio::test]
+async fn a_page_whose_nodes_show_their_cities_reads_them_in_its_own_statement() {
+    let app = spawn_app().await;
+    import_into(&app, &chain(10)).await;
+    // The fewest statements of three runs, and the answer (see the test below
+    // on why the fewest).
+    let counted = |query: &'static str| {
+        let app = &app;
+        async move {
+            let mut fewest = u64::MAX;
+            let mut data = Value::Null;
+            for _ in 0..3 {
+                let before = app.statements();
+                data = app.data(query, json!({})).await;
+                fewest = fewest.min(app.statements() - before);
+            }
+            (data, fewest)
+        }
+    };
+
+    // A city, its partnerships and their cities: the city, then its
+    // partnerships with their cities.
+    let (data, statements) = counted(
+        r#"{ city(key: "c003") { partnerships(first: 100) { nodes { key cities { key name } } edges { partner { key } } } } }"#,
+    )
+    .await;
+    let list = &data["city"]["partnerships"];
+    let mut pairs: Vec<String> = list["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|node| format!("{}: {}", node["key"], node["cities"]))
+        .collect();
+    pairs.sort();
+    assert_eq!(
+        pairs,
+        [
+            r#""p002": [{"key":"c002","name":"City 002"},{"key":"c003","name":"City 003"}]"#,
+            r#""p003": [{"key":"c003","name":"City 003"},{"key":"c004","name":"City 004"}]"#,
+        ]
+    );
+    let mut partners: Vec<&Value> = list["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|edge| &edge["partner"]["key"])
+        .collect();
+    partners.sort_by_key(|key| key.to_string());
+    assert_eq!(partners, [&json!("c002"), &json!("c004")]);
+    assert_eq!(statements, 2, "{data}");
+
+    // A root page of visits with the cities at both ends: one statement.
+    let (data, statements) = counted(
+        r#"{ visits(first: 3, orderBy: START_DATE) { nodes { key fromCity { key } toCity { name } } } }"#,
+    )
+    .await;
+    assert_eq!(
+        data["visits"]["nodes"],
+        json!([
+            { "key": "v000", "fromCity": { "key": "c000" }, "toCity": { "name": "City 001" } },
+            { "key": "v001", "fromCity": { "key": "c000" }, "toCity": { "name": "City 001" } },
+            { "key": "v002", "fromCity": { "key": "c001" }, "toCity": { "name": "City 002" } },
+        ])
+    );
+    assert_eq!(statements, 1, "{data}");
+
+    // Pages of several parents in one statement, with their cities.
+    let (data, statements) = counted(
+        r#"{ cities(filter: { keys: ["c001", "c005"] }, first: 2) { nodes { key partnerships(first: 10, orderBy: KEY) { nodes { title } } } } }"#,
+    )
+    .await;
+    assert_eq!(
+        data["cities"]["nodes"],
+        json!([
+            { "key": "c001", "partnerships": { "nodes": [{ "title": "City 000 – City 001" }, { "title": "City 001 – City 002" }] } },
+            { "key": "c005", "partnerships": { "nodes": [{ "title": "City 004 – City 005" }, { "title": "City 005 – City 006" }] } },
+        ])
+    );
+    assert_eq!(statements, 2, "{data}");
+}
+
+#[tokio::test]
 async fn a_three_level_query_runs_as_many_statements_for_50_cities_as_for_1() {
     // Loaders batch the keys that arrive within their delay. A test machine
     // oversubscribed by parallel tests can stall a thread for longer than the

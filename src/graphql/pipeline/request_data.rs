@@ -7,7 +7,9 @@ use crate::graphql::loader;
 use crate::store::Db;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Data};
+use entity::city;
 use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// How long a WebSocket operation's loader waits for more keys before it
@@ -85,6 +87,38 @@ impl Loaders {
 /// The request's loader of type `T`.
 pub(crate) fn loader<T: loader::FromDb>(ctx: &Context<'_>) -> Arc<DataLoader<T>> {
     ctx.data_unchecked::<Loaders>().get()
+}
+
+/// The cities that a query's pages read in their own statements, by id,
+/// for the fields that show them (`Partnership.cities`, `Visit.fromCity`,
+/// …) to take instead of loading them again. Only a query run over HTTP
+/// has them: it writes nothing and its data ends with it, so a city kept
+/// here is as fresh as one its field would load. A WebSocket connection's
+/// data outlives its operations, and a mutation's fields may change a city
+/// after a page read it.
+#[derive(Default)]
+pub(crate) struct JoinedCities(Mutex<HashMap<i32, city::Model>>);
+
+impl JoinedCities {
+    /// Keeps `cities` for the rest of the query.
+    pub(crate) fn keep(&self, cities: Vec<city::Model>) {
+        if cities.is_empty() {
+            return;
+        }
+        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.extend(cities.into_iter().map(|city| (city.id, city)));
+    }
+
+    /// The city with `id`, if a page read it.
+    pub(crate) fn get(&self, id: i32) -> Option<city::Model> {
+        let kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.get(&id).cloned()
+    }
+}
+
+/// The query's [`JoinedCities`], if it keeps them.
+pub(crate) fn joined_cities<'a>(ctx: &Context<'a>) -> Option<&'a JoinedCities> {
+    ctx.data_opt::<JoinedCities>()
 }
 
 /// The data of one request (or one WebSocket connection: its loaders keep

@@ -350,6 +350,9 @@ impl CityQuery {
 
 /// A city by id, for the types that refer to one.
 pub async fn city(ctx: &Context<'_>, id: i32) -> Result<City> {
+    if let Some(joined) = joined_city(ctx, id) {
+        return Ok(joined);
+    }
     crate::graphql::referenced::<city::Model>(ctx, id)
         .await
         .map(City)
@@ -358,7 +361,18 @@ pub async fn city(ctx: &Context<'_>, id: i32) -> Result<City> {
 /// A city by id, if the reference is set.
 pub async fn optional_city(ctx: &Context<'_>, id: Option<i32>) -> Result<Option<City>> {
     match id {
-        Some(id) => Ok(by_id::<city::Model>(ctx, id).await?.map(City)),
+        Some(id) => match joined_city(ctx, id) {
+            Some(joined) => Ok(Some(joined)),
+            None => Ok(by_id::<city::Model>(ctx, id).await?.map(City)),
+        },
         None => Ok(None),
     }
+}
+
+/// The city with `id`, if the query's page of the record naming it read it
+/// too.
+fn joined_city(ctx: &Context<'_>, id: i32) -> Option<City> {
+    crate::graphql::pipeline::request_data::joined_cities(ctx)?
+        .get(id)
+        .map(City)
 }

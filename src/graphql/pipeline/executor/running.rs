@@ -3,8 +3,9 @@
 
 use super::{Api, error_response};
 use crate::error::ErrorCode;
-use crate::graphql::pipeline::request_data::{Batching, request_data};
+use crate::graphql::pipeline::request_data::{Batching, JoinedCities, request_data};
 use crate::graphql::pipeline::{Client, CostLedger, Refusal, batches};
+use async_graphql::parser::types::OperationType;
 
 /// Who runs a request, what it is charged and its statement counter.
 type RunWith<'a> = (
@@ -43,6 +44,9 @@ impl Api {
         );
         // Resolvers find the request's database before the schema's.
         request.data.insert(read.db.clone());
+        if matches!(route, Route::Plain(Some(ref o)) if o.ty == OperationType::Query) {
+            request.data.insert(JoinedCities::default());
+        }
         request.data.insert(ledger.clone());
         let run = {
             let (admission, ledger) = (self.admission.clone(), ledger.clone());
