@@ -353,8 +353,8 @@ const SHOWS_CITIES: &[&str] = &[
 ];
 
 /// Whether a page of `M` should read its rows' cities in its statement: in
-/// a query that keeps them ([`JoinedCities`](crate::graphql::pipeline::request_data::JoinedCities)), when its nodes (or a city's
-/// partnership edges) show a city.
+/// a query that keeps them (`request_data::JoinedCities`), when its nodes
+/// (or a city's partnership edges) show a city.
 fn with_cities<M: Record>(ctx: &Context<'_>) -> bool {
     if M::CITIES.is_empty() || joined_cities(ctx).is_none() {
         return false;
