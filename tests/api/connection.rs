@@ -58,3 +58,34 @@ async fn bundled_sqlite_keeps_no_memory_statistics() {
     );
     db.close().await.expect("close");
 }
+
+#[tokio::test]
+async fn postgresql_plans_each_statement_once_unless_the_url_says_otherwise() {
+    let test_db = TestDb::new().await;
+    if test_db.url.starts_with("sqlite") {
+        return; // PostgreSQL's plan cache; SQLite plans a statement once.
+    }
+    let mode = |url: String| async move {
+        let db = connect_with(&url, PoolSettings::with_max(1))
+            .await
+            .expect("connect");
+        let row = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SHOW plan_cache_mode",
+            ))
+            .await
+            .expect("SHOW plan_cache_mode")
+            .expect("a row");
+        let mode: String = row.try_get("", "plan_cache_mode").expect("the mode");
+        db.close().await.expect("close");
+        mode
+    };
+    assert_eq!(mode(test_db.url.clone()).await, "force_generic_plan");
+    let separator = if test_db.url.contains('?') { '&' } else { '?' };
+    let chosen = format!(
+        "{}{separator}options=-c%20plan_cache_mode%3Dauto",
+        test_db.url
+    );
+    assert_eq!(mode(chosen).await, "auto");
+}
